@@ -1,0 +1,2 @@
+//! tinyvae-core
+#![cfg_attr(not(test), no_std)]

@@ -1,0 +1,5 @@
+//! tinyvae: a terminal trainer for autoencoders and variational autoencoders.
+
+fn main() {
+    println!("tinyvae");
+}
