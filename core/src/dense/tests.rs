@@ -1,0 +1,150 @@
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::activation::{LeakyRelu, Relu, Sigmoid, Tanh};
+use crate::loss::squared_error;
+use crate::test_support::{assert_close, check_gradients};
+use crate::{Chain, seeded_rng};
+
+/// Half the squared error of the network's output against `target`, and its gradients.
+fn loss_and_grads<N: Network + Clone>(
+    net: &N,
+    input: &[f32],
+    target: &[f32],
+    batch: usize,
+) -> (f64, N) {
+    let mut activations = vec![0.0; N::ACTIVATIONS * batch];
+    net.forward(input, &mut activations, batch).unwrap();
+    let output = N::output(&activations, batch).unwrap().to_vec();
+    let mut grad_output = vec![0.0; output.len()];
+    let loss = squared_error(&output, target, Some(&mut grad_output), 1.0).unwrap();
+    let mut grads = net.clone();
+    grads.fill(0.0);
+    let mut scratch = vec![0.0; N::SCRATCH * batch];
+    let mut grad_input = vec![0.0; N::INPUTS * batch];
+    net.backward(
+        input,
+        &activations,
+        &mut grad_output,
+        &mut grads,
+        Some(&mut grad_input),
+        &mut scratch,
+        batch,
+    )
+    .unwrap();
+    (loss as f64, grads)
+}
+
+fn gradient_check<N: Network + Clone + Zeroable>(seed: u64, batch: usize) {
+    let mut rng = seeded_rng(seed);
+    let mut net = N::zeroed();
+    net.initialize(&mut rng);
+    let input: Vec<f32> = (0..N::INPUTS * batch)
+        .map(|_| crate::rng::uniform(&mut rng))
+        .collect();
+    let target: Vec<f32> = (0..N::OUTPUTS * batch)
+        .map(|_| crate::rng::uniform(&mut rng))
+        .collect();
+    let (_, grads) = loss_and_grads(&net, &input, &target, batch);
+    check_gradients(
+        &mut net,
+        &grads,
+        |n| loss_and_grads(n, &input, &target, batch).0,
+        1e-3,
+    );
+}
+
+#[test]
+fn dense_gradients_for_every_activation() {
+    gradient_check::<Dense<5, 4, Identity>>(1, 3);
+    gradient_check::<Dense<5, 4, Sigmoid>>(2, 3);
+    gradient_check::<Dense<5, 4, Tanh>>(3, 3);
+    // Kinked activations: the seeds keep every pre-activation away from 0 by more than the step.
+    gradient_check::<Dense<5, 4, Relu>>(4, 1);
+    gradient_check::<Dense<5, 4, LeakyRelu>>(5, 1);
+}
+
+#[test]
+fn chain_gradients_and_input_gradient() {
+    gradient_check::<Chain<Dense<6, 5, Tanh>, Chain<Dense<5, 4, Sigmoid>, Dense<4, 3>>>>(6, 2);
+    // Large enough for the GEMM path of std builds.
+    gradient_check::<Chain<Dense<12, 9, Tanh>, Dense<9, 7>>>(7, 8);
+}
+
+#[test]
+fn batch_equals_per_sample() {
+    type Net = Chain<Dense<20, 16, Relu>, Dense<16, 10, Sigmoid>>;
+    let mut rng = seeded_rng(8);
+    let mut net = Net::zeroed();
+    net.initialize(&mut rng);
+    let batch = 9;
+    let input: Vec<f32> = (0..20 * batch)
+        .map(|_| crate::rng::uniform(&mut rng))
+        .collect();
+    let target: Vec<f32> = (0..10 * batch)
+        .map(|_| crate::rng::uniform(&mut rng))
+        .collect();
+    let (loss, grads) = loss_and_grads(&net, &input, &target, batch);
+    let mut per_sample_loss = 0.0;
+    let mut per_sample_grads = net.clone();
+    per_sample_grads.fill(0.0);
+    for b in 0..batch {
+        let (l, g) = loss_and_grads(
+            &net,
+            &input[20 * b..20 * (b + 1)],
+            &target[10 * b..10 * (b + 1)],
+            1,
+        );
+        per_sample_loss += l;
+        for t in 0..Net::TENSORS {
+            for (acc, v) in per_sample_grads.tensor_mut(t).iter_mut().zip(g.tensor(t)) {
+                *acc += v;
+            }
+        }
+    }
+    assert_close!(loss, per_sample_loss, 1e-5);
+    for t in 0..Net::TENSORS {
+        for (a, b) in grads.tensor(t).iter().zip(per_sample_grads.tensor(t)) {
+            assert_close!(*a, *b, 1e-5);
+        }
+    }
+}
+
+#[test]
+fn forward_golden_value() {
+    let mut layer = Dense::<3, 2, Identity>::zeroed();
+    // W = [[1, 2, 3], [4, 5, 6]] stored transposed, b = [0.5, -1].
+    layer
+        .weight
+        .copy_from_slice(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    layer.bias.copy_from_slice(&[0.5, -1.0]);
+    let mut out = [0.0; 2];
+    layer.forward(&[1.0, 0.0, -1.0], &mut out, 1).unwrap();
+    assert_eq!(out, [-1.5, -3.0]);
+}
+
+#[test]
+fn short_buffers_are_errors_not_panics() {
+    let layer = Dense::<3, 2, Relu>::zeroed();
+    let mut out = [0.0; 3];
+    assert!(matches!(
+        layer.forward(&[1.0; 6], &mut out, 2),
+        Err(Error::BufferTooSmall {
+            needed: 4,
+            found: 3
+        })
+    ));
+    assert!(layer.forward(&[1.0; 2], &mut [0.0; 2], 1).is_err());
+}
+
+#[test]
+fn initialization_is_seeded_and_bounded() {
+    let mut a = Dense::<100, 10, Relu>::zeroed();
+    let mut b = Dense::<100, 10, Relu>::zeroed();
+    a.initialize(&mut seeded_rng(1));
+    b.initialize(&mut seeded_rng(1));
+    assert_eq!(a, b);
+    b.initialize(&mut seeded_rng(2));
+    assert_ne!(a, b);
+    assert!(a.weight.iter().all(|w| w.abs() <= 0.1));
+}

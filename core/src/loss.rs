@@ -1,0 +1,163 @@
+//! Reconstruction losses, each summed over features and samples, with their gradients.
+//!
+//! Every function returns Σ over the batch of the per-sample loss and, when `grad` is given,
+//! writes `scale`·∂loss/∂prediction into it (pass `scale = 1/B` to train on the batch mean).
+
+use crate::Error;
+use crate::batch::check_input;
+
+/// ln 2π.
+pub const LN_2PI: f32 = 1.837_877_1;
+
+/// Binary cross-entropy from logits ℓ against targets x ∈ [0, 1]:
+/// Σ −x·ln σ(ℓ) − (1−x)·ln(1−σ(ℓ)) = Σ max(ℓ, 0) − ℓx + ln(1 + e^(−|ℓ|)),
+/// the second form being the one that neither overflows nor loses digits.
+/// ∂/∂ℓ = σ(ℓ) − x.
+pub fn binary_cross_entropy_with_logits(
+    logits: &[f32],
+    targets: &[f32],
+    grad: Option<&mut [f32]>,
+    scale: f32,
+) -> Result<f32, Error> {
+    check_same_length(logits, targets, &grad)?;
+    let mut total = 0.0;
+    for (&l, &x) in logits.iter().zip(targets) {
+        total += l.max(0.0) - l * x + libm::log1pf(libm::expf(-l.abs()));
+    }
+    if let Some(grad) = grad {
+        for ((g, &l), &x) in grad.iter_mut().zip(logits).zip(targets) {
+            *g = scale * (crate::activation::sigmoid(l) - x);
+        }
+    }
+    finite(total)
+}
+
+/// Squared error Σ (x̂ − x)², summed over features; ∂/∂x̂ = 2(x̂ − x).
+pub fn squared_error(
+    predictions: &[f32],
+    targets: &[f32],
+    grad: Option<&mut [f32]>,
+    scale: f32,
+) -> Result<f32, Error> {
+    check_same_length(predictions, targets, &grad)?;
+    let mut total = 0.0;
+    for (&p, &x) in predictions.iter().zip(targets) {
+        total += (p - x) * (p - x);
+    }
+    if let Some(grad) = grad {
+        for ((g, &p), &x) in grad.iter_mut().zip(predictions).zip(targets) {
+            *g = scale * 2.0 * (p - x);
+        }
+    }
+    finite(total)
+}
+
+/// Negative log-likelihood of x under N(μ, σ²I) with a fixed variance σ²:
+/// Σ (x − μ)²/(2σ²) + ½ ln(2πσ²) per feature; ∂/∂μ = (μ − x)/σ².
+pub fn gaussian_negative_log_likelihood(
+    means: &[f32],
+    targets: &[f32],
+    variance: f32,
+    grad: Option<&mut [f32]>,
+    scale: f32,
+) -> Result<f32, Error> {
+    if !(variance > 0.0 && variance.is_finite()) {
+        return Err(Error::InvalidConfig(
+            "Gaussian decoder variance must be > 0",
+        ));
+    }
+    let squared = squared_error(means, targets, None, 1.0)?;
+    let constant = 0.5 * (LN_2PI + libm::logf(variance)) * means.len() as f32;
+    if let Some(grad) = grad {
+        for ((g, &m), &x) in grad.iter_mut().zip(means).zip(targets) {
+            *g = scale * (m - x) / variance;
+        }
+    }
+    finite(squared / (2.0 * variance) + constant)
+}
+
+/// Mean over the samples of a batch: `total / batch`, checked.
+pub fn per_sample(total: f32, batch: usize) -> Result<f32, Error> {
+    if batch == 0 {
+        return Err(Error::EmptyBatch);
+    }
+    finite(total / batch as f32)
+}
+
+fn check_same_length(a: &[f32], b: &[f32], grad: &Option<&mut [f32]>) -> Result<(), Error> {
+    check_input(b, a.len(), 1)?;
+    if let Some(grad) = grad {
+        check_input(grad, a.len(), 1)?;
+    }
+    Ok(())
+}
+
+/// `value` if finite, else [`Error::NonFinite`].
+pub fn finite(value: f32) -> Result<f32, Error> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::NonFinite)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::assert_close;
+
+    #[test]
+    fn bce_golden_values_and_stability() {
+        // −ln σ(2) for x = 1, −ln(1 − σ(2)) for x = 0.
+        let loss = binary_cross_entropy_with_logits(&[2.0, 2.0], &[1.0, 0.0], None, 1.0).unwrap();
+        assert_close!(loss, 0.126_928_01 + 2.126_928, 1e-6);
+        // Huge logits stay finite and exact.
+        let loss =
+            binary_cross_entropy_with_logits(&[80.0, -80.0], &[0.0, 1.0], None, 1.0).unwrap();
+        assert_close!(loss, 160.0, 1e-6);
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        let logits = [0.3f32, -1.2, 2.0, 0.0];
+        let targets = [0.0f32, 0.4, 1.0, 0.7];
+        let mut grad = [0.0; 4];
+        binary_cross_entropy_with_logits(&logits, &targets, Some(&mut grad), 1.0).unwrap();
+        let mut mse_grad = [0.0; 4];
+        squared_error(&logits, &targets, Some(&mut mse_grad), 1.0).unwrap();
+        let mut nll_grad = [0.0; 4];
+        gaussian_negative_log_likelihood(&logits, &targets, 0.3, Some(&mut nll_grad), 1.0).unwrap();
+        for i in 0..4 {
+            let h = 1e-2;
+            let mut up = logits;
+            let mut down = logits;
+            up[i] += h;
+            down[i] -= h;
+            let numeric = |f: &dyn Fn(&[f32]) -> f32| (f(&up) - f(&down)) / (2.0 * h);
+            let bce = |l: &[f32]| binary_cross_entropy_with_logits(l, &targets, None, 1.0).unwrap();
+            let mse = |l: &[f32]| squared_error(l, &targets, None, 1.0).unwrap();
+            let nll =
+                |l: &[f32]| gaussian_negative_log_likelihood(l, &targets, 0.3, None, 1.0).unwrap();
+            assert_close!(grad[i], numeric(&bce), 1e-3);
+            assert_close!(mse_grad[i], numeric(&mse), 1e-3);
+            assert_close!(nll_grad[i], numeric(&nll), 1e-3);
+        }
+    }
+
+    #[test]
+    fn gaussian_nll_is_the_log_density() {
+        // −ln N(0.5; 0.2, 0.25) = (0.3)²/(2·0.25) + ½ ln(2π·0.25)
+        let nll = gaussian_negative_log_likelihood(&[0.2], &[0.5], 0.25, None, 1.0).unwrap();
+        assert_close!(nll, 0.18 + 0.5 * (LN_2PI + 0.25f32.ln()), 1e-6);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        assert!(squared_error(&[1.0], &[1.0, 2.0], None, 1.0).is_err());
+        assert_eq!(
+            squared_error(&[f32::NAN], &[1.0], None, 1.0),
+            Err(Error::NonFinite)
+        );
+        assert!(gaussian_negative_log_likelihood(&[1.0], &[1.0], 0.0, None, 1.0).is_err());
+    }
+}

@@ -1,0 +1,81 @@
+//! The trait every feed-forward network implements, for one sample or a batch.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Parameters};
+
+/// Most dense layers an [`Architecture`] records.
+pub const MAX_LAYERS: usize = 16;
+
+/// One dense layer as a weight header records it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerShape {
+    /// Input features.
+    #[serde(with = "postcard::fixint::le")]
+    pub inputs: u32,
+    /// Output features.
+    #[serde(with = "postcard::fixint::le")]
+    pub outputs: u32,
+    /// [`crate::Activation::CODE`] of the layer's activation.
+    pub activation: u8,
+}
+
+/// The dense layers of a model in storage order.
+pub type Architecture = heapless::Vec<LayerShape, MAX_LAYERS>;
+
+/// A feed-forward network with sizes fixed by its type, run on batches held in caller-owned
+/// buffers (a single sample is a batch of one).
+///
+/// Buffers hold one column of features per sample (see [`crate::batch`]). `forward` keeps what
+/// `backward` needs in `activations`: the output of every layer, the network's own output last.
+pub trait Network: Parameters {
+    /// Features per input sample.
+    const INPUTS: usize;
+    /// Features per output sample.
+    const OUTPUTS: usize;
+    /// Floats per sample that `forward` writes to `activations`.
+    const ACTIVATIONS: usize;
+    /// Floats per sample of scratch that `backward` needs.
+    const SCRATCH: usize;
+
+    /// Runs the network on `batch` samples: `input` is INPUTS×batch, `activations` holds at
+    /// least ACTIVATIONS·batch floats and receives every layer's output.
+    fn forward(&self, input: &[f32], activations: &mut [f32], batch: usize) -> Result<(), Error>;
+
+    /// Back-propagates ∂L/∂output through the network.
+    ///
+    /// `input` and `activations` are those of the matching `forward`. `grad_output` holds
+    /// ∂L/∂output (OUTPUTS×batch) and is overwritten. Parameter gradients are *added* to
+    /// `grads`, so shared weights and accumulated batches need no extra buffers. When
+    /// `grad_input` is given it receives ∂L/∂input (INPUTS×batch). `scratch` holds at least
+    /// SCRATCH·batch floats.
+    #[allow(clippy::too_many_arguments)]
+    fn backward(
+        &self,
+        input: &[f32],
+        activations: &[f32],
+        grad_output: &mut [f32],
+        grads: &mut Self,
+        grad_input: Option<&mut [f32]>,
+        scratch: &mut [f32],
+        batch: usize,
+    ) -> Result<(), Error>;
+
+    /// Appends this network's layers, in storage order, to `architecture`.
+    fn describe(architecture: &mut Architecture) -> Result<(), Error>;
+
+    /// The network's output (OUTPUTS×batch) inside `activations` written by `forward`.
+    fn output(activations: &[f32], batch: usize) -> Result<&[f32], Error> {
+        let start = (Self::ACTIVATIONS - Self::OUTPUTS) * batch;
+        let end = Self::ACTIVATIONS * batch;
+        activations.get(start..end).ok_or(Error::BufferTooSmall {
+            needed: end,
+            found: activations.len(),
+        })
+    }
+}
+
+/// The larger of two sizes, usable in constants.
+pub(crate) const fn max(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}

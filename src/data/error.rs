@@ -1,0 +1,274 @@
+//! The one error type of the data loaders, worded for someone reading it at a terminal.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong while loading or preparing a dataset.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// A file the loader needs does not exist.
+    #[error("data file not found: {}{}", path.display(), AlsoTried(alternatives))]
+    MissingFile {
+        /// The file looked for.
+        path: PathBuf,
+        /// Other names tried in its place (such as the same file with `.gz`).
+        alternatives: Vec<PathBuf>,
+    },
+
+    /// Reading a file failed for a reason other than bad contents.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file being read.
+        path: PathBuf,
+        /// What the operating system reported.
+        source: io::Error,
+    },
+
+    /// A file starts with the gzip signature but does not decompress.
+    #[error("{} is not a valid gzip file (corrupt or cut short): {source}", path.display())]
+    BadGzip {
+        /// The file being read.
+        path: PathBuf,
+        /// What the decompressor reported.
+        source: io::Error,
+    },
+
+    /// A file does not start with the magic number of the expected IDX kind.
+    #[error(
+        "{} is not an IDX {kind} file: its magic number is 0x{found:08x}, expected 0x{expected:08x}",
+        path.display()
+    )]
+    BadMagic {
+        /// The file being read.
+        path: PathBuf,
+        /// What the file should hold: `"images"` or `"labels"`.
+        kind: &'static str,
+        /// The first four bytes as read, big-endian.
+        found: u32,
+        /// The magic number required.
+        expected: u32,
+    },
+
+    /// A file holds fewer bytes than its header declares.
+    #[error(
+        "{} is truncated: it should hold {expected} bytes (after decompression) but holds {found}",
+        path.display()
+    )]
+    Truncated {
+        /// The file being read.
+        path: PathBuf,
+        /// Bytes the file should hold, header included (after decompression).
+        expected: u64,
+        /// Bytes actually present (after decompression).
+        found: u64,
+    },
+
+    /// A file holds more bytes than its header declares.
+    #[error(
+        "{} has {extra} unexpected bytes after the {declared} its header declares",
+        path.display()
+    )]
+    TrailingBytes {
+        /// The file being read.
+        path: PathBuf,
+        /// Bytes the header declares, header included (after decompression).
+        declared: u64,
+        /// Bytes found past that point.
+        extra: u64,
+    },
+
+    /// The number of images and the number of labels differ.
+    #[error("{dataset}: {images} images but {labels} labels; there must be one label per image")]
+    CountMismatch {
+        /// Name of the dataset.
+        dataset: String,
+        /// Number of images.
+        images: usize,
+        /// Number of labels.
+        labels: usize,
+    },
+
+    /// The pixel buffer does not hold exactly one `width x height` image per label.
+    #[error(
+        "{dataset}: {labels} images of {width}x{height} pixels need {expected} pixel values, got {found}"
+    )]
+    PixelCount {
+        /// Name of the dataset.
+        dataset: String,
+        /// Image width in pixels.
+        width: usize,
+        /// Image height in pixels.
+        height: usize,
+        /// Number of labels, hence of images.
+        labels: usize,
+        /// Pixel values needed.
+        expected: usize,
+        /// Pixel values given.
+        found: usize,
+    },
+
+    /// Images with a zero side.
+    #[error("{dataset}: images of {width}x{height} pixels; both sides must be at least 1")]
+    ZeroSizedImages {
+        /// Name of the dataset.
+        dataset: String,
+        /// Image width in pixels.
+        width: usize,
+        /// Image height in pixels.
+        height: usize,
+    },
+
+    /// The dataset's images do not have the size the model takes.
+    #[error(
+        "the model takes {expected} pixels per image but {dataset} has {width}x{height} = {} \
+         pixels per image",
+        width * height
+    )]
+    WrongImageSize {
+        /// Name of the dataset.
+        dataset: String,
+        /// Pixels per image the model takes.
+        expected: usize,
+        /// Image width in pixels.
+        width: usize,
+        /// Image height in pixels.
+        height: usize,
+    },
+
+    /// A line of a CSV file cannot be read as one image and its label.
+    #[error("{}, line {line}: {problem}", path.display())]
+    BadCsvRow {
+        /// The file being read.
+        path: PathBuf,
+        /// Line number, counting from 1.
+        line: usize,
+        /// What is wrong with the line.
+        problem: RowProblem,
+    },
+
+    /// A label outside the classes of the dataset.
+    #[error("{}, line {line}: label {label} is out of range 0..={max}", path.display())]
+    LabelOutOfRange {
+        /// The file being read.
+        path: PathBuf,
+        /// Line number, counting from 1.
+        line: usize,
+        /// The label as read.
+        label: i64,
+        /// The largest valid label.
+        max: u8,
+    },
+
+    /// A dataset, or one side of a train/test split, has no images.
+    #[error("{dataset} has no images")]
+    EmptyDataset {
+        /// Name of the dataset.
+        dataset: String,
+    },
+
+    /// An output buffer whose length differs from its input's.
+    #[error("output buffer holds {found} values but the input has {expected}")]
+    BufferLength {
+        /// Length of the input.
+        expected: usize,
+        /// Length of the output buffer.
+        found: usize,
+    },
+}
+
+/// What is wrong with one CSV line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RowProblem {
+    /// The line does not have the expected number of comma-separated fields.
+    FieldCount {
+        /// Fields required.
+        expected: usize,
+        /// Fields found.
+        found: usize,
+    },
+    /// A field is not an integer.
+    NotAnInteger {
+        /// Column number, counting from 1.
+        column: usize,
+        /// The field as written.
+        text: String,
+    },
+    /// A pixel value outside its range.
+    PixelOutOfRange {
+        /// Column number, counting from 1.
+        column: usize,
+        /// The value as read.
+        value: i64,
+        /// The largest valid value.
+        max: u8,
+    },
+}
+
+impl fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::FieldCount { expected, found } => {
+                write!(f, "expected {expected} comma-separated values, found {found}")
+            }
+            Self::NotAnInteger { column, text } => {
+                write!(f, "column {column}: {text:?} is not an integer")
+            }
+            Self::PixelOutOfRange { column, value, max } => {
+                write!(f, "column {column}: pixel value {value} is out of range 0..={max}")
+            }
+        }
+    }
+}
+
+/// Formats the alternatives of a missing file as ` (nor a or b)`, or nothing.
+struct AlsoTried<'a>(&'a [PathBuf]);
+
+impl fmt::Display for AlsoTried<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, path) in self.0.iter().enumerate() {
+            let lead = if i == 0 { " (nor " } else { " or " };
+            write!(f, "{lead}{}", path.display())?;
+        }
+        if !self.0.is_empty() {
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_well_at_a_terminal() {
+        let missing = DataError::MissingFile {
+            path: PathBuf::from("data/mnist/train-images-idx3-ubyte"),
+            alternatives: vec![PathBuf::from("data/mnist/train-images-idx3-ubyte.gz")],
+        };
+        assert_eq!(
+            missing.to_string(),
+            "data file not found: data/mnist/train-images-idx3-ubyte \
+             (nor data/mnist/train-images-idx3-ubyte.gz)"
+        );
+        let size = DataError::WrongImageSize {
+            dataset: "mnist train".into(),
+            expected: 64,
+            width: 28,
+            height: 28,
+        };
+        assert_eq!(
+            size.to_string(),
+            "the model takes 64 pixels per image but mnist train has 28x28 = 784 pixels per image"
+        );
+        let row = DataError::BadCsvRow {
+            path: PathBuf::from("d.csv"),
+            line: 3,
+            problem: RowProblem::PixelOutOfRange { column: 5, value: 17, max: 16 },
+        };
+        assert_eq!(row.to_string(), "d.csv, line 3: column 5: pixel value 17 is out of range 0..=16");
+    }
+}

@@ -1,0 +1,92 @@
+//! Opening a data file that may or may not be gzip-compressed.
+//!
+//! Compression is told from the content (the gzip signature `1f 8b`), not from the name, so a
+//! decompressed file that kept its `.gz` name, or a gzip file without it, still loads.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::bufread::MultiGzDecoder;
+
+use super::DataError;
+
+/// The first two bytes of every gzip stream (RFC 1952).
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// A data file's decompressed bytes, plus what is needed to word its read errors.
+pub(crate) struct Source {
+    path: PathBuf,
+    gzip: bool,
+    reader: Box<dyn Read>,
+}
+
+impl Source {
+    /// Opens `path`, decompressing on the fly if it is gzip.
+    pub(crate) fn open(path: &Path) -> Result<Self, DataError> {
+        let file = File::open(path).map_err(|source| match source.kind() {
+            io::ErrorKind::NotFound => DataError::MissingFile {
+                path: path.to_path_buf(),
+                alternatives: Vec::new(),
+            },
+            _ => DataError::Io { path: path.to_path_buf(), source },
+        })?;
+        let mut buffered = BufReader::new(file);
+        let gzip = starts_with_gzip_magic(&mut buffered)
+            .map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+        // Multi-member decoding: concatenated gzip streams are valid gzip too.
+        let reader: Box<dyn Read> = if gzip {
+            Box::new(MultiGzDecoder::new(buffered))
+        } else {
+            Box::new(buffered)
+        };
+        Ok(Self { path: path.to_path_buf(), gzip, reader })
+    }
+
+    /// The path the bytes come from.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends up to `limit` bytes to `buf`; fewer only at the end of the data.
+    ///
+    /// On a read error the bytes read so far stay in `buf`, so the caller can say how far the
+    /// data went.
+    pub(crate) fn read_up_to(&mut self, limit: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+        (&mut self.reader).take(limit).read_to_end(buf).map(drop)
+    }
+
+    /// Counts the bytes left, which also makes the decoder check the gzip trailer (CRC-32 and
+    /// length).
+    pub(crate) fn count_rest(&mut self) -> io::Result<u64> {
+        io::copy(&mut self.reader, &mut io::sink())
+    }
+
+    /// Whether the file is gzip-compressed.
+    pub(crate) fn is_gzip(&self) -> bool {
+        self.gzip
+    }
+
+    /// Wraps a read error: decoder complaints become [`DataError::BadGzip`], the rest
+    /// [`DataError::Io`].
+    pub(crate) fn error(&self, source: io::Error) -> DataError {
+        let path = self.path.clone();
+        let from_decoder = matches!(
+            source.kind(),
+            io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof
+        );
+        if self.gzip && from_decoder {
+            DataError::BadGzip { path, source }
+        } else {
+            DataError::Io { path, source }
+        }
+    }
+}
+
+/// Peeks at the start of `reader` without consuming it.
+fn starts_with_gzip_magic(reader: &mut impl BufRead) -> io::Result<bool> {
+    // A fresh `BufReader` over a file fills its 8 KiB buffer in one read, so two bytes are
+    // there unless the file is shorter than that.
+    let head = reader.fill_buf()?;
+    Ok(head.starts_with(&GZIP_MAGIC))
+}
