@@ -3,3 +3,5 @@
 #![deny(missing_docs)]
 
 pub mod data;
+pub mod train;
+pub mod ui;

@@ -1,0 +1,190 @@
+//! What a training run reports, and what its driver may ask of it.
+//!
+//! Training never touches the terminal: the worker sends [`TrainingEvent`]s over a channel and
+//! takes [`Command`]s from one. The dashboard and the headless renderer consume the same stream.
+
+use std::path::PathBuf;
+
+/// A grey-scale image with pixels in [0, 1], row-major.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Image {
+    /// Pixels per row.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+    /// `width × height` intensities in [0, 1].
+    pub pixels: Vec<f32>,
+}
+
+/// Fixed facts of a run, sent once when it starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunInfo {
+    /// Preset name, e.g. `vae-mnist-2d`.
+    pub preset: String,
+    /// Layer sizes and activations, e.g. `784-400(relu)-2 | 2-400(relu)-784`.
+    pub architecture: String,
+    /// Dataset name and split sizes.
+    pub dataset: String,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Whether the model has a latent distribution (samples, latent scatter, KL).
+    pub is_variational: bool,
+    /// Whether inputs are corrupted before encoding (denoising).
+    pub is_denoising: bool,
+    /// Size of the code.
+    pub latent_size: usize,
+    /// Image width of the data.
+    pub image_width: usize,
+    /// Image height of the data.
+    pub image_height: usize,
+    /// Training samples per epoch.
+    pub train_samples: usize,
+    /// Samples per batch.
+    pub batch_size: usize,
+    /// Epochs planned.
+    pub epochs: usize,
+    /// Optimizer steps planned in all.
+    pub total_steps: u64,
+    /// Hyperparameters in force, as (name, value) pairs for display.
+    pub hyperparameters: Vec<(String, String)>,
+}
+
+/// Per-sample means of a loss and its parts.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LossReport {
+    /// The loss minimized.
+    pub total: f32,
+    /// Reconstruction term.
+    pub reconstruction: f32,
+    /// KL term (0 for plain autoencoders).
+    pub kl: f32,
+}
+
+/// One optimizer step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepReport {
+    /// Steps done so far, this one included.
+    pub step: u64,
+    /// Epoch being trained, from 1.
+    pub epoch: usize,
+    /// The batch's loss.
+    pub loss: LossReport,
+    /// Training throughput, averaged over recent steps.
+    pub samples_per_second: f32,
+    /// Learning rate in force.
+    pub learning_rate: f32,
+    /// KL weight in force (after warm-up), 0 for plain autoencoders.
+    pub beta: f32,
+}
+
+/// The end of an epoch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochReport {
+    /// The epoch, from 1.
+    pub epoch: usize,
+    /// Mean training loss over the epoch.
+    pub train: LossReport,
+    /// Loss on the test set.
+    pub test: LossReport,
+}
+
+/// A point of the latent scatter: a test sample's code in two dimensions and its label.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LatentPoint {
+    /// First coordinate.
+    pub x: f32,
+    /// Second coordinate.
+    pub y: f32,
+    /// The digit, 0–9.
+    pub label: u8,
+}
+
+/// Pictures of what the model does now, sent at a capped rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    /// Step at which it was taken.
+    pub step: u64,
+    /// Index in the test set of the first digit shown.
+    pub first_index: usize,
+    /// Test digits.
+    pub originals: Vec<Image>,
+    /// Their corrupted versions, for denoising models.
+    pub corrupted: Vec<Image>,
+    /// Their reconstructions.
+    pub reconstructions: Vec<Image>,
+    /// Decoded draws from the prior (variational models).
+    pub samples: Vec<Image>,
+    /// Test codes in two dimensions (variational models).
+    pub latent: Vec<LatentPoint>,
+    /// How the latent was projected: `z1/z2` or `PC1/PC2`.
+    pub latent_axes: String,
+    /// Decoded grid over a 2-D latent, row-major, `manifold_size` per side.
+    pub manifold: Vec<Image>,
+    /// Images per side of the manifold grid (0 when there is none).
+    pub manifold_size: usize,
+}
+
+/// Where the run stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    /// Steps are being taken.
+    Training,
+    /// Waiting for a resume.
+    Paused,
+    /// All epochs done.
+    Done,
+    /// Stopped before the end (asked to, or by an error).
+    Stopped,
+}
+
+/// Everything a run reports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrainingEvent {
+    /// The run starts.
+    Started(RunInfo),
+    /// One optimizer step was taken.
+    Step(StepReport),
+    /// An epoch ended and the test set was evaluated.
+    Epoch(EpochReport),
+    /// Fresh pictures.
+    Snapshot(Box<Snapshot>),
+    /// The run changed state.
+    State(RunState),
+    /// A hyperparameter changed, as (name, new value).
+    Hyperparameter(String, String),
+    /// A file was written: a checkpoint or the device weights.
+    Saved {
+        /// What was written.
+        what: String,
+        /// Where.
+        path: PathBuf,
+    },
+    /// Something went wrong without ending the run (e.g. a save failed).
+    Warning(String),
+    /// The run ended with an error; the model was left as it was before the failing step.
+    Failed(String),
+}
+
+/// What the driver (dashboard, signal handler) may ask of a running training.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Command {
+    /// Pause if training, resume if paused.
+    TogglePause,
+    /// Multiply the learning rate by this factor.
+    ScaleLearningRate(f32),
+    /// Multiply β by this factor (variational models).
+    ScaleBeta(f32),
+    /// Write a checkpoint now.
+    SaveCheckpoint,
+    /// Write the device weight blob now.
+    ExportWeights,
+    /// Draw new samples from the prior.
+    Resample,
+    /// Move the digits shown by this many positions in the test set.
+    MoveDigits(isize),
+    /// Stop, saving a checkpoint first when `save` is set.
+    Stop {
+        /// Save a checkpoint before stopping.
+        save: bool,
+    },
+}
