@@ -211,13 +211,19 @@ impl fmt::Display for RowProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::FieldCount { expected, found } => {
-                write!(f, "expected {expected} comma-separated values, found {found}")
+                write!(
+                    f,
+                    "expected {expected} comma-separated values, found {found}"
+                )
             }
             Self::NotAnInteger { column, text } => {
                 write!(f, "column {column}: {text:?} is not an integer")
             }
             Self::PixelOutOfRange { column, value, max } => {
-                write!(f, "column {column}: pixel value {value} is out of range 0..={max}")
+                write!(
+                    f,
+                    "column {column}: pixel value {value} is out of range 0..={max}"
+                )
             }
         }
     }
@@ -267,8 +273,15 @@ mod tests {
         let row = DataError::BadCsvRow {
             path: PathBuf::from("d.csv"),
             line: 3,
-            problem: RowProblem::PixelOutOfRange { column: 5, value: 17, max: 16 },
+            problem: RowProblem::PixelOutOfRange {
+                column: 5,
+                value: 17,
+                max: 16,
+            },
         };
-        assert_eq!(row.to_string(), "d.csv, line 3: column 5: pixel value 17 is out of range 0..=16");
+        assert_eq!(
+            row.to_string(),
+            "d.csv, line 3: column 5: pixel value 17 is out of range 0..=16"
+        );
     }
 }

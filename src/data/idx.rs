@@ -4,6 +4,9 @@
 //! magic number whose third byte gives the value type (`0x08`: unsigned byte) and fourth the
 //! number of dimensions, followed by each dimension as a `u32`. Image files are
 //! `0x00000803`: count x rows x columns; label files `0x00000801`: count.
+//!
+//! Images load as stored, row after row. EMNIST stores its images transposed, so they come out
+//! mirrored along the diagonal; transposing them is left to the caller.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -62,9 +65,10 @@ struct Idx {
 /// or without `.gz`. The datasets are named after the folder: `mnist train`, `mnist test`.
 /// Pixels are scaled from 0..=255 to [0, 1]; labels are kept as written.
 pub fn load_idx_dir(dir: &Path) -> Result<Split, DataError> {
-    let name = dir
-        .file_name()
-        .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = dir.file_name().map_or_else(
+        || dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let train = load_idx_pair(
         &find(dir, TRAIN_IMAGES)?,
         &find(dir, TRAIN_LABELS)?,
@@ -99,7 +103,11 @@ pub fn load_idx_pair(
         return Err(DataError::EmptyDataset { dataset: name });
     }
     let (height, width) = (images.dims[1] as usize, images.dims[2] as usize);
-    let pixels = images.values.iter().map(|&v| f32::from(v) / 255.0).collect();
+    let pixels = images
+        .values
+        .iter()
+        .map(|&v| f32::from(v) / 255.0)
+        .collect();
     Dataset::new(name, width, height, pixels, labels.values)
 }
 
@@ -112,7 +120,10 @@ fn find(dir: &Path, base: &str) -> Result<PathBuf, DataError> {
     } else if gz.is_file() {
         Ok(gz)
     } else {
-        Err(DataError::MissingFile { path: raw, alternatives: vec![gz] })
+        Err(DataError::MissingFile {
+            path: raw,
+            alternatives: vec![gz],
+        })
     }
 }
 
@@ -138,13 +149,19 @@ fn read_idx(path: &Path, kind: Kind) -> Result<Idx, DataError> {
         .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
         .collect();
     // Saturating: a header declaring more than u64::MAX bytes is simply a truncated file.
-    let body_len = dims.iter().fold(1u64, |acc, &d| acc.saturating_mul(u64::from(d)));
+    let body_len = dims
+        .iter()
+        .fold(1u64, |acc, &d| acc.saturating_mul(u64::from(d)));
     let declared = header_len.saturating_add(body_len);
     let mut values = Vec::new();
     read_exactly(&mut source, body_len, declared, &mut values)?;
     match source.count_rest() {
         Ok(0) => Ok(Idx { dims, values }),
-        Ok(extra) => Err(DataError::TrailingBytes { path: path.to_path_buf(), declared, extra }),
+        Ok(extra) => Err(DataError::TrailingBytes {
+            path: path.to_path_buf(),
+            declared,
+            extra,
+        }),
         Err(e) => Err(source.error(e)),
     }
 }
@@ -174,5 +191,258 @@ fn read_exactly(
         Err(e) => Err(source.error(e)),
         Ok(()) if got < len => Err(truncated()),
         Ok(()) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::fs;
+    use std::io::Write;
+
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+    use tempfile::TempDir;
+
+    use super::*;
+    use crate::data::default_data_dir;
+
+    /// An IDX file: the magic, the dimensions, then the values.
+    fn idx(magic: u32, dims: &[u32], values: &[u8]) -> Vec<u8> {
+        let header = std::iter::once(magic).chain(dims.iter().copied());
+        header
+            .flat_map(u32::to_be_bytes)
+            .chain(values.iter().copied())
+            .collect()
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    /// `n` images of 2x3 pixels, pixel j of image i being `10 * i + j`.
+    fn images(n: u8) -> Vec<u8> {
+        let values: Vec<u8> = (0..n)
+            .flat_map(|i| (0..6).map(move |j| 10 * i + j))
+            .collect();
+        idx(0x803, &[u32::from(n), 3, 2], &values)
+    }
+
+    fn labels(values: &[u8]) -> Vec<u8> {
+        idx(0x801, &[values.len() as u32], values)
+    }
+
+    /// A folder with the four files, written as given (callers gzip some of them).
+    fn dir_with(files: [(&str, Vec<u8>); 4]) -> TempDir {
+        let dir = TempDir::new().unwrap();
+        for (name, bytes) in files {
+            fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        dir
+    }
+
+    fn valid_dir() -> TempDir {
+        dir_with([
+            (TRAIN_IMAGES, images(3)),
+            (TRAIN_LABELS, labels(&[1, 2, 3])),
+            (TEST_IMAGES, images(1)),
+            (TEST_LABELS, labels(&[4])),
+        ])
+    }
+
+    fn train_error(dir: &TempDir) -> DataError {
+        let path = |name: &str| dir.path().join(name);
+        load_idx_pair(&path(TRAIN_IMAGES), &path(TRAIN_LABELS), "t").unwrap_err()
+    }
+
+    #[test]
+    fn shipped_mnist_has_its_known_shape_and_labels() {
+        let Split { train, test } = load_idx_dir(&default_data_dir().join("mnist")).unwrap();
+        assert_eq!((train.name(), test.name()), ("mnist train", "mnist test"));
+        assert_eq!((train.len(), test.len()), (60_000, 10_000));
+        assert_eq!(
+            (train.width(), train.height(), test.pixels_per_image()),
+            (28, 28, 784)
+        );
+        assert_eq!(train.labels()[..5], [5, 0, 4, 1, 9]);
+        assert_eq!(test.labels()[..5], [7, 2, 1, 0, 4]);
+        let counts = |d: &Dataset| {
+            let mut counts = [0usize; 10];
+            d.labels().iter().for_each(|&l| counts[usize::from(l)] += 1);
+            counts
+        };
+        // The per-digit counts published with MNIST.
+        let train_counts = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949];
+        let test_counts = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009];
+        assert_eq!((counts(&train), counts(&test)), (train_counts, test_counts));
+        let (min, max) = train
+            .images()
+            .iter()
+            .fold((1.0f32, 0.0f32), |(lo, hi), &p| (lo.min(p), hi.max(p)));
+        assert_eq!((min, max), (0.0, 1.0));
+        // The first image, a 5, has 27,525 as the sum of its bytes.
+        let sum: f32 = train.image(0).unwrap().iter().sum();
+        assert!((sum * 255.0 - 27_525.0).abs() < 0.5, "{sum}");
+    }
+
+    #[test]
+    fn raw_and_gzip_files_load_alike() {
+        let raw = load_idx_dir(valid_dir().path()).unwrap();
+        // Compression is told from the bytes: a gzip file without `.gz` and a raw one with it.
+        let mixed = dir_with([
+            (TRAIN_IMAGES, gzip(&images(3))),
+            (&format!("{TRAIN_LABELS}.gz"), labels(&[1, 2, 3])),
+            (&format!("{TEST_IMAGES}.gz"), gzip(&images(1))),
+            (TEST_LABELS, labels(&[4])),
+        ]);
+        let mixed = load_idx_dir(mixed.path()).unwrap();
+        assert_eq!(raw.train.images(), mixed.train.images());
+        assert_eq!(raw.test.labels(), mixed.test.labels());
+        assert_eq!(
+            (raw.train.len(), raw.train.width(), raw.train.height()),
+            (3, 2, 3)
+        );
+        assert_eq!(raw.train.labels(), [1, 2, 3]);
+        assert_eq!(raw.train.image(1).unwrap()[5], 15.0 / 255.0);
+    }
+
+    #[test]
+    fn missing_file_names_both_candidates() {
+        let dir = valid_dir();
+        fs::remove_file(dir.path().join(TEST_LABELS)).unwrap();
+        match load_idx_dir(dir.path()).unwrap_err() {
+            DataError::MissingFile { path, alternatives } => {
+                assert_eq!(path, dir.path().join(TEST_LABELS));
+                assert_eq!(alternatives, [dir.path().join(format!("{TEST_LABELS}.gz"))]);
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn labels_where_images_belong_is_a_bad_magic() {
+        let dir = valid_dir();
+        fs::copy(dir.path().join(TRAIN_LABELS), dir.path().join(TRAIN_IMAGES)).unwrap();
+        let err = train_error(&dir);
+        assert!(
+            matches!(
+                err,
+                DataError::BadMagic {
+                    found: 0x801,
+                    expected: 0x803,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn short_images_are_truncated() {
+        let dir = valid_dir();
+        let mut bytes = images(3);
+        bytes.truncate(bytes.len() - 2);
+        fs::write(dir.path().join(TRAIN_IMAGES), bytes).unwrap();
+        let err = train_error(&dir);
+        assert!(
+            matches!(
+                err,
+                DataError::Truncated {
+                    expected: 34,
+                    found: 32,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // Cut inside the header, before any dimension is known.
+        fs::write(dir.path().join(TRAIN_IMAGES), &images(3)[..6]).unwrap();
+        let err = train_error(&dir);
+        assert!(
+            matches!(
+                err,
+                DataError::Truncated {
+                    expected: 16,
+                    found: 6,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn cut_gzip_stream_is_truncated() {
+        let dir = valid_dir();
+        // Enough values that cutting the stream in half loses some of them.
+        let values: Vec<u8> = (0..=255).cycle().take(3 * 400).collect();
+        let original = idx(0x803, &[3, 20, 20], &values);
+        let compressed = gzip(&original);
+        let path = dir.path().join(TRAIN_IMAGES);
+        fs::write(&path, &compressed[..compressed.len() / 2]).unwrap();
+        let err = read_idx(&path, Kind::Images).err().unwrap();
+        assert!(
+            matches!(err, DataError::Truncated { expected: 1216, found, .. } if found < 1216),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn corrupt_gzip_is_reported_as_such() {
+        let dir = valid_dir();
+        let mut compressed = gzip(&images(3));
+        let crc_at = compressed.len() - 8;
+        compressed[crc_at] ^= 0xff;
+        fs::write(dir.path().join(TRAIN_IMAGES), compressed).unwrap();
+        let err = train_error(&dir);
+        assert!(matches!(err, DataError::BadGzip { .. }), "{err}");
+    }
+
+    #[test]
+    fn image_and_label_counts_must_agree() {
+        let dir = valid_dir();
+        fs::write(dir.path().join(TRAIN_LABELS), labels(&[1, 2])).unwrap();
+        let err = train_error(&dir);
+        assert!(
+            matches!(
+                err,
+                DataError::CountMismatch {
+                    images: 3,
+                    labels: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn trailing_bytes_are_refused() {
+        let dir = valid_dir();
+        let mut bytes = labels(&[1, 2, 3]);
+        bytes.extend([0; 5]);
+        fs::write(dir.path().join(TRAIN_LABELS), gzip(&bytes)).unwrap();
+        let err = train_error(&dir);
+        assert!(
+            matches!(
+                err,
+                DataError::TrailingBytes {
+                    declared: 11,
+                    extra: 5,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn zero_images_is_an_empty_dataset() {
+        let dir = valid_dir();
+        fs::write(dir.path().join(TRAIN_IMAGES), images(0)).unwrap();
+        fs::write(dir.path().join(TRAIN_LABELS), labels(&[])).unwrap();
+        assert!(matches!(train_error(&dir), DataError::EmptyDataset { .. }));
     }
 }

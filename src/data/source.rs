@@ -29,18 +29,27 @@ impl Source {
                 path: path.to_path_buf(),
                 alternatives: Vec::new(),
             },
-            _ => DataError::Io { path: path.to_path_buf(), source },
+            _ => DataError::Io {
+                path: path.to_path_buf(),
+                source,
+            },
         })?;
         let mut buffered = BufReader::new(file);
-        let gzip = starts_with_gzip_magic(&mut buffered)
-            .map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+        let gzip = starts_with_gzip_magic(&mut buffered).map_err(|source| DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         // Multi-member decoding: concatenated gzip streams are valid gzip too.
         let reader: Box<dyn Read> = if gzip {
             Box::new(MultiGzDecoder::new(buffered))
         } else {
             Box::new(buffered)
         };
-        Ok(Self { path: path.to_path_buf(), gzip, reader })
+        Ok(Self {
+            path: path.to_path_buf(),
+            gzip,
+            reader,
+        })
     }
 
     /// The path the bytes come from.
@@ -54,6 +63,11 @@ impl Source {
     /// data went.
     pub(crate) fn read_up_to(&mut self, limit: u64, buf: &mut Vec<u8>) -> io::Result<()> {
         (&mut self.reader).take(limit).read_to_end(buf).map(drop)
+    }
+
+    /// Appends all the remaining bytes to `buf`.
+    pub(crate) fn read_all(&mut self, buf: &mut Vec<u8>) -> io::Result<()> {
+        self.reader.read_to_end(buf).map(drop)
     }
 
     /// Counts the bytes left, which also makes the decoder check the gzip trailer (CRC-32 and
