@@ -62,7 +62,10 @@ fn region_length(script: &str, name: &str) -> Result<u64, String> {
         Some(b'M' | b'm') => (&value[..value.len() - 1], 1024 * 1024),
         _ => (value, 1),
     };
-    let n = match digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let n = match digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         Some(hex) => u64::from_str_radix(hex, 16),
         None => digits.parse(),
     }
@@ -76,7 +79,9 @@ fn strip_comments(s: &str) -> String {
     let mut rest = s;
     while let Some(start) = rest.find("/*") {
         out.push_str(&rest[..start]);
-        rest = rest[start..].find("*/").map_or("", |end| &rest[start + end + 2..]);
+        rest = rest[start..]
+            .find("*/")
+            .map_or("", |end| &rest[start + end + 2..]);
     }
     out.push_str(rest);
     out

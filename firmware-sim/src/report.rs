@@ -45,12 +45,36 @@ impl fmt::Display for DeviceError {
                 index,
                 got,
                 expected,
-            } => write!(f, "output {index} is {got}, reference {expected}"),
+            } => write!(
+                f,
+                "output {index} is {}, reference {}",
+                Micro(got),
+                Micro(expected)
+            ),
         }
     }
 }
 
 impl core::error::Error for DeviceError {}
+
+/// Shows an `f32` with 6 decimals using integer arithmetic only: core's float formatting
+/// costs about 20 KiB of flash, too much for an error message on the device.
+struct Micro(f32);
+
+impl fmt::Display for Micro {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        if !v.is_finite() || v.abs() >= 1e12 {
+            // Out of fixed-point range: show the bit pattern.
+            return write!(f, "f32({:#010x})", v.to_bits());
+        }
+        // f32 -> i64 is exact here; |v| < 1e12 so the product fits in i64.
+        let micros = (f64::from(v) * 1e6) as i64;
+        let sign = if micros < 0 { "-" } else { "" };
+        let abs = micros.unsigned_abs();
+        write!(f, "{sign}{}.{:06}", abs / 1_000_000, abs % 1_000_000)
+    }
+}
 
 /// Result of one dense-layer evaluation `y = Wᵀx`.
 #[derive(Debug, Clone, Copy, PartialEq)]

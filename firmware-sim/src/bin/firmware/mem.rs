@@ -42,7 +42,10 @@ impl Layout {
             data: ((&raw const __sdata).addr(), (&raw const __edata).addr()),
             bss: ((&raw const __sbss).addr(), (&raw const __ebss).addr()),
             ram_start: (&raw const _ram_start).addr(),
-            stack: ((&raw const _stack_end).addr(), (&raw const _stack_start).addr()),
+            stack: (
+                (&raw const _stack_end).addr(),
+                (&raw const _stack_start).addr(),
+            ),
         }
     }
 

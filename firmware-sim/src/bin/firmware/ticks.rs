@@ -38,6 +38,9 @@ impl SysTickCounter {
         syst.clear_current();
         syst.enable_interrupt();
         syst.enable_counter();
+        // Clearing leaves the counter at 0 until its first reload, which would read as a
+        // full period: wait for the reload so the count starts near 0.
+        while SYST::get_current() == 0 {}
         Self { _syst: syst }
     }
 }
@@ -79,7 +82,7 @@ impl Calibration {
         let t2 = counter.ticks();
         Self {
             insns: 2 * u64::from(SPIN_LONG - SPIN_SHORT),
-            ticks: (t2 - t1).saturating_sub(t1 - t0),
+            ticks: t2.saturating_sub(t1).saturating_sub(t1.saturating_sub(t0)),
         }
     }
 
