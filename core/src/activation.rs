@@ -124,6 +124,7 @@ pub fn sigmoid(a: f32) -> f32 {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::test_support::assert_close;
 

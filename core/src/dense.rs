@@ -18,7 +18,7 @@ use crate::{Error, Network, Parameters};
 /// the cheapest form on a microcontroller (about 4 instructions per multiply-accumulate on a
 /// Cortex-M4 against about 10 for column-major W·x).
 #[derive(Clone, Debug, PartialEq, Zeroable)]
-pub struct Dense<const I: usize, const O: usize, A: Activation = Identity> {
+pub struct Dense<const I: usize, const O: usize, A = Identity> {
     /// Wᵀ (I×O): column `o` is row `o` of W.
     pub weight: SMatrix<f32, I, O>,
     /// b (O).

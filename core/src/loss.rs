@@ -103,6 +103,7 @@ pub fn finite(value: f32) -> Result<f32, Error> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::test_support::assert_close;
 
