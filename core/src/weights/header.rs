@@ -1,0 +1,144 @@
+//! The fixed-length header that opens every weight blob.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::network::{Architecture, LayerShape, MAX_LAYERS};
+
+/// The four bytes every weight blob starts with.
+pub const MAGIC: [u8; 4] = *b"TVAE";
+
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u16 = 1;
+
+/// Bytes of one encoded [`LayerShape`]: two fixed-width u32 and a u8.
+const LAYER_SHAPE_LEN: usize = 4 + 4 + 1;
+
+/// Bytes of the header: magic (4), version (2), model kind (1), layer count (1), the layer
+/// table (`MAX_LAYERS` × 9), payload length (4) and payload CRC-32 (4).
+pub const HEADER_LEN: usize = 4 + 2 + 1 + 1 + MAX_LAYERS * LAYER_SHAPE_LEN + 4 + 4;
+
+/// The header as postcard encodes it: every field has a fixed width, so its length is
+/// [`HEADER_LEN`] whatever the values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct Header {
+    /// [`MAGIC`].
+    pub magic: [u8; 4],
+    /// [`FORMAT_VERSION`].
+    #[serde(with = "postcard::fixint::le")]
+    pub version: u16,
+    /// `ModelKind as u8` of the model saved.
+    pub kind: u8,
+    /// Layers used in `layers`; the entries after them are all zero.
+    pub layer_count: u8,
+    /// The model's architecture, padded with zeros to a constant length.
+    pub layers: [LayerShape; MAX_LAYERS],
+    /// Bytes of payload after the header.
+    #[serde(with = "postcard::fixint::le")]
+    pub payload_len: u32,
+    /// CRC-32 (ISO-HDLC, as zlib and PNG) of the payload.
+    #[serde(with = "postcard::fixint::le")]
+    pub crc: u32,
+}
+
+/// The leading fields of [`Header`], the same in every version: read first, so that a blob of
+/// another version is reported as such even when its header has another length.
+#[derive(Deserialize)]
+struct Preamble {
+    magic: [u8; 4],
+    #[serde(with = "postcard::fixint::le")]
+    version: u16,
+}
+
+impl Header {
+    /// The header of a blob of the current version.
+    pub fn new(
+        kind: u8,
+        architecture: &Architecture,
+        payload_len: u32,
+        crc: u32,
+    ) -> Result<Self, Error> {
+        let mut layers = [LayerShape::default(); MAX_LAYERS];
+        let table = layers
+            .get_mut(..architecture.len())
+            .ok_or(Error::BufferTooSmall {
+                needed: architecture.len(),
+                found: MAX_LAYERS,
+            })?;
+        table.copy_from_slice(architecture);
+        Ok(Self {
+            magic: MAGIC,
+            version: FORMAT_VERSION,
+            kind,
+            // MAX_LAYERS ≤ 255 (checked below), so the count fits.
+            layer_count: architecture.len() as u8,
+            layers,
+            payload_len,
+            crc,
+        })
+    }
+
+    /// Writes the header to the first [`HEADER_LEN`] bytes of `out`.
+    pub fn encode(&self, out: &mut [u8]) -> Result<(), Error> {
+        let found = out.len();
+        let out = out.get_mut(..HEADER_LEN).ok_or(Error::BufferTooSmall {
+            needed: HEADER_LEN,
+            found,
+        })?;
+        // Fixed-width fields: the encoding is exactly HEADER_LEN bytes and fits.
+        postcard::to_slice(self, out).map_err(|_| Error::BufferTooSmall {
+            needed: HEADER_LEN,
+            found,
+        })?;
+        Ok(())
+    }
+
+    /// Reads a header from the start of `bytes` and returns it with the bytes after it.
+    ///
+    /// Checks, in this order: the magic over however many bytes there are ([`Error::BadMagic`]),
+    /// the length of the version field and then of the whole header ([`Error::Truncated`]),
+    /// the version ([`Error::UnsupportedVersion`]) and the layer table: a count above
+    /// `MAX_LAYERS` or a non-zero entry after the counted ones is [`Error::Malformed`].
+    pub fn decode(bytes: &[u8]) -> Result<(Self, &[u8]), Error> {
+        if bytes
+            .iter()
+            .zip(MAGIC)
+            .any(|(&byte, expected)| byte != expected)
+        {
+            return Err(Error::BadMagic);
+        }
+        let (preamble, _) = postcard::take_from_bytes::<Preamble>(bytes).map_err(postcard_error)?;
+        if preamble.magic != MAGIC {
+            return Err(Error::BadMagic);
+        }
+        if preamble.version != FORMAT_VERSION {
+            return Err(Error::UnsupportedVersion(preamble.version));
+        }
+        let (header, rest) = postcard::take_from_bytes::<Self>(bytes).map_err(postcard_error)?;
+        let count = usize::from(header.layer_count);
+        let padding = header.layers.get(count..).ok_or(Error::Malformed)?;
+        if padding.iter().any(|layer| *layer != LayerShape::default()) {
+            return Err(Error::Malformed);
+        }
+        Ok((header, rest))
+    }
+
+    /// The layers recorded, without the padding.
+    pub fn architecture(&self) -> Architecture {
+        // At most MAX_LAYERS items, so collecting cannot overflow the Vec.
+        let count = usize::from(self.layer_count).min(MAX_LAYERS);
+        self.layers.iter().take(count).copied().collect()
+    }
+}
+
+/// Every layer count must fit the header's u8.
+const _: () = assert!(MAX_LAYERS <= u8::MAX as usize);
+
+/// The core's error for a postcard decoding error: running out of input is truncation,
+/// anything else a malformed encoding.
+pub(super) fn postcard_error(error: postcard::Error) -> Error {
+    match error {
+        postcard::Error::DeserializeUnexpectedEnd => Error::Truncated,
+        _ => Error::Malformed,
+    }
+}
