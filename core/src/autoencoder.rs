@@ -1,1 +1,349 @@
-//! Work in progress.
+//! The autoencoder: an encoder network h = f(x), a decoder network x̂ = g(h), both trained to
+//! reconstruct x (Rumelhart et al. 1986; denoising variant: Vincent et al. 2008).
+//!
+//! The decoder's last layer outputs logits ℓ and the reconstruction is x̂ = σ(ℓ), so data is
+//! expected in [0, 1] (pixel intensities, binary features). With [`Noise`] other than
+//! [`Noise::None`] the model is a *denoising* autoencoder: the encoder sees a corrupted x̃ and
+//! the loss still compares the reconstruction with the clean x.
+
+use bytemuck::Zeroable;
+
+use crate::activation::{Identity, Relu, Sigmoid, sigmoid};
+use crate::batch::{check_input, split_buffer};
+use crate::loss::{binary_cross_entropy_with_logits, finite, per_sample};
+use crate::model::{LossParts, Model, ModelKind};
+use crate::network::{Architecture, LayerShape, MAX_LAYERS, max};
+use crate::noise::{Noise, corrupt};
+use crate::{Chain, Dense, Error, Network, SeededRng, composite_parameters};
+
+/// How a reconstruction σ(ℓ) is compared with the clean input x, per sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReconstructionLoss {
+    /// Bernoulli negative log-likelihood Σᵢ −xᵢ ln x̂ᵢ − (1−xᵢ) ln(1−x̂ᵢ), computed from the logits
+    /// as Σᵢ max(ℓᵢ, 0) − ℓᵢxᵢ + ln(1 + e^(−|ℓᵢ|)); ∂/∂ℓᵢ = σ(ℓᵢ) − xᵢ.
+    #[default]
+    CrossEntropy,
+    /// Squared error Σᵢ (x̂ᵢ − xᵢ)² on x̂ = σ(ℓ); ∂/∂ℓᵢ = 2(x̂ᵢ − xᵢ)·x̂ᵢ(1 − x̂ᵢ).
+    SquaredError,
+}
+
+impl ReconstructionLoss {
+    /// The loss of the logits ℓ against `targets` x, summed over every float, and, when `grad`
+    /// is given, `scale`·∂loss/∂ℓ written into it (all three of one length).
+    pub fn evaluate(
+        &self,
+        logits: &[f32],
+        targets: &[f32],
+        grad: Option<&mut [f32]>,
+        scale: f32,
+    ) -> Result<f32, Error> {
+        match self {
+            Self::CrossEntropy => binary_cross_entropy_with_logits(logits, targets, grad, scale),
+            Self::SquaredError => {
+                check_input(targets, logits.len(), 1)?;
+                let mut total = 0.0;
+                for (&l, &x) in logits.iter().zip(targets) {
+                    let error = sigmoid(l) - x;
+                    total += error * error;
+                }
+                if let Some(grad) = grad {
+                    check_input(grad, logits.len(), 1)?;
+                    for ((g, &l), &x) in grad.iter_mut().zip(logits).zip(targets) {
+                        let p = sigmoid(l);
+                        *g = scale * 2.0 * (p - x) * p * (1.0 - p);
+                    }
+                }
+                finite(total)
+            }
+        }
+    }
+}
+
+/// Hyperparameters of an [`Autoencoder`] or a [`crate::tied::TiedAutoencoder`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct AutoencoderConfig {
+    /// How the reconstruction is scored.
+    pub loss: ReconstructionLoss,
+    /// Corruption of the input; anything but [`Noise::None`] makes a denoising autoencoder.
+    /// `loss` and `loss_and_gradients` both corrupt (drawing from their generator); score the
+    /// clean reconstruction with [`Noise::None`].
+    pub noise: Noise,
+}
+
+/// An encoder `E` (X → Z) and a decoder `D` (Z → X logits) with separate weights:
+/// h = E(x̃), x̂ = σ(D(h)), loss L(x̂, x) with x̃ = x or a corruption of it.
+///
+/// The shapes must mirror (D::INPUTS = E::OUTPUTS, D::OUTPUTS = E::INPUTS); a mismatch fails to
+/// compile on first use. The code is E's output, so give E's last layer the activation the
+/// code should have (σ for a classic autoencoder, identity for a linear code).
+#[derive(Clone, Debug, PartialEq, Zeroable)]
+pub struct Autoencoder<E, D> {
+    /// The encoder h = E(x).
+    pub encoder: E,
+    /// The decoder, producing the logits ℓ = D(h) of the reconstruction x̂ = σ(ℓ).
+    pub decoder: D,
+}
+
+composite_parameters!(impl[E: Network, D: Network] for Autoencoder<E, D> { encoder: E, decoder: D });
+
+/// The one-hidden-layer autoencoder of the textbooks (Goodfellow et al. 2016, ch. 14):
+/// h(x) = σ(b + Wx) with W of shape H×X, and x̂ = σ(c + W*h) with W* of shape X×H.
+pub type ShallowAutoencoder<const X: usize, const H: usize> =
+    Autoencoder<Dense<X, H, Sigmoid>, Dense<H, X>>;
+
+/// A deep autoencoder with a linear code (Hinton & Salakhutdinov 2006, with ReLU):
+/// h = W₂ relu(W₁x + b₁) + b₂ (X → H → Z), x̂ = σ(W₄ relu(W₃h + b₃) + b₄) (Z → H → X).
+pub type DeepAutoencoder<const X: usize, const H: usize, const Z: usize> = Autoencoder<
+    Chain<Dense<X, H, Relu>, Dense<H, Z, Identity>>,
+    Chain<Dense<Z, H, Relu>, Dense<H, X, Identity>>,
+>;
+
+impl<E: Network, D: Network> Autoencoder<E, D> {
+    /// Evaluated (and so checked at compile time) by every use of the model.
+    const SHAPES_AGREE: () = assert!(
+        D::OUTPUTS == E::INPUTS && D::INPUTS == E::OUTPUTS,
+        "Autoencoder: the decoder must map the encoder's outputs back to its inputs"
+    );
+
+    /// Floats per sample: corrupted input, both networks' activations, ∂L/∂ℓ, ∂L/∂h and the
+    /// networks' scratch.
+    const WORKSPACE_PER_SAMPLE: usize = E::INPUTS
+        + E::ACTIVATIONS
+        + D::ACTIVATIONS
+        + E::INPUTS
+        + E::OUTPUTS
+        + max(E::SCRATCH, D::SCRATCH);
+
+    /// The loss of `input`, and its gradient added into `grads` when given.
+    fn run(
+        &self,
+        config: &AutoencoderConfig,
+        input: &[f32],
+        batch: usize,
+        rng: &mut SeededRng,
+        workspace: &mut [f32],
+        grads: Option<&mut Self>,
+    ) -> Result<LossParts, Error> {
+        let () = Self::SHAPES_AGREE;
+        config.noise.validate()?;
+        check_workspace(workspace, Self::WORKSPACE_PER_SAMPLE, batch)?;
+        check_input(input, E::INPUTS, batch)?;
+        check_finite(input)?;
+        let (corrupted, rest) = split_buffer(workspace, E::INPUTS * batch)?;
+        let (encoder_activations, rest) = split_buffer(rest, E::ACTIVATIONS * batch)?;
+        let (decoder_activations, rest) = split_buffer(rest, D::ACTIVATIONS * batch)?;
+        let (grad_logits, rest) = split_buffer(rest, E::INPUTS * batch)?;
+        let (grad_code, scratch) = split_buffer(rest, E::OUTPUTS * batch)?;
+
+        let encoder_input: &[f32] = if config.noise.is_none() {
+            input
+        } else {
+            corrupt(&config.noise, input, corrupted, rng)?;
+            corrupted
+        };
+        self.encoder
+            .forward(encoder_input, encoder_activations, batch)?;
+        let code = E::output(encoder_activations, batch)?;
+        self.decoder.forward(code, decoder_activations, batch)?;
+        let logits = D::output(decoder_activations, batch)?;
+        // Gradients of the batch mean.
+        let scale = 1.0 / batch as f32;
+        let Some(grads) = grads else {
+            let total = config.loss.evaluate(logits, input, None, scale)?;
+            return reconstruction_only(total, batch);
+        };
+        let total = config
+            .loss
+            .evaluate(logits, input, Some(&mut *grad_logits), scale)?;
+        self.decoder.backward(
+            code,
+            decoder_activations,
+            grad_logits,
+            &mut grads.decoder,
+            Some(&mut *grad_code),
+            scratch,
+            batch,
+        )?;
+        self.encoder.backward(
+            encoder_input,
+            encoder_activations,
+            grad_code,
+            &mut grads.encoder,
+            None,
+            scratch,
+            batch,
+        )?;
+        reconstruction_only(total, batch)
+    }
+}
+
+impl<E: Network + Zeroable, D: Network + Zeroable> Model for Autoencoder<E, D> {
+    type Config = AutoencoderConfig;
+    const KIND: ModelKind = ModelKind::Autoencoder;
+    const INPUTS: usize = E::INPUTS;
+    const LATENT: usize = E::OUTPUTS;
+    /// Corrupted input, both networks' activations, ∂L/∂ℓ, ∂L/∂h and the networks' scratch.
+    const WORKSPACE: usize = Self::WORKSPACE_PER_SAMPLE;
+
+    /// The encoder's layers, then the decoder's.
+    fn describe(architecture: &mut Architecture) -> Result<(), Error> {
+        E::describe(architecture)?;
+        D::describe(architecture)
+    }
+
+    fn loss_and_gradients(
+        &self,
+        config: &AutoencoderConfig,
+        input: &[f32],
+        batch: usize,
+        rng: &mut SeededRng,
+        workspace: &mut [f32],
+        grads: &mut Self,
+    ) -> Result<LossParts, Error> {
+        self.run(config, input, batch, rng, workspace, Some(grads))
+    }
+
+    fn loss(
+        &self,
+        config: &AutoencoderConfig,
+        input: &[f32],
+        batch: usize,
+        rng: &mut SeededRng,
+        workspace: &mut [f32],
+    ) -> Result<LossParts, Error> {
+        self.run(config, input, batch, rng, workspace, None)
+    }
+
+    fn encode(
+        &self,
+        input: &[f32],
+        code: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        let () = Self::SHAPES_AGREE;
+        check_workspace(workspace, Self::WORKSPACE, batch)?;
+        check_input(input, E::INPUTS, batch)?;
+        check_finite(input)?;
+        let code = output_slice(code, E::OUTPUTS * batch)?;
+        let (activations, _) = split_buffer(workspace, E::ACTIVATIONS * batch)?;
+        self.encoder.forward(input, activations, batch)?;
+        code.copy_from_slice(E::output(activations, batch)?);
+        Ok(())
+    }
+
+    fn decode(
+        &self,
+        code: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        let () = Self::SHAPES_AGREE;
+        check_workspace(workspace, Self::WORKSPACE, batch)?;
+        check_input(code, D::INPUTS, batch)?;
+        check_finite(code)?;
+        let output = output_slice(output, D::OUTPUTS * batch)?;
+        let (activations, _) = split_buffer(workspace, D::ACTIVATIONS * batch)?;
+        self.decoder.forward(code, activations, batch)?;
+        sigmoid_into(D::output(activations, batch)?, output);
+        Ok(())
+    }
+
+    fn reconstruct(
+        &self,
+        input: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        let () = Self::SHAPES_AGREE;
+        check_workspace(workspace, Self::WORKSPACE, batch)?;
+        check_input(input, E::INPUTS, batch)?;
+        check_finite(input)?;
+        let output = output_slice(output, D::OUTPUTS * batch)?;
+        let (encoder_activations, rest) = split_buffer(workspace, E::ACTIVATIONS * batch)?;
+        let (decoder_activations, _) = split_buffer(rest, D::ACTIVATIONS * batch)?;
+        self.encoder.forward(input, encoder_activations, batch)?;
+        let code = E::output(encoder_activations, batch)?;
+        self.decoder.forward(code, decoder_activations, batch)?;
+        sigmoid_into(D::output(decoder_activations, batch)?, output);
+        Ok(())
+    }
+}
+
+/// [`LossParts`] of a model whose loss is its reconstruction term, from the batch sum.
+pub(crate) fn reconstruction_only(total: f32, batch: usize) -> Result<LossParts, Error> {
+    let mean = per_sample(total, batch)?;
+    Ok(LossParts {
+        total: mean,
+        reconstruction: mean,
+        kl: 0.0,
+    })
+}
+
+/// Checks that `workspace` holds `per_sample`·`batch` floats (without overflowing) and that the
+/// batch is not empty.
+pub(crate) fn check_workspace(
+    workspace: &[f32],
+    per_sample: usize,
+    batch: usize,
+) -> Result<(), Error> {
+    if batch == 0 {
+        return Err(Error::EmptyBatch);
+    }
+    let found = workspace.len();
+    match per_sample.checked_mul(batch) {
+        Some(needed) if needed <= found => Ok(()),
+        Some(needed) => Err(Error::BufferTooSmall { needed, found }),
+        None => Err(Error::BufferTooSmall {
+            needed: usize::MAX,
+            found,
+        }),
+    }
+}
+
+/// [`Error::NonFinite`] if any value is NaN or infinite.
+pub(crate) fn check_finite(data: &[f32]) -> Result<(), Error> {
+    if data.iter().all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(Error::NonFinite)
+    }
+}
+
+/// The first `len` floats of a caller's output buffer, or how many were missing.
+pub(crate) fn output_slice(output: &mut [f32], len: usize) -> Result<&mut [f32], Error> {
+    let found = output.len();
+    output
+        .get_mut(..len)
+        .ok_or(Error::BufferTooSmall { needed: len, found })
+}
+
+/// Appends a dense layer of `inputs` → `outputs` with activation code `activation`.
+pub(crate) fn push_layer(
+    architecture: &mut Architecture,
+    inputs: usize,
+    outputs: usize,
+    activation: u8,
+) -> Result<(), Error> {
+    let layer = LayerShape {
+        inputs: inputs as u32,
+        outputs: outputs as u32,
+        activation,
+    };
+    architecture.push(layer).map_err(|_| Error::BufferTooSmall {
+        needed: architecture.len() + 1,
+        found: MAX_LAYERS,
+    })
+}
+
+/// x̂ = σ(ℓ), element-wise, into `output` (as many floats as `logits` has).
+pub(crate) fn sigmoid_into(logits: &[f32], output: &mut [f32]) {
+    for (out, &l) in output.iter_mut().zip(logits) {
+        *out = sigmoid(l);
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
