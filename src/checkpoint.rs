@@ -1,0 +1,292 @@
+//! Checkpoints: model, optimizer state, generator state and position, in one file.
+//!
+//! The weights and each optimizer moment are blobs of the core's weight format (header,
+//! architecture, CRC), so a checkpoint of one preset never loads into another. The whole file
+//! is postcard bytes followed by a CRC-32 of them, and is written atomically.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tinyvae_core::noise::Noise;
+use tinyvae_core::rng::SeededRng;
+use tinyvae_core::weights;
+
+use crate::atomic_file::write_atomically;
+use crate::train::config::{OptimizerChoice, TrainConfig};
+use crate::train::model::TrainableModel;
+use crate::train::trainer::{Position, Trainer};
+
+const MAGIC: [u8; 8] = *b"TVAECKPT";
+const VERSION: u16 = 1;
+const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+
+/// Why a checkpoint could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// Reading or writing the file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The file is not a checkpoint, is damaged or truncated.
+    #[error("not a valid tinyvae checkpoint: {0}")]
+    Corrupt(String),
+    /// The checkpoint is of another preset.
+    #[error("the checkpoint is of preset {found}, not {expected}")]
+    WrongPreset {
+        /// The preset asked for.
+        expected: String,
+        /// The preset of the file.
+        found: String,
+    },
+    /// The weights inside do not load into the model.
+    #[error("the weights inside do not fit: {0}")]
+    Weights(#[from] tinyvae_core::Error),
+}
+
+#[derive(Serialize, Deserialize)]
+enum StoredNoise {
+    None,
+    Gaussian(f32),
+    Masking(f32),
+}
+
+#[derive(Serialize, Deserialize)]
+enum StoredOptimizer {
+    Sgd(f32),
+    Adam,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredConfig {
+    epochs: u64,
+    batch_size: u64,
+    optimizer: StoredOptimizer,
+    learning_rate: f32,
+    beta: f32,
+    kl_warmup_steps: u64,
+    noise: StoredNoise,
+    seed: u64,
+    dynamic_binarization: bool,
+    clip_norm: Option<f32>,
+    train_limit: Option<u64>,
+    pretrain_epochs: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CheckpointFile {
+    magic: [u8; 8],
+    version: u16,
+    preset: String,
+    config: StoredConfig,
+    step: u64,
+    epoch: u64,
+    batch: u64,
+    learning_rate: f32,
+    beta: f32,
+    rng: SeededRng,
+    model: Vec<u8>,
+    optimizer_counter: u64,
+    optimizer: Vec<Vec<u8>>,
+}
+
+/// A checkpoint read from disk, not yet turned into a trainer.
+pub struct Checkpoint {
+    file: CheckpointFile,
+}
+
+impl Checkpoint {
+    /// The preset the checkpoint belongs to.
+    pub fn preset(&self) -> &str {
+        &self.file.preset
+    }
+
+    /// The settings of the run that wrote it.
+    pub fn config(&self) -> TrainConfig {
+        let c = &self.file.config;
+        TrainConfig {
+            epochs: c.epochs as usize,
+            batch_size: c.batch_size as usize,
+            optimizer: match c.optimizer {
+                StoredOptimizer::Sgd(momentum) => OptimizerChoice::Sgd { momentum },
+                StoredOptimizer::Adam => OptimizerChoice::Adam,
+            },
+            learning_rate: c.learning_rate,
+            beta: c.beta,
+            kl_warmup_steps: c.kl_warmup_steps,
+            noise: match c.noise {
+                StoredNoise::None => Noise::None,
+                StoredNoise::Gaussian(std_dev) => Noise::Gaussian { std_dev },
+                StoredNoise::Masking(keep_probability) => Noise::Masking { keep_probability },
+            },
+            seed: c.seed,
+            dynamic_binarization: c.dynamic_binarization,
+            clip_norm: c.clip_norm,
+            train_limit: c.train_limit.map(|n| n as usize),
+            pretrain_epochs: c.pretrain_epochs as usize,
+        }
+    }
+
+    /// Optimizer steps taken when it was written.
+    pub fn step(&self) -> u64 {
+        self.file.step
+    }
+
+    /// Parses checkpoint bytes, checking magic, version and CRC.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CheckpointError> {
+        let corrupt = |what: &str| CheckpointError::Corrupt(what.to_string());
+        if bytes.len() < MAGIC.len() + 4 || bytes[..MAGIC.len()] != MAGIC {
+            return Err(corrupt("bad magic"));
+        }
+        let (body, stored_crc) = bytes.split_at(bytes.len() - 4);
+        let stored_crc =
+            u32::from_le_bytes([stored_crc[0], stored_crc[1], stored_crc[2], stored_crc[3]]);
+        if CRC.checksum(body) != stored_crc {
+            return Err(corrupt(
+                "checksum mismatch (the file is damaged or truncated)",
+            ));
+        }
+        let (file, rest): (CheckpointFile, _) =
+            postcard::take_from_bytes(body).map_err(|e| corrupt(&e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(corrupt("trailing bytes"));
+        }
+        if file.version != VERSION {
+            return Err(corrupt(&format!("unsupported version {}", file.version)));
+        }
+        Ok(Self { file })
+    }
+
+    /// Reads and parses a checkpoint file.
+    pub fn read(path: &Path) -> Result<Self, CheckpointError> {
+        let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Loads the model alone (for evaluation, export and pictures).
+    pub fn model<M: TrainableModel>(&self, preset: &str) -> Result<Box<M>, CheckpointError> {
+        self.check_preset(preset)?;
+        let mut model: Box<M> = bytemuck::zeroed_box();
+        weights::load(&self.file.model, &mut *model)?;
+        Ok(model)
+    }
+
+    /// A trainer that continues exactly where the checkpointed run was.
+    pub fn into_trainer<M: TrainableModel>(
+        self,
+        preset: &str,
+    ) -> Result<Trainer<M>, CheckpointError> {
+        self.check_preset(preset)?;
+        let mut trainer = Trainer::<M>::new(self.config())
+            .map_err(|e| CheckpointError::Corrupt(e.to_string()))?;
+        weights::load(&self.file.model, &mut *trainer.model)?;
+        let mut values = trainer.optimizer.values_mut();
+        if values.len() != self.file.optimizer.len() {
+            return Err(CheckpointError::Corrupt(
+                "optimizer state does not match the optimizer".into(),
+            ));
+        }
+        for (value, blob) in values.iter_mut().zip(&self.file.optimizer) {
+            weights::load(blob, &mut **value)?;
+        }
+        trainer.optimizer.set_counter(self.file.optimizer_counter);
+        trainer.rng = self.file.rng.clone();
+        trainer.position = Position {
+            step: self.file.step,
+            epoch: self.file.epoch as usize,
+            batch: self.file.batch as usize,
+        };
+        trainer.learning_rate = self.file.learning_rate;
+        trainer.beta = self.file.beta;
+        Ok(trainer)
+    }
+
+    fn check_preset(&self, preset: &str) -> Result<(), CheckpointError> {
+        if self.file.preset != preset {
+            return Err(CheckpointError::WrongPreset {
+                expected: preset.to_string(),
+                found: self.file.preset.clone(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The bytes of a checkpoint of `trainer`.
+pub fn checkpoint_bytes<M: TrainableModel>(
+    trainer: &Trainer<M>,
+    preset: &str,
+) -> Result<Vec<u8>, CheckpointError> {
+    let c = trainer.config();
+    let blob = |m: &M| -> Result<Vec<u8>, CheckpointError> {
+        let mut buffer = vec![0u8; weights::blob_len::<M>()];
+        let written = weights::save(m, &mut buffer)?;
+        buffer.truncate(written);
+        Ok(buffer)
+    };
+    let position = trainer.position();
+    let file = CheckpointFile {
+        magic: MAGIC,
+        version: VERSION,
+        preset: preset.to_string(),
+        config: StoredConfig {
+            epochs: c.epochs as u64,
+            batch_size: c.batch_size as u64,
+            optimizer: match c.optimizer {
+                OptimizerChoice::Sgd { momentum } => StoredOptimizer::Sgd(momentum),
+                OptimizerChoice::Adam => StoredOptimizer::Adam,
+            },
+            learning_rate: c.learning_rate,
+            beta: c.beta,
+            kl_warmup_steps: c.kl_warmup_steps,
+            noise: match c.noise {
+                Noise::Gaussian { std_dev } => StoredNoise::Gaussian(std_dev),
+                Noise::Masking { keep_probability } => StoredNoise::Masking(keep_probability),
+                _ => StoredNoise::None,
+            },
+            seed: c.seed,
+            dynamic_binarization: c.dynamic_binarization,
+            clip_norm: c.clip_norm,
+            train_limit: c.train_limit.map(|n| n as u64),
+            pretrain_epochs: c.pretrain_epochs as u64,
+        },
+        step: position.step,
+        epoch: position.epoch as u64,
+        batch: position.batch as u64,
+        learning_rate: trainer.learning_rate(),
+        beta: trainer.beta,
+        rng: trainer.rng.clone(),
+        model: blob(trainer.model())?,
+        optimizer_counter: trainer.optimizer.counter(),
+        optimizer: trainer
+            .optimizer
+            .values()
+            .into_iter()
+            .map(blob)
+            .collect::<Result<_, _>>()?,
+    };
+    let mut bytes =
+        postcard::to_stdvec(&file).map_err(|e| CheckpointError::Corrupt(e.to_string()))?;
+    let crc = CRC.checksum(&bytes);
+    bytes.extend_from_slice(&crc.to_le_bytes());
+    Ok(bytes)
+}
+
+/// Writes a checkpoint of `trainer` to `path` atomically.
+pub fn save_checkpoint<M: TrainableModel>(
+    trainer: &Trainer<M>,
+    preset: &str,
+    path: &Path,
+) -> Result<(), CheckpointError> {
+    let bytes = checkpoint_bytes(trainer, preset)?;
+    write_atomically(path, &bytes).map_err(|source| CheckpointError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}

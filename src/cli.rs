@@ -1,0 +1,193 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A terminal trainer for autoencoders and variational autoencoders, for embedded and edge use.
+///
+/// With no command it trains the default preset on the shipped MNIST in the dashboard (or
+/// headless when standard output is not a terminal).
+#[derive(Debug, Parser)]
+#[command(name = "tinyvae", version, about)]
+pub struct Cli {
+    /// What to do (default: train).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Training options for the default command.
+    #[command(flatten)]
+    pub train: TrainArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a preset (the dashboard on a terminal, headless otherwise).
+    Train(TrainArgs),
+    /// Evaluate a checkpoint on the test set: ELBO, importance-weighted log-likelihood,
+    /// reconstruction errors, the PCA baseline, active units and a linear probe.
+    Eval(EvalArgs),
+    /// Write the device weight blob of a checkpoint.
+    Export(ExportArgs),
+    /// Write a PNG grid of samples from the prior.
+    Sample(PictureArgs),
+    /// Write a PNG of test digits beside their reconstructions.
+    Recon(PictureArgs),
+    /// Write a PNG of the 2-D latent manifold (decoded grid through the inverse normal CDF).
+    Manifold(PictureArgs),
+    /// Write a PNG scatter of test codes coloured by digit.
+    Latent(PictureArgs),
+    /// Measure training throughput of presets.
+    Bench(BenchArgs),
+    /// List the presets.
+    Presets,
+}
+
+/// Optimizers on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerArg {
+    /// Adam (Kingma & Ba).
+    Adam,
+    /// SGD with momentum.
+    Sgd,
+}
+
+/// Options of a training run. Unset options take the preset's defaults.
+#[derive(Clone, Debug, Default, Args)]
+pub struct TrainArgs {
+    /// The preset to train (see `tinyvae presets`).
+    #[arg(long, short, default_value = "vae-mnist-2d")]
+    pub preset: String,
+    /// A directory of IDX files (MNIST layout) or a digits CSV to train on instead of the
+    /// preset's shipped data.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Passes over the training set.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Samples per step.
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Optimizer.
+    #[arg(long, value_enum)]
+    pub optimizer: Option<OptimizerArg>,
+    /// Learning rate.
+    #[arg(long)]
+    pub lr: Option<f32>,
+    /// Momentum for SGD.
+    #[arg(long)]
+    pub momentum: Option<f32>,
+    /// KL weight β (variational models).
+    #[arg(long)]
+    pub beta: Option<f32>,
+    /// Steps over which β rises linearly from 0.
+    #[arg(long)]
+    pub kl_warmup: Option<u64>,
+    /// Input corruption: `none`, `gaussian:SIGMA` or `mask:KEEP_PROBABILITY`.
+    #[arg(long)]
+    pub noise: Option<String>,
+    /// Seed of the run.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Redraw binary pixels for every batch (dynamic binarization).
+    #[arg(long)]
+    pub binarize: bool,
+    /// Clip gradients to this global norm.
+    #[arg(long)]
+    pub clip_norm: Option<f32>,
+    /// Use only the first N training samples per epoch.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Greedy pretraining epochs per layer (stacked models).
+    #[arg(long)]
+    pub pretrain_epochs: Option<usize>,
+    /// Checkpoint file (default: checkpoints/PRESET.ckpt).
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+    /// Resume from this checkpoint.
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
+    /// Where `e` in the dashboard writes the device weights (default: checkpoints/PRESET.tvw).
+    #[arg(long)]
+    pub export: Option<PathBuf>,
+    /// No dashboard: progress on stderr, metrics as JSON lines.
+    #[arg(long)]
+    pub headless: bool,
+    /// Write the JSON lines here instead of standard output.
+    #[arg(long)]
+    pub metrics: Option<PathBuf>,
+    /// Headless: one step line every N steps.
+    #[arg(long, default_value_t = 50)]
+    pub log_every: u64,
+    /// Plain ASCII drawing, for terminals and fonts without block glyphs.
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+/// Options of `eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The checkpoint to evaluate.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// Data to evaluate on instead of the preset's shipped data.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Importance samples per test point for log p(x).
+    #[arg(long, default_value_t = 5000)]
+    pub iw_samples: usize,
+    /// Test points used for the importance-weighted estimate (all: the whole test set).
+    #[arg(long)]
+    pub iw_points: Option<usize>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The checkpoint whose weights to export.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// The blob to write.
+    #[arg(long, short)]
+    pub out: PathBuf,
+}
+
+/// Options of the picture commands.
+#[derive(Debug, Args)]
+pub struct PictureArgs {
+    /// The checkpoint to draw.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// The PNG to write.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Data to draw from instead of the preset's shipped data.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Images per side (samples, manifold) or digits shown (recon).
+    #[arg(long, default_value_t = 10)]
+    pub count: usize,
+    /// Seed of the draws.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Pixels per data pixel.
+    #[arg(long, default_value_t = 2)]
+    pub scale: usize,
+}
+
+/// Options of `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Presets to measure (default: vae-mnist and vae-digits).
+    #[arg(long)]
+    pub preset: Vec<String>,
+    /// Seconds of training measured per preset.
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    /// Samples per step (default: each preset's).
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+}

@@ -1,0 +1,158 @@
+//! `tinyvae bench`: training throughput of presets on the shipped data, on one and two threads,
+//! measured side by side in one run, with the peak memory of each run.
+//!
+//! Each measurement runs in a child process, because the GEMM's thread count is read once per
+//! process (`MATMUL_NUM_THREADS`) and peak memory is per process.
+
+use std::process::Command;
+use std::time::Instant;
+
+use super::{Failure, load_data};
+use crate::cli::BenchArgs;
+use crate::presets::{Preset, PresetVisitor, find_preset, with_preset};
+use crate::train::model::TrainableModel;
+use crate::train::trainer::Trainer;
+
+/// Environment variable that turns the process into one measurement.
+const CHILD_VARIABLE: &str = "TINYVAE_BENCH_CHILD";
+
+/// One measurement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measurement {
+    /// Training samples per second.
+    pub samples_per_second: f64,
+    /// Steps measured.
+    pub steps: u64,
+    /// Peak resident memory of the process, in MB.
+    pub peak_memory_mb: f64,
+}
+
+/// Runs `tinyvae bench`.
+pub fn bench(args: BenchArgs) -> Result<(), Failure> {
+    if let Ok(spec) = std::env::var(CHILD_VARIABLE) {
+        return child(&spec, &args);
+    }
+    let presets = if args.preset.is_empty() {
+        vec!["vae-mnist".to_string(), "vae-digits".to_string()]
+    } else {
+        args.preset.clone()
+    };
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::input(format!("cannot find own binary: {e}")))?;
+    println!(
+        "{:<14} {:>7} {:>9} {:>14} {:>10} {:>9}",
+        "preset", "threads", "batch", "samples/s", "vs 1 thr", "peak MB"
+    );
+    for name in presets {
+        let preset = find_preset(&name).map_err(Failure::input)?;
+        let batch = args.batch_size.unwrap_or(preset.config.batch_size);
+        let mut single = None;
+        for threads in [1, 2] {
+            let mut command = Command::new(&exe);
+            command
+                .env(CHILD_VARIABLE, &name)
+                .env("MATMUL_NUM_THREADS", threads.to_string())
+                .args([
+                    "bench",
+                    "--seconds",
+                    &args.seconds.to_string(),
+                    "--batch-size",
+                    &batch.to_string(),
+                ]);
+            let output = command
+                .output()
+                .map_err(|e| Failure::input(format!("cannot run the benchmark: {e}")))?;
+            if !output.status.success() {
+                return Err(Failure::input(
+                    String::from_utf8_lossy(&output.stderr).trim().to_string(),
+                ));
+            }
+            let m = parse_measurement(&String::from_utf8_lossy(&output.stdout))
+                .ok_or_else(|| Failure::input("the benchmark printed no measurement"))?;
+            let base = *single.get_or_insert(m.samples_per_second);
+            println!(
+                "{:<14} {:>7} {:>9} {:>14.0} {:>9.2}× {:>9.1}",
+                name,
+                threads,
+                batch,
+                m.samples_per_second,
+                m.samples_per_second / base,
+                m.peak_memory_mb
+            );
+        }
+    }
+    Ok(())
+}
+
+fn parse_measurement(text: &str) -> Option<Measurement> {
+    let value: serde_json::Value = serde_json::from_str(text.lines().last()?).ok()?;
+    Some(Measurement {
+        samples_per_second: value["samples_per_second"].as_f64()?,
+        steps: value["steps"].as_u64()?,
+        peak_memory_mb: value["peak_memory_mb"].as_f64()?,
+    })
+}
+
+/// The child: trains `preset` for the given seconds after a warm-up, prints one JSON line.
+fn child(preset: &str, args: &BenchArgs) -> Result<(), Failure> {
+    let preset = find_preset(preset).map_err(Failure::input)?;
+    let measurement = with_preset(
+        preset,
+        ChildVisitor {
+            seconds: args.seconds,
+            batch_size: args.batch_size,
+        },
+    )?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "samples_per_second": measurement.samples_per_second,
+            "steps": measurement.steps,
+            "peak_memory_mb": measurement.peak_memory_mb,
+        })
+    );
+    Ok(())
+}
+
+struct ChildVisitor {
+    seconds: f64,
+    batch_size: Option<usize>,
+}
+
+impl PresetVisitor for ChildVisitor {
+    type Output = Result<Measurement, Failure>;
+
+    fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
+        let data = load_data(preset, None, M::INPUTS)?;
+        let mut config = preset.config;
+        config.epochs = usize::MAX / 2;
+        if let Some(batch) = self.batch_size {
+            config.batch_size = batch;
+        }
+        let mut trainer = Trainer::<M>::new(config).map_err(Failure::input)?;
+        let step = |trainer: &mut Trainer<M>| trainer.step(&data.train).map_err(Failure::input);
+        // Warm-up: caches, page faults, the GEMM's thread pool.
+        for _ in 0..20 {
+            step(&mut trainer)?;
+        }
+        let started = Instant::now();
+        let (mut samples, mut steps) = (0usize, 0u64);
+        while started.elapsed().as_secs_f64() < self.seconds {
+            samples += step(&mut trainer)?.samples;
+            steps += 1;
+        }
+        Ok(Measurement {
+            samples_per_second: samples as f64 / started.elapsed().as_secs_f64(),
+            steps,
+            peak_memory_mb: peak_memory_mb().unwrap_or(f64::NAN),
+        })
+    }
+}
+
+/// Peak resident set size of this process (Linux `VmHWM`), in MB.
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1000.0)
+}

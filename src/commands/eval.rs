@@ -1,0 +1,238 @@
+//! `tinyvae eval` and `tinyvae export`.
+
+use rand::SeedableRng;
+use serde_json::json;
+use tinyvae_core::SeededRng;
+
+use super::{Failure, load_data, open_checkpoint};
+use crate::cli::{EvalArgs, ExportArgs};
+use crate::data::Dataset;
+use crate::eval::{Pca, active_units, linear_probe_accuracy};
+use crate::export::export_weights;
+use crate::presets::{Preset, PresetVisitor, with_preset};
+use crate::train::model::{Phase, TrainableModel};
+use crate::train::trainer::{EVALUATION_BATCH, evaluate};
+
+/// Runs `tinyvae export`.
+pub fn export(args: ExportArgs) -> Result<(), Failure> {
+    let (checkpoint, preset) = open_checkpoint(&args.checkpoint)?;
+    struct ExportVisitor(crate::checkpoint::Checkpoint, std::path::PathBuf);
+    impl PresetVisitor for ExportVisitor {
+        type Output = Result<usize, Failure>;
+        fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
+            let model = self.0.model::<M>(preset.name).map_err(Failure::input)?;
+            export_weights(&*model, &self.1).map_err(Failure::input)?;
+            Ok(tinyvae_core::weights::blob_len::<M>())
+        }
+    }
+    let bytes = with_preset(preset, ExportVisitor(checkpoint, args.out.clone()))?;
+    eprintln!(
+        "wrote {} ({bytes} bytes, {})",
+        args.out.display(),
+        preset.name
+    );
+    Ok(())
+}
+
+/// Runs `tinyvae eval`.
+pub fn eval(args: EvalArgs) -> Result<(), Failure> {
+    let (checkpoint, preset) = open_checkpoint(&args.checkpoint)?;
+    with_preset(preset, EvalVisitor { args, checkpoint })
+}
+
+struct EvalVisitor {
+    args: EvalArgs,
+    checkpoint: crate::checkpoint::Checkpoint,
+}
+
+impl PresetVisitor for EvalVisitor {
+    type Output = Result<(), Failure>;
+
+    fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
+        let Self { args, checkpoint } = self;
+        let model = checkpoint.model::<M>(preset.name).map_err(Failure::input)?;
+        let data = load_data(preset, args.data.as_deref(), M::INPUTS)?;
+        let failure = |e: &dyn std::fmt::Display| Failure::input(format!("evaluation failed: {e}"));
+        let train_config = checkpoint.config();
+        // The honest bound: β = 1 whatever β the model was trained with.
+        let config = M::model_config(&train_config, 1.0, Phase::Train);
+
+        let loss = evaluate(&*model, &config, &data.test).map_err(|e| failure(&e))?;
+        let reconstruction = reconstruction_errors(&*model, &data.test).map_err(|e| failure(&e))?;
+        let train_codes = encode_all(&*model, &data.train).map_err(|e| failure(&e))?;
+        let test_codes = encode_all(&*model, &data.test).map_err(|e| failure(&e))?;
+
+        let pca = Pca::fit(data.train.images(), M::INPUTS, M::LATENT).map_err(|e| failure(&e))?;
+        let pca_error = pca
+            .reconstruction_error(data.test.images())
+            .map_err(|e| failure(&e))?;
+        let code_accuracy = linear_probe_accuracy(
+            &train_codes,
+            data.train.labels(),
+            &test_codes,
+            data.test.labels(),
+            M::LATENT,
+        )
+        .map_err(|e| failure(&e))?;
+        let pixel_accuracy = linear_probe_accuracy(
+            data.train.images(),
+            data.train.labels(),
+            data.test.images(),
+            data.test.labels(),
+            M::INPUTS,
+        )
+        .map_err(|e| failure(&e))?;
+
+        let mut report = json!({
+            "preset": preset.name,
+            "step": checkpoint.step(),
+            "test_samples": data.test.len(),
+            "test_loss": loss.total,
+            "test_reconstruction": loss.reconstruction,
+            "test_kl": loss.kl,
+            "reconstruction_squared_error": reconstruction.0,
+            "reconstruction_cross_entropy": reconstruction.1,
+            "pca_squared_error": pca_error,
+            "latent_size": M::LATENT,
+            "linear_probe_accuracy_codes": code_accuracy,
+            "linear_probe_accuracy_pixels": pixel_accuracy,
+        });
+        if M::IS_VARIATIONAL {
+            let units = active_units(&test_codes, M::LATENT).map_err(|e| failure(&e))?;
+            report["active_units"] = json!(units.count);
+            let points = args.iw_points.unwrap_or(500).min(data.test.len());
+            let (iw, elbo) =
+                importance_weighted(&*model, &config, &data.test, points, args.iw_samples)
+                    .map_err(|e| failure(&e))?;
+            report["iw_samples"] = json!(args.iw_samples);
+            report["iw_points"] = json!(points);
+            report["iw_log_likelihood"] = json!(iw);
+            report["elbo_on_iw_points"] = json!(elbo);
+        }
+        if args.json {
+            println!("{report}");
+        } else {
+            print_report(&report);
+        }
+        Ok(())
+    }
+}
+
+/// Mean over `data` of Σ(x̂ − x)² and of the cross-entropy −Σ x ln x̂ + (1 − x) ln(1 − x̂).
+fn reconstruction_errors<M: TrainableModel>(
+    model: &M,
+    data: &Dataset,
+) -> Result<(f64, f64), tinyvae_core::Error> {
+    let mut workspace = vec![0.0; M::WORKSPACE * EVALUATION_BATCH];
+    let mut output = vec![0.0; M::INPUTS * EVALUATION_BATCH];
+    let (mut squared, mut cross_entropy) = (0.0f64, 0.0f64);
+    for chunk in data.images().chunks(M::INPUTS * EVALUATION_BATCH) {
+        let batch = chunk.len() / M::INPUTS;
+        model.reconstruct(chunk, &mut output[..chunk.len()], batch, &mut workspace)?;
+        for (&x, &y) in chunk.iter().zip(&output) {
+            let (x, y) = (f64::from(x), f64::from(y).clamp(1e-7, 1.0 - 1e-7));
+            squared += (y - x) * (y - x);
+            cross_entropy -= x * y.ln() + (1.0 - x) * (1.0 - y).ln();
+        }
+    }
+    let n = data.len() as f64;
+    Ok((squared / n, cross_entropy / n))
+}
+
+/// The codes of every sample of `data`, LATENT floats each.
+pub fn encode_all<M: TrainableModel>(
+    model: &M,
+    data: &Dataset,
+) -> Result<Vec<f32>, tinyvae_core::Error> {
+    let mut workspace = vec![0.0; M::WORKSPACE * EVALUATION_BATCH];
+    let mut codes = vec![0.0; M::LATENT * data.len()];
+    for (chunk, out) in data
+        .images()
+        .chunks(M::INPUTS * EVALUATION_BATCH)
+        .zip(codes.chunks_mut(M::LATENT * EVALUATION_BATCH))
+    {
+        model.encode(chunk, out, chunk.len() / M::INPUTS, &mut workspace)?;
+    }
+    Ok(codes)
+}
+
+/// Mean importance-weighted log-likelihood with K samples over the first `points` test
+/// samples, and the mean one-sample ELBO over the same points for comparison.
+fn importance_weighted<M: TrainableModel>(
+    model: &M,
+    config: &M::Config,
+    data: &Dataset,
+    points: usize,
+    samples: usize,
+) -> Result<(f64, f64), tinyvae_core::Error> {
+    let mut workspace = vec![0.0; M::importance_workspace_len(samples)];
+    let (mut iw, mut elbo) = (0.0f64, 0.0f64);
+    for i in 0..points {
+        let x = &data.images()[i * M::INPUTS..(i + 1) * M::INPUTS];
+        // One stream per point: the estimate of a point does not depend on the others.
+        let mut rng = SeededRng::seed_from_u64(0x1A5 + i as u64);
+        iw += f64::from(model.importance_weighted_log_likelihood(
+            config,
+            x,
+            samples,
+            &mut rng,
+            &mut workspace,
+        )?);
+        elbo += f64::from(model.importance_weighted_log_likelihood(
+            config,
+            x,
+            1,
+            &mut rng,
+            &mut workspace,
+        )?);
+    }
+    let n = points.max(1) as f64;
+    Ok((iw / n, elbo / n))
+}
+
+fn print_report(report: &serde_json::Value) {
+    let number = |key: &str| report[key].as_f64().unwrap_or(f64::NAN);
+    println!(
+        "preset {} at step {}, {} test samples",
+        report["preset"].as_str().unwrap_or("?"),
+        report["step"],
+        report["test_samples"]
+    );
+    println!(
+        "  test loss (β = 1)            {:>10.3}  = reconstruction {:.3} + KL {:.3}",
+        number("test_loss"),
+        number("test_reconstruction"),
+        number("test_kl")
+    );
+    if report.get("iw_log_likelihood").is_some() {
+        println!(
+            "  log p(x), IW K = {:<5}       {:>10.3}  (ELBO on the same {} points: {:.3})",
+            report["iw_samples"],
+            number("iw_log_likelihood"),
+            report["iw_points"],
+            number("elbo_on_iw_points")
+        );
+        println!(
+            "  active latent units          {:>10}",
+            report["active_units"]
+        );
+    }
+    println!(
+        "  reconstruction Σ(x̂−x)²       {:>10.3}",
+        number("reconstruction_squared_error")
+    );
+    println!(
+        "  reconstruction cross-entropy {:>10.3}",
+        number("reconstruction_cross_entropy")
+    );
+    println!(
+        "  PCA with {:>3} components      {:>10.3}  (Σ(x̂−x)², the linear baseline)",
+        report["latent_size"],
+        number("pca_squared_error")
+    );
+    println!(
+        "  linear probe accuracy        {:>9.1} %  on codes, {:.1} % on raw pixels",
+        100.0 * number("linear_probe_accuracy_codes"),
+        100.0 * number("linear_probe_accuracy_pixels")
+    );
+}

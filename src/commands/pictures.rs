@@ -1,0 +1,119 @@
+//! `tinyvae sample`, `recon`, `manifold` and `latent`: PNG pictures of a checkpoint's model.
+
+use super::{Failure, load_data, open_checkpoint};
+use crate::cli::PictureArgs;
+use crate::pictures::{grid, latent_scatter};
+use crate::presets::{Preset, PresetVisitor, with_preset};
+use crate::train::model::TrainableModel;
+use crate::train::snapshot::{SnapshotRequest, take_snapshot};
+
+/// Which picture to draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PictureKind {
+    /// Samples from the prior.
+    Samples,
+    /// Test digits above their reconstructions.
+    Reconstructions,
+    /// The decoded 2-D latent grid.
+    Manifold,
+    /// The latent scatter coloured by digit.
+    Latent,
+}
+
+/// Runs one of the picture commands.
+pub fn draw(kind: PictureKind, args: PictureArgs) -> Result<(), Failure> {
+    let (checkpoint, preset) = open_checkpoint(&args.checkpoint)?;
+    with_preset(
+        preset,
+        PictureVisitor {
+            kind,
+            args,
+            checkpoint,
+        },
+    )
+}
+
+struct PictureVisitor {
+    kind: PictureKind,
+    args: PictureArgs,
+    checkpoint: crate::checkpoint::Checkpoint,
+}
+
+impl PresetVisitor for PictureVisitor {
+    type Output = Result<(), Failure>;
+
+    fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
+        let Self {
+            kind,
+            args,
+            checkpoint,
+        } = self;
+        let model = checkpoint.model::<M>(preset.name).map_err(Failure::input)?;
+        match kind {
+            PictureKind::Samples | PictureKind::Manifold if !M::IS_VARIATIONAL => {
+                return Err(Failure::input(format!(
+                    "{} has no prior to sample: it is not a VAE",
+                    preset.name
+                )));
+            }
+            PictureKind::Manifold if M::LATENT != 2 => {
+                return Err(Failure::input(format!(
+                    "the manifold needs a 2-D latent; {} has {} dimensions (try vae-mnist-2d)",
+                    preset.name,
+                    M::LATENT
+                )));
+            }
+            _ => {}
+        }
+        let data = load_data(preset, args.data.as_deref(), M::INPUTS)?;
+        let count = args.count.max(1);
+        let request = SnapshotRequest {
+            first_index: 0,
+            digits: if kind == PictureKind::Reconstructions {
+                count
+            } else {
+                0
+            },
+            samples: if kind == PictureKind::Samples {
+                count * count
+            } else {
+                0
+            },
+            latent_points: if kind == PictureKind::Latent {
+                data.test.len()
+            } else {
+                0
+            },
+            manifold_size: if kind == PictureKind::Manifold {
+                count
+            } else {
+                0
+            },
+            seed: args.seed,
+        };
+        let noise = checkpoint.config().noise;
+        let snapshot = take_snapshot(&*model, noise, &data.test, &request, checkpoint.step())
+            .map_err(|e| Failure::input(format!("cannot draw: {e}")))?;
+        let picture = match kind {
+            PictureKind::Samples => grid(&snapshot.samples, count, args.scale),
+            PictureKind::Manifold => grid(&snapshot.manifold, count, args.scale),
+            PictureKind::Reconstructions => {
+                let mut rows = snapshot.originals.clone();
+                rows.extend(snapshot.corrupted.iter().cloned());
+                rows.extend(snapshot.reconstructions.iter().cloned());
+                grid(&rows, count, args.scale)
+            }
+            PictureKind::Latent => latent_scatter(&snapshot.latent, 512 * args.scale.max(1) / 2),
+        };
+        picture
+            .save(&args.out)
+            .map_err(|e| Failure::input(format!("{}: {e}", args.out.display())))?;
+        eprintln!(
+            "wrote {} ({}×{})",
+            args.out.display(),
+            picture.width,
+            picture.height
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,261 @@
+//! `tinyvae train`: the dashboard or the headless run.
+
+use std::fs::File;
+use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tinyvae_core::noise::Noise;
+
+use super::{Failure, default_path, exit, load_data, open_checkpoint};
+use crate::cli::{OptimizerArg, TrainArgs};
+use crate::headless::HeadlessRenderer;
+use crate::presets::{Preset, PresetVisitor, find_preset, with_preset};
+use crate::train::config::{OptimizerChoice, TrainConfig};
+use crate::train::events::TrainingEvent;
+use crate::train::model::TrainableModel;
+use crate::train::trainer::Trainer;
+use crate::train::worker::{ReportEvery, RunEnd, WorkerOptions, run_training};
+use crate::ui::{self, DashboardOptions};
+
+/// Parses `none`, `gaussian:SIGMA` or `mask:P`.
+pub fn parse_noise(text: &str) -> Result<Noise, String> {
+    let (kind, value) = text.split_once(':').unwrap_or((text, ""));
+    let number = || {
+        value
+            .parse::<f32>()
+            .map_err(|_| format!("'{value}' in --noise {text} is not a number"))
+    };
+    match kind {
+        "none" => Ok(Noise::None),
+        "gaussian" => Ok(Noise::Gaussian { std_dev: number()? }),
+        "mask" | "masking" => Ok(Noise::Masking {
+            keep_probability: number()?,
+        }),
+        _ => Err(format!(
+            "--noise takes none, gaussian:SIGMA or mask:KEEP_PROBABILITY, not '{text}'"
+        )),
+    }
+}
+
+/// The preset's settings with the command line's on top.
+pub fn config_from_args(preset: &Preset, args: &TrainArgs) -> Result<TrainConfig, String> {
+    let mut config = preset.config;
+    if let Some(v) = args.epochs {
+        config.epochs = v;
+    }
+    if let Some(v) = args.batch_size {
+        config.batch_size = v;
+    }
+    match args.optimizer {
+        Some(OptimizerArg::Adam) => config.optimizer = OptimizerChoice::Adam,
+        Some(OptimizerArg::Sgd) => {
+            config.optimizer = OptimizerChoice::Sgd {
+                momentum: args.momentum.unwrap_or(0.9),
+            }
+        }
+        None => {}
+    }
+    if let (Some(momentum), OptimizerChoice::Sgd { .. }) = (args.momentum, config.optimizer) {
+        config.optimizer = OptimizerChoice::Sgd { momentum };
+    }
+    if let Some(v) = args.lr {
+        config.learning_rate = v;
+    }
+    if let Some(v) = args.beta {
+        config.beta = v;
+    }
+    if let Some(v) = args.kl_warmup {
+        config.kl_warmup_steps = v;
+    }
+    if let Some(text) = &args.noise {
+        config.noise = parse_noise(text)?;
+    }
+    if let Some(v) = args.seed {
+        config.seed = v;
+    }
+    config.dynamic_binarization |= args.binarize;
+    if args.clip_norm.is_some() {
+        config.clip_norm = args.clip_norm;
+    }
+    if args.limit.is_some() {
+        config.train_limit = args.limit;
+    }
+    if let Some(v) = args.pretrain_epochs {
+        config.pretrain_epochs = v;
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+/// Runs `tinyvae train`.
+pub fn train(args: TrainArgs) -> Result<(), Failure> {
+    let (preset, resume) = match &args.resume {
+        Some(path) => {
+            let (checkpoint, preset) = open_checkpoint(path)?;
+            (preset, Some(checkpoint))
+        }
+        None => (find_preset(&args.preset).map_err(Failure::input)?, None),
+    };
+    with_preset(preset, TrainVisitor { args, resume })
+}
+
+struct TrainVisitor {
+    args: TrainArgs,
+    resume: Option<crate::checkpoint::Checkpoint>,
+}
+
+impl PresetVisitor for TrainVisitor {
+    type Output = Result<(), Failure>;
+
+    fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
+        let args = self.args;
+        let data = load_data(preset, args.data.as_deref(), M::INPUTS)?;
+        let trainer: Trainer<M> = match self.resume {
+            Some(checkpoint) => checkpoint
+                .into_trainer(preset.name)
+                .map_err(Failure::input)?,
+            None => {
+                let config = config_from_args(preset, &args).map_err(Failure::input)?;
+                Trainer::new(config).map_err(Failure::input)?
+            }
+        };
+        trainer.check_data(&data.train).map_err(Failure::input)?;
+        let headless = args.headless || !io::stdout().is_terminal();
+        let options = WorkerOptions {
+            preset: preset.name.to_string(),
+            dataset: format!(
+                "{} ({} train / {} test)",
+                data.train.name(),
+                data.train.len(),
+                data.test.len()
+            ),
+            checkpoint_path: args
+                .checkpoint
+                .clone()
+                .unwrap_or_else(|| default_path(preset, "ckpt")),
+            export_path: args
+                .export
+                .clone()
+                .unwrap_or_else(|| default_path(preset, "tvw")),
+            report: if headless {
+                ReportEvery::Steps(args.log_every.max(1))
+            } else {
+                ReportEvery::Interval(Duration::from_millis(100))
+            },
+            snapshots: (!headless).then_some(Duration::from_millis(1000)),
+            checkpoint_every_epoch: true,
+            digits_shown: 8,
+        };
+
+        let (event_sender, events) = mpsc::channel();
+        let (commands, command_receiver) = mpsc::channel();
+        let data = Arc::new(data);
+        let worker_data = Arc::clone(&data);
+        let worker_options = options.clone();
+        let worker = std::thread::Builder::new()
+            .name("training".into())
+            .spawn(move || {
+                run_training(
+                    trainer,
+                    &worker_data,
+                    &worker_options,
+                    &event_sender,
+                    &command_receiver,
+                )
+            })
+            .map_err(|e| Failure::input(format!("cannot start the training thread: {e}")))?;
+
+        let interrupted = if headless {
+            render_headless(&args, events, &commands)?
+        } else {
+            let exit = ui::run(
+                events,
+                commands,
+                DashboardOptions::from_environment(args.ascii),
+            )
+            .map_err(|e| Failure::input(format!("terminal error: {e}")))?;
+            exit.signal().is_some()
+        };
+        let end = worker.join().map_err(|_| Failure {
+            message: "the training thread panicked".into(),
+            code: exit::TRAINING_FAILED,
+        })?;
+        match end {
+            RunEnd::Failed => Err(Failure {
+                message: "training stopped; the last checkpoint is intact".into(),
+                code: exit::TRAINING_FAILED,
+            }),
+            _ if interrupted => Err(Failure {
+                message: format!(
+                    "interrupted; checkpoint saved to {}",
+                    options.checkpoint_path.display()
+                ),
+                code: exit::INTERRUPTED,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Renders the headless run until the worker hangs up. Ctrl-C, SIGTERM and SIGHUP ask the
+/// worker to save and stop; returns whether that happened.
+fn render_headless(
+    args: &TrainArgs,
+    events: mpsc::Receiver<TrainingEvent>,
+    commands: &mpsc::Sender<crate::train::events::Command>,
+) -> Result<bool, Failure> {
+    let interrupt = Arc::new(AtomicBool::new(false));
+    for signal in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(signal, Arc::clone(&interrupt))
+            .map_err(|e| Failure::input(format!("cannot install signal handler: {e}")))?;
+    }
+    let metrics: Box<dyn Write> = match &args.metrics {
+        Some(path) => {
+            Box::new(io::BufWriter::new(File::create(path).map_err(|e| {
+                Failure::input(format!("{}: {e}", path.display()))
+            })?))
+        }
+        None => Box::new(io::stdout().lock()),
+    };
+    let stderr = io::stderr();
+    let interactive = stderr.is_terminal();
+    let mut renderer = HeadlessRenderer::new(stderr.lock(), metrics, interactive);
+    let mut asked_to_stop = false;
+    let mut done = false;
+    loop {
+        if interrupt.load(Ordering::Relaxed) && !asked_to_stop {
+            asked_to_stop = true;
+            let _ = commands.send(crate::train::events::Command::Stop { save: true });
+        }
+        match events.recv_timeout(Duration::from_millis(50)) {
+            Ok(event) => {
+                if matches!(
+                    event,
+                    TrainingEvent::State(crate::train::events::RunState::Done)
+                ) {
+                    done = true;
+                }
+                renderer
+                    .render(&event)
+                    .map_err(|e| Failure::input(format!("cannot write metrics: {e}")))?;
+                // Headless runs end with the schedule: hang up so the worker returns.
+                if done {
+                    let _ = commands.send(crate::train::events::Command::Stop { save: true });
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    renderer
+        .finish()
+        .map_err(|e| Failure::input(format!("cannot write metrics: {e}")))?;
+    Ok(asked_to_stop)
+}

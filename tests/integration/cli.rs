@@ -1,0 +1,137 @@
+//! The binary as scripts use it: headless training, JSON lines, exit codes, files.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use tinyvae::checkpoint::Checkpoint;
+use tinyvae::presets::VaeDigits;
+use tinyvae_core::weights::blob_len;
+
+fn tinyvae(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tinyvae"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn headless_training_writes_json_lines_a_checkpoint_and_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tinyvae(
+        &["train", "--headless", "--preset", "vae-digits", "--epochs", "2", "--log-every", "10"],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["event"], "start");
+    assert_eq!(lines[0]["preset"], "vae-digits");
+    let steps: Vec<_> = lines.iter().filter(|l| l["event"] == "step").collect();
+    // 1,437 samples in batches of 32 is 45 steps an epoch: a line every 10 steps.
+    assert_eq!(steps.len(), 9);
+    assert!(steps.iter().all(|s| s["loss"].as_f64().unwrap().is_finite()));
+    let epochs: Vec<_> = lines.iter().filter(|l| l["event"] == "epoch").collect();
+    assert_eq!(epochs.len(), 2);
+    assert!(epochs[1]["test"]["loss"].as_f64().unwrap() < epochs[0]["test"]["loss"].as_f64().unwrap());
+
+    let checkpoint = dir.path().join("checkpoints/vae-digits.ckpt");
+    let loaded = Checkpoint::read(&checkpoint).unwrap();
+    assert_eq!(loaded.step(), 90);
+
+    let blob = dir.path().join("w.tvw");
+    let output = tinyvae(&["export", "--checkpoint", checkpoint.to_str().unwrap(), "--out", "w.tvw"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(std::fs::metadata(blob).unwrap().len() as usize, blob_len::<VaeDigits>());
+
+    let output = tinyvae(
+        &["eval", "--checkpoint", checkpoint.to_str().unwrap(), "--iw-samples", "20", "--iw-points", "10", "--json"],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let iw = report["iw_log_likelihood"].as_f64().unwrap();
+    let elbo = report["elbo_on_iw_points"].as_f64().unwrap();
+    assert!(iw > elbo, "IW {iw} should exceed the ELBO {elbo}");
+    assert_eq!(report["latent_size"], 2);
+
+    for picture in ["sample", "recon", "manifold", "latent"] {
+        let out = format!("{picture}.png");
+        let output = tinyvae(&[picture, "--checkpoint", checkpoint.to_str().unwrap(), "--out", &out], dir.path());
+        assert!(output.status.success(), "{picture}: {}", stderr(&output));
+        let bytes = std::fs::read(dir.path().join(&out)).unwrap();
+        assert_eq!(&bytes[1..4], b"PNG");
+    }
+}
+
+#[test]
+fn bad_input_is_a_clear_error_with_exit_code_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tinyvae(&["train", "--headless", "--preset", "nope"], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("unknown preset 'nope'"), "{}", stderr(&output));
+
+    // MNIST images are 28×28; the digits model takes 64 pixels.
+    let mnist = tinyvae::data::default_data_dir().join("mnist");
+    let output =
+        tinyvae(&["train", "--headless", "--preset", "vae-digits", "--data", mnist.to_str().unwrap()], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("64"), "{}", stderr(&output));
+
+    std::fs::write(dir.path().join("bad.ckpt"), b"TVAECKPT not really").unwrap();
+    let output = tinyvae(&["export", "--checkpoint", "bad.ckpt", "--out", "x.tvw"], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("not a valid tinyvae checkpoint"), "{}", stderr(&output));
+    assert!(!dir.path().join("x.tvw").exists());
+
+    let output = tinyvae(&["train", "--headless", "--preset", "vae-digits", "--lr", "-1"], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("learning rate"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_nan_in_training_stops_with_exit_code_3_and_keeps_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    // A learning rate of 1e30 blows the weights up within a few steps.
+    let output = tinyvae(&["train", "--headless", "--preset", "ae-digits", "--epochs", "2", "--lr", "1e30"], dir.path());
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(stderr(&output).contains("NaN or infinite"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_kill_at_any_moment_leaves_a_whole_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("checkpoints/vae-digits.ckpt");
+    // Kill -9 at staggered moments of a run that saves after every epoch.
+    for delay_ms in [150u64, 320, 470, 650, 900] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tinyvae"))
+            .args(["train", "--headless", "--preset", "vae-digits", "--epochs", "100000"])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if checkpoint.exists() {
+            let loaded = Checkpoint::read(&checkpoint).unwrap();
+            assert!(loaded.model::<VaeDigits>("vae-digits").is_ok());
+        }
+    }
+    assert!(checkpoint.exists(), "no epoch finished in 900 ms");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("checkpoints"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    // A temporary file may be left by a kill mid-write; the checkpoint itself is whole.
+    assert!(leftovers.len() <= 5);
+}
