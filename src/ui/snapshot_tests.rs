@@ -1,0 +1,354 @@
+//! Whole frames and panels rendered from a synthetic run, as insta text snapshots.
+
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::state::{DashboardState, Mode};
+use super::synthetic::{Kind, SyntheticRun};
+use super::theme::Theme;
+use super::{digits, header, help, hyper, latent, log, loss, status, view};
+use crate::train::events::{RunState, TrainingEvent};
+
+const COLOR: Theme = Theme {
+    ascii: false,
+    color: true,
+};
+const ASCII: Theme = Theme {
+    ascii: true,
+    color: true,
+};
+const NO_COLOR: Theme = Theme {
+    ascii: false,
+    color: false,
+};
+
+/// The state after `steps` steps of a synthetic run at 1000 steps/s.
+fn state_at(kind: Kind, steps: u64) -> DashboardState {
+    let mut state = DashboardState::new();
+    let t0 = Instant::now();
+    let mut at = t0;
+    for event in SyntheticRun::new(kind, 5) {
+        if let TrainingEvent::Step(s) = &event {
+            if s.step > steps {
+                break;
+            }
+            at = t0 + Duration::from_millis(s.step);
+        }
+        state.apply_at(event, at);
+    }
+    state
+}
+
+fn vae() -> DashboardState {
+    state_at(Kind::VaeMnist2d, 3000)
+}
+
+fn dae() -> DashboardState {
+    state_at(Kind::DenoisingDigits, 700)
+}
+
+/// The buffer as text, one line per row, trailing spaces removed.
+fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    let mut out = String::new();
+    for y in area.top()..area.bottom() {
+        let mut line = String::new();
+        for x in area.left()..area.right() {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn frame(state: &DashboardState, theme: &Theme, width: u16, height: u16) -> String {
+    let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    let drawn = terminal.draw(|f| {
+        view::render(state, theme, f.area(), f.buffer_mut());
+    });
+    match drawn {
+        Ok(completed) => text(completed.buffer),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn panel(width: u16, height: u16, draw: impl FnOnce(Rect, &mut Buffer)) -> String {
+    let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
+    draw(buf.area, &mut buf);
+    text(&buf)
+}
+
+fn assert_ascii(s: &str) {
+    if let Some(c) = s.chars().find(|c| !c.is_ascii()) {
+        panic!("non-ASCII {c:?} in\n{s}");
+    }
+}
+
+#[test]
+fn overview_80x24() {
+    insta::assert_snapshot!(frame(&vae(), &COLOR, 80, 24));
+}
+
+#[test]
+fn overview_80x24_ascii() {
+    let s = frame(&vae(), &ASCII, 80, 24);
+    assert_ascii(&s);
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn overview_160x48() {
+    insta::assert_snapshot!(frame(&vae(), &COLOR, 160, 48));
+}
+
+#[test]
+fn overview_160x48_ascii() {
+    let s = frame(&vae(), &ASCII, 160, 48);
+    assert_ascii(&s);
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn overview_120x40_no_color() {
+    insta::assert_snapshot!(frame(&vae(), &NO_COLOR, 120, 40));
+}
+
+#[test]
+fn overview_200x60() {
+    insta::assert_snapshot!(frame(&vae(), &COLOR, 200, 60));
+}
+
+#[test]
+fn latent_80x24() {
+    let mut state = vae();
+    state.set_mode(Mode::Latent);
+    insta::assert_snapshot!(frame(&state, &COLOR, 80, 24));
+}
+
+#[test]
+fn latent_160x48_ascii() {
+    let mut state = vae();
+    state.set_mode(Mode::Latent);
+    let s = frame(&state, &ASCII, 160, 48);
+    assert_ascii(&s);
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn run_view_80x24() {
+    let mut state = vae();
+    state.set_mode(Mode::Run);
+    insta::assert_snapshot!(frame(&state, &COLOR, 80, 24));
+}
+
+#[test]
+fn help_overlay_80x24() {
+    let mut state = vae();
+    state.handle_key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('?'),
+    ));
+    insta::assert_snapshot!(frame(&state, &COLOR, 80, 24));
+}
+
+#[test]
+fn denoising_80x24_ascii() {
+    let s = frame(&dae(), &ASCII, 80, 24);
+    assert_ascii(&s);
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn denoising_latent_view_80x24() {
+    let mut state = dae();
+    state.set_mode(Mode::Latent);
+    insta::assert_snapshot!(frame(&state, &COLOR, 80, 24));
+}
+
+#[test]
+fn waiting_80x24() {
+    insta::assert_snapshot!(frame(&DashboardState::new(), &COLOR, 80, 24));
+}
+
+#[test]
+fn done_80x24() {
+    let mut state = DashboardState::new();
+    let t0 = Instant::now();
+    for event in SyntheticRun::new(Kind::DenoisingDigits, 5) {
+        let at = match &event {
+            TrainingEvent::Step(s) => t0 + Duration::from_millis(s.step),
+            _ => t0 + Duration::from_secs(10),
+        };
+        state.apply_at(event, at);
+    }
+    assert_eq!(state.run_state(), Some(RunState::Done));
+    insta::assert_snapshot!(frame(&state, &COLOR, 80, 24));
+}
+
+#[test]
+fn too_small() {
+    let s = frame(&vae(), &COLOR, view::MIN_WIDTH - 1, view::MIN_HEIGHT);
+    assert!(
+        s.contains("terminal too small: need 60×20, have 59×20"),
+        "{s}"
+    );
+    insta::assert_snapshot!("too_small_59x20", s);
+    let s = frame(&vae(), &ASCII, 24, 6);
+    assert_ascii(&s);
+    insta::assert_snapshot!("too_small_24x6_ascii", s);
+}
+
+#[test]
+fn smallest_size_60x20() {
+    insta::assert_snapshot!(frame(&vae(), &COLOR, view::MIN_WIDTH, view::MIN_HEIGHT));
+}
+
+#[test]
+fn panel_header() {
+    let state = vae();
+    insta::assert_snapshot!(panel(110, 2, |a, b| header::render(&state, &COLOR, a, b)));
+}
+
+#[test]
+fn panel_loss() {
+    let state = vae();
+    insta::assert_snapshot!(panel(60, 22, |a, b| loss::render(&state, &COLOR, a, b)));
+}
+
+#[test]
+fn panel_loss_ascii() {
+    let state = vae();
+    let s = panel(60, 22, |a, b| {
+        loss::render(&state, &ASCII, a, b);
+        ASCII.enforce(a, b);
+    });
+    assert_ascii(&s);
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn panel_digits_ascii() {
+    let state = vae();
+    let mut shown = 0;
+    let s = panel(64, 34, |a, b| {
+        shown = digits::render(&state, &ASCII, a, b);
+    });
+    assert_eq!(shown, 8);
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn panel_digits_denoising_ascii() {
+    let state = dae();
+    let s = panel(60, 20, |a, b| {
+        digits::render(&state, &ASCII, a, b);
+    });
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn panel_samples_ascii() {
+    let state = vae();
+    insta::assert_snapshot!(panel(100, 16, |a, b| latent::render_samples(
+        &state, &ASCII, a, b
+    )));
+}
+
+#[test]
+fn panel_scatter_ascii() {
+    let state = vae();
+    insta::assert_snapshot!(panel(60, 24, |a, b| latent::render_scatter(
+        &state, &ASCII, a, b
+    )));
+}
+
+#[test]
+fn panel_manifold_ascii() {
+    let state = vae();
+    insta::assert_snapshot!(panel(72, 38, |a, b| latent::render_manifold(
+        &state, &ASCII, a, b
+    )));
+}
+
+#[test]
+fn panel_hyperparameters() {
+    let state = vae();
+    insta::assert_snapshot!(panel(34, 10, |a, b| hyper::render(&state, &COLOR, a, b)));
+}
+
+#[test]
+fn panel_log_and_status() {
+    let mut state = vae();
+    state.apply(TrainingEvent::Saved {
+        what: "checkpoint".into(),
+        path: "checkpoints/vae-mnist-2d.ckpt".into(),
+    });
+    state.apply(TrainingEvent::Warning("export failed: disk full".into()));
+    let s = panel(80, 8, |a, b| {
+        log::render(&state, &COLOR, Rect { height: 7, ..a }, b);
+        status::render(
+            &state,
+            &COLOR,
+            Rect {
+                y: 7,
+                height: 1,
+                ..a
+            },
+            b,
+        );
+    });
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn panel_help() {
+    insta::assert_snapshot!(panel(50, 18, |a, b| help::render(&COLOR, a, b)));
+}
+
+#[test]
+fn no_color_frames_have_no_colors() {
+    let state = vae();
+    let mut terminal = match Terminal::new(TestBackend::new(120, 40)) {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    let completed = terminal.draw(|f| {
+        view::render(&state, &NO_COLOR, f.area(), f.buffer_mut());
+    });
+    let buffer = match completed {
+        Ok(c) => c.buffer.clone(),
+        Err(e) => panic!("{e}"),
+    };
+    for cell in &buffer.content {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset);
+        assert_eq!(cell.bg, ratatui::style::Color::Reset);
+    }
+}
+
+#[test]
+fn colour_frames_use_the_256_palette_for_pixels() {
+    let state = vae();
+    let mut buf = Buffer::empty(Rect::new(0, 0, 64, 34));
+    digits::render(&state, &COLOR, buf.area, &mut buf);
+    let blocks: Vec<_> = buf.content.iter().filter(|c| c.symbol() == "▀").collect();
+    assert!(blocks.len() > 100);
+    assert!(blocks.iter().all(|c| matches!(
+        (c.fg, c.bg),
+        (
+            ratatui::style::Color::Indexed(_),
+            ratatui::style::Color::Indexed(_)
+        )
+    )));
+    assert!(
+        blocks
+            .iter()
+            .any(|c| c.fg == ratatui::style::Color::Indexed(231))
+    );
+}
