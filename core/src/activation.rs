@@ -114,12 +114,7 @@ impl Activation for Tanh {
 
 /// σ(a) = 1 / (1 + e^(−a)), evaluated so that neither tail overflows.
 pub fn sigmoid(a: f32) -> f32 {
-    if a >= 0.0 {
-        1.0 / (1.0 + libm::expf(-a))
-    } else {
-        let e = libm::expf(a);
-        e / (1.0 + e)
-    }
+    crate::math::sigmoid(a)
 }
 
 #[cfg(test)]

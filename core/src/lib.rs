@@ -23,6 +23,9 @@
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "std")]
+extern crate std;
+
 pub mod activation;
 pub mod autoencoder;
 pub mod batch;
@@ -30,6 +33,7 @@ mod chain;
 mod dense;
 mod error;
 pub mod loss;
+pub mod math;
 mod model;
 mod network;
 pub mod noise;

@@ -99,7 +99,7 @@ impl<M: Parameters + Zeroable> Optimizer<M> for Adam {
             for (((theta, &g), m), v) in theta.iter_mut().zip(g).zip(m).zip(v) {
                 *m = beta1 * *m + keep1 * g;
                 *v = beta2 * *v + keep2 * (g * g);
-                *theta -= step_size * *m / (libm::sqrtf(*v) * inv_sqrt_correction2 + epsilon);
+                *theta -= step_size * *m / (crate::math::sqrt(*v) * inv_sqrt_correction2 + epsilon);
             }
         }
         state.step = step;
