@@ -198,8 +198,8 @@ fn autoencoder_config(train: &TrainConfig) -> AutoencoderConfig {
 
 impl<E, const H: usize, const Z: usize, D> TrainableModel for tinyvae_core::vae::Vae<E, H, Z, D>
 where
-    E: Network + bytemuck::Zeroable + Send + Sync + 'static,
-    D: Network + bytemuck::Zeroable + Send + Sync + 'static,
+    E: Network + Send + Sync + 'static,
+    D: Network + Send + Sync + 'static,
 {
     const IS_VARIATIONAL: bool = true;
 
@@ -241,8 +241,8 @@ where
 
 impl<E, D> TrainableModel for tinyvae_core::autoencoder::Autoencoder<E, D>
 where
-    E: Network + bytemuck::Zeroable + Send + Sync + 'static,
-    D: Network + bytemuck::Zeroable + Send + Sync + 'static,
+    E: Network + Send + Sync + 'static,
+    D: Network + Send + Sync + 'static,
 {
     fn model_config(train: &TrainConfig, _: f32, _: Phase) -> AutoencoderConfig {
         autoencoder_config(train)

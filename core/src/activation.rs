@@ -3,10 +3,10 @@
 //! Every derivative here can be written from the activation's *output* y = f(a), so a layer
 //! keeps only its output for the backward pass and applies the activation in place.
 
-use bytemuck::Zeroable;
+use bytemuck::AnyBitPattern;
 
 /// An element-wise non-linearity y = f(a).
-pub trait Activation: Copy + Default + Zeroable + core::fmt::Debug + 'static {
+pub trait Activation: Copy + Default + AnyBitPattern + core::fmt::Debug + 'static {
     /// Short lower-case name, as shown to users and written in weight headers.
     const NAME: &'static str;
     /// Code written in weight headers.
@@ -32,23 +32,23 @@ pub trait Activation: Copy + Default + Zeroable + core::fmt::Debug + 'static {
 }
 
 /// f(a) = a.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Zeroable)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, AnyBitPattern)]
 pub struct Identity;
 
 /// f(a) = max(a, 0).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Zeroable)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, AnyBitPattern)]
 pub struct Relu;
 
 /// f(a) = a for a > 0, 0.01·a otherwise.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Zeroable)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, AnyBitPattern)]
 pub struct LeakyRelu;
 
 /// f(a) = σ(a) = 1 / (1 + e^(−a)).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Zeroable)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, AnyBitPattern)]
 pub struct Sigmoid;
 
 /// f(a) = tanh(a).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Zeroable)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, AnyBitPattern)]
 pub struct Tanh;
 
 /// Slope of [`LeakyRelu`] for negative inputs.

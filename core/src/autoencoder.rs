@@ -6,7 +6,7 @@
 //! [`Noise::None`] the model is a *denoising* autoencoder: the encoder sees a corrupted x̃ and
 //! the loss still compares the reconstruction with the clean x.
 
-use bytemuck::Zeroable;
+use bytemuck::AnyBitPattern;
 
 use crate::activation::{Identity, Relu, Sigmoid, sigmoid};
 use crate::batch::{check_input, split_buffer};
@@ -76,7 +76,8 @@ pub struct AutoencoderConfig {
 /// The shapes must mirror (D::INPUTS = E::OUTPUTS, D::OUTPUTS = E::INPUTS); a mismatch fails to
 /// compile on first use. The code is E's output, so give E's last layer the activation the
 /// code should have (σ for a classic autoencoder, identity for a linear code).
-#[derive(Clone, Debug, PartialEq, Zeroable)]
+#[derive(Clone, Copy, Debug, PartialEq, AnyBitPattern)]
+#[repr(C)]
 pub struct Autoencoder<E, D> {
     /// The encoder h = E(x).
     pub encoder: E,
@@ -177,7 +178,7 @@ impl<E: Network, D: Network> Autoencoder<E, D> {
     }
 }
 
-impl<E: Network + Zeroable, D: Network + Zeroable> Model for Autoencoder<E, D> {
+impl<E: Network, D: Network> Model for Autoencoder<E, D> {
     type Config = AutoencoderConfig;
     const KIND: ModelKind = ModelKind::Autoencoder;
     const INPUTS: usize = E::INPUTS;

@@ -1,6 +1,6 @@
 //! Two networks run one after the other; nest it for any depth.
 
-use bytemuck::Zeroable;
+use bytemuck::AnyBitPattern;
 
 use crate::batch::split_buffer;
 use crate::network::{Architecture, max};
@@ -10,7 +10,8 @@ use crate::{Error, Network, composite_parameters};
 ///
 /// `Chain<Dense<784, 400, Relu>, Chain<Dense<400, 100, Relu>, Dense<100, 20>>>` is a three-layer
 /// MLP. The sizes at the joint must agree; a mismatch fails to compile.
-#[derive(Clone, Debug, PartialEq, Zeroable)]
+#[derive(Clone, Copy, Debug, PartialEq, AnyBitPattern)]
+#[repr(C)]
 pub struct Chain<A, B> {
     /// The network applied first.
     pub first: A,

@@ -2,7 +2,7 @@
 
 use core::marker::PhantomData;
 
-use bytemuck::Zeroable;
+use bytemuck::AnyBitPattern;
 use nalgebra::{Const, Dyn, MatrixView, SMatrix, SVector};
 
 use crate::activation::{Activation, Identity};
@@ -17,7 +17,8 @@ use crate::{Error, Network, Parameters};
 /// into output `o` contiguously and one sample's forward pass is `O` contiguous dot products,
 /// the cheapest form on a microcontroller (about 4 instructions per multiply-accumulate on a
 /// Cortex-M4 against about 10 for column-major W·x).
-#[derive(Clone, Debug, PartialEq, Zeroable)]
+#[derive(Clone, Copy, Debug, PartialEq, AnyBitPattern)]
+#[repr(C)]
 pub struct Dense<const I: usize, const O: usize, A = Identity> {
     /// Wᵀ (I×O): column `o` is row `o` of W.
     pub weight: SMatrix<f32, I, O>,

@@ -53,6 +53,8 @@ pub enum Error {
     },
     /// The bytes are not a valid encoding of what was expected.
     Malformed,
+    /// Weights to be used in place do not start at a 4-byte boundary.
+    Misaligned,
 }
 
 impl fmt::Display for Error {
@@ -86,6 +88,7 @@ impl fmt::Display for Error {
                 "weight checksum mismatch: header says {expected:#010x}, payload has {found:#010x}"
             ),
             Self::Malformed => f.write_str("weight data is malformed"),
+            Self::Misaligned => f.write_str("weight data is not 4-byte aligned for use in place"),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What every trainable model offers the trainer, the evaluator and the weight format.
 
-use bytemuck::Zeroable;
+use bytemuck::AnyBitPattern;
 
 use crate::network::Architecture;
 use crate::{Error, Parameters, SeededRng};
@@ -34,7 +34,7 @@ pub struct LossParts {
 ///
 /// Batches are column-major, one sample of `INPUTS` features per column (see [`crate::batch`]).
 /// Every method takes a caller-owned `workspace` of at least `WORKSPACE`·batch floats.
-pub trait Model: Parameters + Zeroable {
+pub trait Model: Parameters + AnyBitPattern {
     /// Hyperparameters that are not weights: loss kind, noise, β, stage…
     type Config: Copy + core::fmt::Debug;
     /// The family recorded in weight headers.

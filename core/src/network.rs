@@ -1,5 +1,6 @@
 //! The trait every feed-forward network implements, for one sample or a batch.
 
+use bytemuck::AnyBitPattern;
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Parameters};
@@ -28,7 +29,7 @@ pub type Architecture = heapless::Vec<LayerShape, MAX_LAYERS>;
 ///
 /// Buffers hold one column of features per sample (see [`crate::batch`]). `forward` keeps what
 /// `backward` needs in `activations`: the output of every layer, the network's own output last.
-pub trait Network: Parameters {
+pub trait Network: Parameters + AnyBitPattern {
     /// Features per input sample.
     const INPUTS: usize;
     /// Features per output sample.

@@ -2,7 +2,7 @@
 //! greedily, each as a one-layer denoising autoencoder of the codes below it, then fine-tuned
 //! end to end as one deep autoencoder X → H1 → H2 → Z → H2 → H1 → X.
 
-use bytemuck::Zeroable;
+use bytemuck::AnyBitPattern;
 
 use crate::activation::{Activation, Identity, Sigmoid};
 use crate::autoencoder::{
@@ -107,7 +107,8 @@ pub struct StackedConfig {
 /// }
 /// # Ok::<(), tinyvae_core::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Zeroable)]
+#[derive(Clone, Copy, Debug, PartialEq, AnyBitPattern)]
+#[repr(C)]
 pub struct StackedAutoencoder<const X: usize, const H1: usize, const H2: usize, const Z: usize> {
     /// Layer 0: X ↔ H1, pretrained by `Pretrain(0)`.
     pub first: ShallowAutoencoder<X, H1>,

@@ -3,7 +3,7 @@
 
 use core::marker::PhantomData;
 
-use bytemuck::Zeroable;
+use bytemuck::AnyBitPattern;
 use nalgebra::{Const, Dyn, MatrixView, SMatrix, SVector};
 
 use crate::activation::{Activation, Identity, Sigmoid};
@@ -24,7 +24,8 @@ use crate::{Error, Parameters, SeededRng};
 /// is H contiguous dot products and the decoder `weight`·h is X×H column-major, i.e. H
 /// contiguous axpy updates. Both uses add their gradient into the one `weight`:
 /// ∂L/∂Wᵀ = x̃·δₐᵀ (encoder) + δ_ℓ·hᵀ (decoder).
-#[derive(Clone, Debug, PartialEq, Zeroable)]
+#[derive(Clone, Copy, Debug, PartialEq, AnyBitPattern)]
+#[repr(C)]
 pub struct TiedAutoencoder<const X: usize, const H: usize, A = Sigmoid> {
     /// Wᵀ (X×H): column `j` is row `j` of W, the weights into code unit `j`.
     pub weight: SMatrix<f32, X, H>,

@@ -47,7 +47,7 @@ mod importance;
 #[cfg(test)]
 mod tests;
 
-use bytemuck::Zeroable;
+use bytemuck::AnyBitPattern;
 
 pub use gaussian::{
     LOG_VARIANCE_MAX, LOG_VARIANCE_MIN, clamp_log_variance, kl_to_standard_normal,
@@ -128,7 +128,8 @@ pub fn kl_warmup_beta(target_beta: f32, step: u64, warmup_steps: u64) -> f32 {
 /// The shapes must agree (E::OUTPUTS = H, D::INPUTS = Z, D::OUTPUTS = E::INPUTS); a mismatch
 /// fails to compile on first use. Give `D` an identity last layer: its outputs are logits.
 /// Parameters are stored in field order: encoder, mean head, log-variance head, decoder.
-#[derive(Clone, Debug, PartialEq, Zeroable)]
+#[derive(Clone, Copy, Debug, PartialEq, AnyBitPattern)]
+#[repr(C)]
 pub struct Vae<E, const H: usize, const Z: usize, D> {
     /// The encoder body h = E(x).
     pub encoder: E,
@@ -190,8 +191,8 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
 
 impl<E, const H: usize, const Z: usize, D> Model for Vae<E, H, Z, D>
 where
-    E: Network + Zeroable,
-    D: Network + Zeroable,
+    E: Network,
+    D: Network,
 {
     type Config = VaeConfig;
     const KIND: ModelKind = ModelKind::Vae;

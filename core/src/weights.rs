@@ -111,6 +111,42 @@ pub fn save<M: Model>(model: &M, buffer: &mut [u8]) -> Result<usize, Error> {
 /// Guarantee: all of this is checked on the bytes before the first write to `model`, and the
 /// writing pass decodes the bytes just validated, so on any error `model` is unchanged.
 pub fn load<M: Model>(bytes: &[u8], model: &mut M) -> Result<(), Error> {
+    let payload = validate::<M>(bytes)?;
+    let mut rest = payload;
+    for index in 0..M::TENSORS {
+        for value in model.tensor_mut(index) {
+            // Cannot fail: the payload holds exactly SCALARS validated f32s.
+            let (decoded, tail) = postcard::take_from_bytes::<f32>(rest).map_err(postcard_error)?;
+            *value = decoded;
+            rest = tail;
+        }
+    }
+    Ok(())
+}
+
+/// The weights of a blob used in place, without a copy: on a device the blob stays in flash
+/// and the model runs from there, so its weights cost no RAM.
+///
+/// Checks everything [`load`] checks, then that the payload is 4-byte aligned
+/// ([`Error::Misaligned`]: place the blob at a 4-byte boundary; the header is
+/// [`HEADER_LEN`] bytes, a multiple of 4). The payload is the model's own memory layout:
+/// every model is `#[repr(C)]` of f32 matrices in tensor order, which the size check below
+/// proves has no padding, and the bytes are little-endian like every supported target.
+#[cfg(target_endian = "little")]
+pub fn view<M: Model>(bytes: &[u8]) -> Result<&M, Error> {
+    const {
+        assert!(
+            core::mem::size_of::<M>() == SCALAR_LEN * M::SCALARS,
+            "the model's memory is not exactly its scalars"
+        );
+        assert!(HEADER_LEN.is_multiple_of(core::mem::align_of::<f32>()));
+    }
+    let payload = validate::<M>(bytes)?;
+    bytemuck::try_from_bytes(payload).map_err(|_| Error::Misaligned)
+}
+
+/// Checks a blob for model type `M` (everything listed at [`load`]) and returns its payload.
+fn validate<M: Model>(bytes: &[u8]) -> Result<&[u8], Error> {
     let (header, payload) = Header::decode(bytes)?;
     let expected_kind = M::KIND as u8;
     if header.kind != expected_kind {
@@ -129,17 +165,7 @@ pub fn load<M: Model>(bytes: &[u8], model: &mut M) -> Result<(), Error> {
         return Err(Error::Malformed);
     }
     check_payload(&header, payload)?;
-
-    let mut rest = payload;
-    for index in 0..M::TENSORS {
-        for value in model.tensor_mut(index) {
-            // Cannot fail: the payload holds exactly SCALARS validated f32s.
-            let (decoded, tail) = postcard::take_from_bytes::<f32>(rest).map_err(postcard_error)?;
-            *value = decoded;
-            rest = tail;
-        }
-    }
-    Ok(())
+    Ok(payload)
 }
 
 /// Reads and fully checks a blob without knowing its model type: everything [`load`] checks

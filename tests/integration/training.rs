@@ -6,7 +6,6 @@ use tinyvae::presets::{AeDigits, VaeDigits};
 use tinyvae::train::config::{OptimizerChoice, TrainConfig};
 use tinyvae::train::model::TrainableModel;
 use tinyvae::train::trainer::Trainer;
-use tinyvae_core::Parameters;
 
 fn digits() -> Split {
     load_digits(&default_data_dir().join("digits").join("digits.csv.gz")).unwrap()

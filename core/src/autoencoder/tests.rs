@@ -27,7 +27,7 @@ pub(crate) fn loss_and_grads<M: Model + Clone>(
     batch: usize,
     noise_seed: u64,
 ) -> (f32, M) {
-    let mut grads = model.clone();
+    let mut grads = *model;
     grads.fill(0.0);
     let mut workspace = vec![0.0; M::WORKSPACE * batch];
     let parts = model
@@ -149,7 +149,7 @@ pub(crate) fn batch_equals_per_sample<M: Model + Clone>(
 
     let mut rng = seeded_rng(seed);
     let mut workspace = vec![0.0; M::WORKSPACE];
-    let mut sum_grads = model.clone();
+    let mut sum_grads = model;
     sum_grads.fill(0.0);
     let mut sum_loss = 0.0f64;
     for sample in input.chunks(M::INPUTS) {
@@ -194,7 +194,7 @@ pub(crate) fn sgd<M: Model + Clone>(
     learning_rate: f32,
     rng: &mut SeededRng,
 ) {
-    let mut grads = model.clone();
+    let mut grads = *model;
     let mut workspace = vec![0.0; M::WORKSPACE * batch];
     for _ in 0..epochs {
         for chunk in data.chunks_exact(M::INPUTS * batch) {
@@ -222,7 +222,7 @@ pub(crate) fn errors_not_panics<M: Model + Clone>(config: M::Config, bad_noise: 
     let (x, z) = (M::INPUTS, M::LATENT);
     let input = uniform_data(&mut seeded_rng(2), 2 * x);
     let mut ws = vec![0.0; 2 * M::WORKSPACE];
-    let mut grads = model.clone();
+    let mut grads = model;
     grads.fill(0.0);
     let mut rng = seeded_rng(3);
     let mut nan_input = input.clone();

@@ -5,6 +5,7 @@ use crate::activation::{LeakyRelu, Relu, Sigmoid, Tanh};
 use crate::loss::squared_error;
 use crate::test_support::{assert_close, check_gradients};
 use crate::{Chain, seeded_rng};
+use bytemuck::Zeroable;
 
 /// Half the squared error of the network's output against `target`, and its gradients.
 fn loss_and_grads<N: Network + Clone>(
@@ -18,7 +19,7 @@ fn loss_and_grads<N: Network + Clone>(
     let output = N::output(&activations, batch).unwrap().to_vec();
     let mut grad_output = vec![0.0; output.len()];
     let loss = squared_error(&output, target, Some(&mut grad_output), 1.0).unwrap();
-    let mut grads = net.clone();
+    let mut grads = *net;
     grads.fill(0.0);
     let mut scratch = vec![0.0; N::SCRATCH * batch];
     let mut grad_input = vec![0.0; N::INPUTS * batch];
@@ -35,7 +36,7 @@ fn loss_and_grads<N: Network + Clone>(
     (loss as f64, grads)
 }
 
-fn gradient_check<N: Network + Clone + Zeroable>(seed: u64, batch: usize) {
+fn gradient_check<N: Network + Clone>(seed: u64, batch: usize) {
     let mut rng = seeded_rng(seed);
     let mut net = N::zeroed();
     net.initialize(&mut rng);
@@ -86,7 +87,7 @@ fn batch_equals_per_sample() {
         .collect();
     let (loss, grads) = loss_and_grads(&net, &input, &target, batch);
     let mut per_sample_loss = 0.0;
-    let mut per_sample_grads = net.clone();
+    let mut per_sample_grads = net;
     per_sample_grads.fill(0.0);
     for b in 0..batch {
         let (l, g) = loss_and_grads(

@@ -108,7 +108,7 @@ fn non_finite_gradients_leave_parameters_and_state_unchanged() {
     let params = random_net(&mut rng, 1.0);
     let good = random_net(&mut rng, 1.0);
     for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
-        let mut grads = good.clone();
+        let mut grads = good;
         // The last scalar, so a loop that updated as it checked would already have written.
         grads.second.bias[1] = bad;
 
@@ -116,9 +116,9 @@ fn non_finite_gradients_leave_parameters_and_state_unchanged() {
             learning_rate: 0.1,
             momentum: 0.9,
         };
-        let (mut theta, mut state) = (params.clone(), SgdState::<Net>::zeroed());
+        let (mut theta, mut state) = (params, SgdState::<Net>::zeroed());
         sgd.step(&mut theta, &good, &mut state).unwrap();
-        let (theta_before, state_before) = (theta.clone(), state.clone());
+        let (theta_before, state_before) = (theta, state.clone());
         assert_eq!(
             sgd.step(&mut theta, &grads, &mut state),
             Err(Error::NonFinite)
@@ -126,9 +126,9 @@ fn non_finite_gradients_leave_parameters_and_state_unchanged() {
         assert_eq!((&theta, &state), (&theta_before, &state_before));
 
         let adam = Adam::default();
-        let (mut theta, mut state) = (params.clone(), AdamState::<Net>::zeroed());
+        let (mut theta, mut state) = (params, AdamState::<Net>::zeroed());
         adam.step(&mut theta, &good, &mut state).unwrap();
-        let (theta_before, state_before) = (theta.clone(), state.clone());
+        let (theta_before, state_before) = (theta, state.clone());
         assert_eq!(
             adam.step(&mut theta, &grads, &mut state),
             Err(Error::NonFinite)

@@ -167,7 +167,7 @@ fn check_pretraining_gradients(layer: usize, loss: ReconstructionLoss, noise: No
         _ => check_layer!(third),
     }
     // Layers above the trained one do not enter the loss at all.
-    let mut perturbed = model.clone();
+    let mut perturbed = model;
     for t in 4 * (layer + 1)..Small::TENSORS {
         perturbed.tensor_mut(t).iter_mut().for_each(|v| *v += 0.5);
     }

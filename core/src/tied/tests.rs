@@ -11,6 +11,7 @@ use crate::autoencoder::{Autoencoder, ReconstructionLoss};
 use crate::noise::Noise;
 use crate::test_support::assert_close;
 use crate::{Dense, seeded_rng};
+use bytemuck::Zeroable;
 
 const CE: AutoencoderConfig = AutoencoderConfig {
     loss: ReconstructionLoss::CrossEntropy,

@@ -412,7 +412,7 @@ fn bad_buffers_and_values_are_errors_not_panics() {
         Err(Error::NonFinite)
     );
     // NaN weights.
-    let mut broken = model.clone();
+    let mut broken = model;
     broken.log_variance_head.bias[1] = f32::NAN;
     assert_eq!(
         broken.loss_and_gradients(&BERNOULLI, &input, 2, &mut rng, &mut ws, &mut grads),

@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used)]
 
-use bytemuck::Zeroable;
+use bytemuck::{AnyBitPattern, Zeroable};
 
 use super::*;
 use crate::activation::{Sigmoid, Tanh};
@@ -10,14 +10,15 @@ use crate::{Chain, Dense, LossParts, Network, SeededRng, composite_parameters, s
 /// weight format, which only needs the parameters, the kind and the architecture.
 macro_rules! test_model {
     ($name:ident, $kind:expr) => {
-        #[derive(Clone, Debug, PartialEq, Zeroable)]
+        #[derive(Clone, Copy, Debug, PartialEq, AnyBitPattern)]
+        #[repr(C)]
         struct $name<N> {
             net: N,
         }
 
         composite_parameters!(impl[N: Network] for $name<N> { net: N });
 
-        impl<N: Network + Zeroable> Model for $name<N> {
+        impl<N: Network> Model for $name<N> {
             type Config = ();
             const KIND: ModelKind = $kind;
             const INPUTS: usize = N::INPUTS;
@@ -200,7 +201,7 @@ fn saving_needs_room_and_finite_weights() {
             })
         );
     }
-    let mut broken = model.clone();
+    let mut broken = model;
     broken.net.second.weight[3] = f32::NAN;
     let mut buffer = vec![0; Small::BLOB_LEN];
     assert_eq!(save(&broken, &mut buffer), Err(Error::NonFinite));
@@ -352,4 +353,31 @@ fn saving_is_deterministic() {
     let model = random::<Small>(11);
     assert_eq!(blob_of(&model), blob_of(&model.clone()));
     assert_eq!(blob_of(&random::<Small>(11)), blob_of(&model));
+}
+
+#[test]
+fn view_reads_the_weights_in_place() {
+    use crate::vae::MlpVae;
+    type Small = MlpVae<6, 5, 2>;
+    let mut model = Small::zeroed();
+    model.initialize(&mut seeded_rng(3));
+    // A u32 buffer gives the 4-byte alignment a device gets from its linker.
+    let mut words = vec![0u32; blob_len::<Small>().div_ceil(4) + 1];
+    let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
+    let written = save(&model, bytes).unwrap();
+    let viewed: &Small = view(&bytes[..written]).unwrap();
+    assert_eq!(viewed, &model);
+    // One byte off the boundary: refused, not misread.
+    bytes.copy_within(0..written, 1);
+    assert_eq!(
+        view::<Small>(&bytes[1..written + 1]).unwrap_err(),
+        Error::Misaligned
+    );
+    // Everything load checks, view checks too.
+    bytes.copy_within(1..written + 1, 0);
+    bytes[written - 1] ^= 1;
+    assert!(matches!(
+        view::<Small>(&bytes[..written]),
+        Err(Error::ChecksumMismatch { .. })
+    ));
 }
