@@ -23,7 +23,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Train a preset (the dashboard on a terminal, headless otherwise).
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Evaluate a checkpoint on the test set: ELBO, importance-weighted log-likelihood,
     /// reconstruction errors, the PCA baseline, active units and a linear probe.
     Eval(EvalArgs),

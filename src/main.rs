@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => commands::train::train(cli.train),
-        Some(Command::Train(args)) => commands::train::train(args),
+        Some(Command::Train(args)) => commands::train::train(*args),
         Some(Command::Eval(args)) => commands::eval::eval(args),
         Some(Command::Export(args)) => commands::eval::export(args),
         Some(Command::Sample(args)) => commands::pictures::draw(PictureKind::Samples, args),

@@ -167,7 +167,7 @@ mod tests {
         let mut reader = decoder.read_info().unwrap();
         let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut buffer).unwrap();
-        assert_eq!((info.width, info.height), (7, 5));
+        assert_eq!((info.width, info.height), (8, 6));
         assert_eq!(&buffer[..info.buffer_size()], &picture.bytes[..]);
     }
 

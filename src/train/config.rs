@@ -79,15 +79,15 @@ impl TrainConfig {
         if !(self.beta >= 0.0 && self.beta.is_finite()) {
             return Err("beta must be a non-negative number".into());
         }
-        if let OptimizerChoice::Sgd { momentum } = self.optimizer {
-            if !(0.0..1.0).contains(&momentum) {
-                return Err("momentum must be in [0, 1)".into());
-            }
+        if let OptimizerChoice::Sgd { momentum } = self.optimizer
+            && !(0.0..1.0).contains(&momentum)
+        {
+            return Err("momentum must be in [0, 1)".into());
         }
-        if let Some(norm) = self.clip_norm {
-            if !(norm > 0.0 && norm.is_finite()) {
-                return Err("clip norm must be a positive number".into());
-            }
+        if let Some(norm) = self.clip_norm
+            && !(norm > 0.0 && norm.is_finite())
+        {
+            return Err("clip norm must be a positive number".into());
         }
         self.noise.validate().map_err(|e| e.to_string())
     }

@@ -244,7 +244,7 @@ impl Run {
         events: &Sender<TrainingEvent>,
     ) {
         let due = match options.report {
-            ReportEvery::Steps(n) => trainer.position().step % n.max(1) == 0,
+            ReportEvery::Steps(n) => trainer.position().step.is_multiple_of(n.max(1)),
             ReportEvery::Interval(every) => self.last_report.elapsed() >= every,
         };
         if !due || self.window_steps == 0 {

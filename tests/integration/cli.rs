@@ -25,33 +25,72 @@ fn stderr(output: &Output) -> String {
 fn headless_training_writes_json_lines_a_checkpoint_and_exports() {
     let dir = tempfile::tempdir().unwrap();
     let output = tinyvae(
-        &["train", "--headless", "--preset", "vae-digits", "--epochs", "2", "--log-every", "10"],
+        &[
+            "train",
+            "--headless",
+            "--preset",
+            "vae-digits",
+            "--epochs",
+            "2",
+            "--log-every",
+            "10",
+        ],
         dir.path(),
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines[0]["event"], "start");
     assert_eq!(lines[0]["preset"], "vae-digits");
     let steps: Vec<_> = lines.iter().filter(|l| l["event"] == "step").collect();
     // 1,437 samples in batches of 32 is 45 steps an epoch: a line every 10 steps.
     assert_eq!(steps.len(), 9);
-    assert!(steps.iter().all(|s| s["loss"].as_f64().unwrap().is_finite()));
+    assert!(
+        steps
+            .iter()
+            .all(|s| s["loss"].as_f64().unwrap().is_finite())
+    );
     let epochs: Vec<_> = lines.iter().filter(|l| l["event"] == "epoch").collect();
     assert_eq!(epochs.len(), 2);
-    assert!(epochs[1]["test"]["loss"].as_f64().unwrap() < epochs[0]["test"]["loss"].as_f64().unwrap());
+    assert!(
+        epochs[1]["test"]["loss"].as_f64().unwrap() < epochs[0]["test"]["loss"].as_f64().unwrap()
+    );
 
     let checkpoint = dir.path().join("checkpoints/vae-digits.ckpt");
     let loaded = Checkpoint::read(&checkpoint).unwrap();
     assert_eq!(loaded.step(), 90);
 
     let blob = dir.path().join("w.tvw");
-    let output = tinyvae(&["export", "--checkpoint", checkpoint.to_str().unwrap(), "--out", "w.tvw"], dir.path());
+    let output = tinyvae(
+        &[
+            "export",
+            "--checkpoint",
+            checkpoint.to_str().unwrap(),
+            "--out",
+            "w.tvw",
+        ],
+        dir.path(),
+    );
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(std::fs::metadata(blob).unwrap().len() as usize, blob_len::<VaeDigits>());
+    assert_eq!(
+        std::fs::metadata(blob).unwrap().len() as usize,
+        blob_len::<VaeDigits>()
+    );
 
     let output = tinyvae(
-        &["eval", "--checkpoint", checkpoint.to_str().unwrap(), "--iw-samples", "20", "--iw-points", "10", "--json"],
+        &[
+            "eval",
+            "--checkpoint",
+            checkpoint.to_str().unwrap(),
+            "--iw-samples",
+            "20",
+            "--iw-points",
+            "10",
+            "--json",
+        ],
         dir.path(),
     );
     assert!(output.status.success(), "{}", stderr(&output));
@@ -63,7 +102,16 @@ fn headless_training_writes_json_lines_a_checkpoint_and_exports() {
 
     for picture in ["sample", "recon", "manifold", "latent"] {
         let out = format!("{picture}.png");
-        let output = tinyvae(&[picture, "--checkpoint", checkpoint.to_str().unwrap(), "--out", &out], dir.path());
+        let output = tinyvae(
+            &[
+                picture,
+                "--checkpoint",
+                checkpoint.to_str().unwrap(),
+                "--out",
+                &out,
+            ],
+            dir.path(),
+        );
         assert!(output.status.success(), "{picture}: {}", stderr(&output));
         let bytes = std::fs::read(dir.path().join(&out)).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
@@ -75,33 +123,76 @@ fn bad_input_is_a_clear_error_with_exit_code_1() {
     let dir = tempfile::tempdir().unwrap();
     let output = tinyvae(&["train", "--headless", "--preset", "nope"], dir.path());
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("unknown preset 'nope'"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("unknown preset 'nope'"),
+        "{}",
+        stderr(&output)
+    );
 
     // MNIST images are 28×28; the digits model takes 64 pixels.
     let mnist = tinyvae::data::default_data_dir().join("mnist");
-    let output =
-        tinyvae(&["train", "--headless", "--preset", "vae-digits", "--data", mnist.to_str().unwrap()], dir.path());
+    let output = tinyvae(
+        &[
+            "train",
+            "--headless",
+            "--preset",
+            "vae-digits",
+            "--data",
+            mnist.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("64"), "{}", stderr(&output));
 
     std::fs::write(dir.path().join("bad.ckpt"), b"TVAECKPT not really").unwrap();
-    let output = tinyvae(&["export", "--checkpoint", "bad.ckpt", "--out", "x.tvw"], dir.path());
+    let output = tinyvae(
+        &["export", "--checkpoint", "bad.ckpt", "--out", "x.tvw"],
+        dir.path(),
+    );
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("not a valid tinyvae checkpoint"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not a valid tinyvae checkpoint"),
+        "{}",
+        stderr(&output)
+    );
     assert!(!dir.path().join("x.tvw").exists());
 
-    let output = tinyvae(&["train", "--headless", "--preset", "vae-digits", "--lr=-1"], dir.path());
+    let output = tinyvae(
+        &["train", "--headless", "--preset", "vae-digits", "--lr=-1"],
+        dir.path(),
+    );
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("learning rate"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("learning rate"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn a_nan_in_training_stops_with_exit_code_3() {
     let dir = tempfile::tempdir().unwrap();
     // A learning rate of 3e38 blows the weights up within a few steps.
-    let output = tinyvae(&["train", "--headless", "--preset", "ae-digits", "--epochs", "2", "--lr", "3e38"], dir.path());
+    let output = tinyvae(
+        &[
+            "train",
+            "--headless",
+            "--preset",
+            "ae-digits",
+            "--epochs",
+            "2",
+            "--lr",
+            "3e38",
+        ],
+        dir.path(),
+    );
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
-    assert!(stderr(&output).contains("NaN or infinite"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("NaN or infinite"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -111,7 +202,14 @@ fn a_kill_at_any_moment_leaves_a_whole_checkpoint() {
     // Kill -9 at staggered moments of a run that saves after every epoch.
     for delay_ms in [150u64, 320, 470, 650, 900] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tinyvae"))
-            .args(["train", "--headless", "--preset", "vae-digits", "--epochs", "100000"])
+            .args([
+                "train",
+                "--headless",
+                "--preset",
+                "vae-digits",
+                "--epochs",
+                "100000",
+            ])
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())

