@@ -7,7 +7,8 @@ use tinyvae_core::rng::SeededRng;
 /// resumed run visits the samples in exactly the order an uninterrupted one would.
 pub fn epoch_order(len: usize, seed: u64, epoch: usize) -> Vec<u32> {
     // A stream of its own: shuffling never shifts the draws of noise or ε.
-    let mut rng = SeededRng::seed_from_u64(seed ^ 0x005E_ED0F_0DE5 ^ (epoch as u64).rotate_left(32));
+    let mut rng =
+        SeededRng::seed_from_u64(seed ^ 0x005E_ED0F_0DE5 ^ (epoch as u64).rotate_left(32));
     let mut order: Vec<u32> = (0..len as u32).collect();
     // Fisher–Yates with an unbiased bounded draw.
     for i in (1..len).rev() {
