@@ -304,14 +304,7 @@ pub(crate) fn check_workspace(
     }
 }
 
-/// [`Error::NonFinite`] if any value is NaN or infinite.
-pub(crate) fn check_finite(data: &[f32]) -> Result<(), Error> {
-    if data.iter().all(|v| v.is_finite()) {
-        Ok(())
-    } else {
-        Err(Error::NonFinite)
-    }
-}
+pub(crate) use crate::batch::check_finite;
 
 /// The first `len` floats of a caller's output buffer, or how many were missing.
 pub(crate) fn output_slice(output: &mut [f32], len: usize) -> Result<&mut [f32], Error> {

@@ -62,3 +62,12 @@ pub fn check_input(data: &[f32], features: usize, batch: usize) -> Result<(), Er
     }
     Ok(())
 }
+
+/// [`Error::NonFinite`] if any value is NaN or infinite.
+pub fn check_finite(values: &[f32]) -> Result<(), Error> {
+    if crate::math::all_finite(values) {
+        Ok(())
+    } else {
+        Err(Error::NonFinite)
+    }
+}

@@ -149,7 +149,7 @@ impl<const I: usize, const O: usize, A: Activation> Network for Dense<I, O, A> {
 /// Whether a product of these sizes goes to `matrixmultiply`: only std builds have it, and
 /// nalgebra hands it only products whose every side exceeds 5 (its smaller ones fall back to
 /// loops that do not take the strided views used here).
-const fn gemm_pays(inputs: usize, outputs: usize, batch: usize) -> bool {
+pub(crate) const fn gemm_pays(inputs: usize, outputs: usize, batch: usize) -> bool {
     cfg!(feature = "std") && inputs > 5 && outputs > 5 && batch > 5
 }
 

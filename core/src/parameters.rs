@@ -56,7 +56,7 @@ pub trait Parameters {
 
     /// Whether every scalar is finite.
     fn is_finite(&self) -> bool {
-        (0..Self::TENSORS).all(|index| self.tensor(index).iter().all(|v| v.is_finite()))
+        (0..Self::TENSORS).all(|index| crate::math::all_finite(self.tensor(index)))
     }
 }
 

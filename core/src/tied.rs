@@ -11,6 +11,7 @@ use crate::autoencoder::{
     AutoencoderConfig, check_finite, check_workspace, output_slice, push_layer, reconstruction_only,
 };
 use crate::batch::{Batch, BatchMut, batch_view, batch_view_mut, check_input, split_buffer};
+use crate::dense::gemm_pays;
 use crate::model::{LossParts, Model, ModelKind};
 use crate::network::Architecture;
 use crate::noise::corrupt;
@@ -260,14 +261,6 @@ impl<const X: usize, const H: usize, A: Activation> Model for TiedAutoencoder<X,
         Sigmoid::apply_in_place(output);
         Ok(())
     }
-}
-
-/// Whether a product of these sizes goes to `matrixmultiply`: only std builds have it, and
-/// nalgebra hands it only products whose every side exceeds 5; its smaller ones fall back to
-/// loops that do not take strided views, so those are used only when this holds.
-/// (Same rule as `dense.rs`.)
-const fn gemm_pays(inputs: usize, outputs: usize, batch: usize) -> bool {
-    cfg!(feature = "std") && inputs > 5 && outputs > 5 && batch > 5
 }
 
 /// Y = W·V (H×B) for V of shape X×B, from `weight` = Wᵀ: dot products per column, or one GEMM

@@ -290,7 +290,7 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         config.validate()?;
         check_workspace(workspace, Self::WORKSPACE_FLOATS, batch)?;
         check_input(input, E::INPUTS, batch)?;
-        gaussian::all_finite(input)?;
+        gaussian::check_finite(input)?;
         let (epsilon, rest) = split_buffer(workspace, Z * batch)?;
         fill_standard_normal(rng, epsilon);
         Ok((epsilon, rest))

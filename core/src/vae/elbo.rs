@@ -1,7 +1,7 @@
 //! −ELBO for a given ε, and its gradient by hand-written back-propagation.
 
 use super::gaussian::{
-    all_finite, kl_to_standard_normal, kl_to_standard_normal_gradient, reparameterize,
+    check_finite, kl_to_standard_normal, kl_to_standard_normal_gradient, reparameterize,
     reparameterize_gradient,
 };
 use super::{Likelihood, Vae, VaeConfig, check_workspace};
@@ -61,8 +61,8 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         check_workspace(workspace, Self::LOSS_WORKSPACE, batch)?;
         check_input(input, E::INPUTS, batch)?;
         check_input(epsilon, Z, batch)?;
-        all_finite(input)?;
-        all_finite(epsilon)?;
+        check_finite(input)?;
+        check_finite(epsilon)?;
         let latent = Z * batch;
         let (encoder_activations, rest) = split_buffer(workspace, E::ACTIVATIONS * batch)?;
         let (mean, rest) = split_buffer(rest, latent)?;

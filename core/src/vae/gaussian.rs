@@ -43,7 +43,7 @@ pub fn reparameterize(
     for (((z, &m), &log_variance), &e) in z.iter_mut().zip(mean).zip(log_variance).zip(epsilon) {
         *z = m + libm::expf(0.5 * clamp_log_variance(log_variance)) * e;
     }
-    all_finite(z)
+    check_finite(z)
 }
 
 /// Back-propagates through z = μ + σ ⊙ ε: ∂z/∂μ = 1, so ∂L/∂μ is ∂L/∂z itself, and
@@ -137,11 +137,4 @@ pub fn log_diagonal_normal_density(
     finite(-0.5 * total)
 }
 
-/// [`Error::NonFinite`] if any value is NaN or infinite.
-pub(super) fn all_finite(values: &[f32]) -> Result<(), Error> {
-    if values.iter().all(|v| v.is_finite()) {
-        Ok(())
-    } else {
-        Err(Error::NonFinite)
-    }
-}
+pub(super) use crate::batch::check_finite;

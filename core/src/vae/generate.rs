@@ -1,7 +1,7 @@
 //! Encoding, decoding, sampling from the prior and latent interpolation.
 
 use super::Vae;
-use super::gaussian::all_finite;
+use super::gaussian::check_finite;
 use crate::activation::sigmoid;
 use crate::batch::{check_input, split_buffer};
 use crate::rng::fill_standard_normal;
@@ -54,8 +54,8 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
     ) -> Result<(), Error> {
         check_input(from, Z, 1)?;
         check_input(to, Z, 1)?;
-        all_finite(from)?;
-        all_finite(to)?;
+        check_finite(from)?;
+        check_finite(to)?;
         let last = steps.saturating_sub(1).max(1) as f32;
         self.decode_in_chunks(output, steps, workspace, |codes, first| {
             for (step, code) in (first..).zip(codes.chunks_exact_mut(Z)) {
@@ -114,16 +114,16 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
     ) -> Result<(), Error> {
         let () = Self::SHAPES_AGREE;
         check_input(input, E::INPUTS, batch)?;
-        all_finite(input)?;
+        check_finite(input)?;
         let (activations, _) = split_buffer(workspace, E::ACTIVATIONS * batch)?;
         self.encoder.forward(input, activations, batch)?;
         let hidden = E::output(activations, batch)?;
         self.mean_head.forward(hidden, mean, batch)?;
-        all_finite(mean.get(..Z * batch).unwrap_or_default())?;
+        check_finite(mean.get(..Z * batch).unwrap_or_default())?;
         if let Some(log_variance) = log_variance {
             self.log_variance_head
                 .forward(hidden, log_variance, batch)?;
-            all_finite(log_variance.get(..Z * batch).unwrap_or_default())?;
+            check_finite(log_variance.get(..Z * batch).unwrap_or_default())?;
         }
         Ok(())
     }
@@ -138,7 +138,7 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         workspace: &mut [f32],
     ) -> Result<(), Error> {
         let () = Self::SHAPES_AGREE;
-        all_finite(code)?;
+        check_finite(code)?;
         let needed = E::INPUTS * batch;
         let found = output.len();
         let output = output
@@ -149,6 +149,6 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         for (x, &logit) in output.iter_mut().zip(D::output(activations, batch)?) {
             *x = sigmoid(logit);
         }
-        all_finite(output)
+        check_finite(output)
     }
 }

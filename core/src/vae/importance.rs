@@ -1,6 +1,6 @@
 //! The importance-weighted estimate of log p(x) (Burda, Grosse & Salakhutdinov 2016).
 
-use super::gaussian::{all_finite, clamp_log_variance, log_standard_normal_density};
+use super::gaussian::{check_finite, clamp_log_variance, log_standard_normal_density};
 use super::{Likelihood, Vae, VaeConfig};
 use crate::activation::sigmoid;
 use crate::batch::{check_input, split_buffer};
@@ -41,7 +41,7 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         let () = Self::SHAPES_AGREE;
         config.validate()?;
         check_input(x, E::INPUTS, 1)?;
-        all_finite(x)?;
+        check_finite(x)?;
         if samples == 0 {
             return Err(Error::InvalidConfig("importance samples must be >= 1"));
         }
