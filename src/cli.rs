@@ -104,6 +104,10 @@ pub struct TrainArgs {
     /// Checkpoint file (default: checkpoints/PRESET.ckpt).
     #[arg(long)]
     pub checkpoint: Option<PathBuf>,
+    /// Save a checkpoint at the end of an epoch when this many seconds have passed since the
+    /// last one (0: every epoch). Stopping, `s`, Ctrl-C, SIGTERM and SIGHUP always save.
+    #[arg(long, default_value_t = 30.0)]
+    pub checkpoint_every: f64,
     /// Resume from this checkpoint.
     #[arg(long)]
     pub resume: Option<PathBuf>,

@@ -146,7 +146,7 @@ impl PresetVisitor for TrainVisitor {
                 ReportEvery::Interval(Duration::from_millis(100))
             },
             snapshots: (!headless).then_some(Duration::from_millis(1000)),
-            checkpoint_every_epoch: true,
+            checkpoint_interval: Some(Duration::from_secs_f64(args.checkpoint_every.max(0.0))),
             digits_shown: 8,
         };
 

@@ -40,8 +40,9 @@ pub struct WorkerOptions {
     pub report: ReportEvery,
     /// Snapshot rate; None sends none.
     pub snapshots: Option<Duration>,
-    /// Save a checkpoint at the end of every epoch.
-    pub checkpoint_every_epoch: bool,
+    /// At the end of an epoch, save a checkpoint if this long has passed since the last one
+    /// (zero: every epoch; None: only when asked).
+    pub checkpoint_interval: Option<Duration>,
     /// Test digits per snapshot.
     pub digits_shown: usize,
 }
@@ -195,6 +196,7 @@ struct Run {
     epoch_loss: [f64; 3],
     epoch_samples: usize,
     last_snapshot: Instant,
+    last_save: Instant,
     request: SnapshotRequest,
 }
 
@@ -210,6 +212,7 @@ impl Run {
             epoch_loss: [0.0; 3],
             epoch_samples: 0,
             last_snapshot: now,
+            last_save: now,
             request: SnapshotRequest {
                 first_index: 0,
                 digits: options.digits_shown,
@@ -311,10 +314,20 @@ impl Run {
                 return false;
             }
         }
-        if options.checkpoint_every_epoch {
+        if options
+            .checkpoint_interval
+            .is_some_and(|every| self.last_save.elapsed() >= every)
+        {
             save(trainer, options, events);
+            self.last_save = Instant::now();
         }
-        self.snapshot(trainer, data, options, events);
+        // Short epochs (the 8×8 digits take milliseconds) must not draw more often than asked.
+        if options
+            .snapshots
+            .is_some_and(|every| self.last_snapshot.elapsed() >= every / 2)
+        {
+            self.snapshot(trainer, data, options, events);
+        }
         // Time spent evaluating is not training time.
         self.window_start += evaluation_started.elapsed();
         true

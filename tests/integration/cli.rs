@@ -209,6 +209,8 @@ fn a_kill_at_any_moment_leaves_a_whole_checkpoint() {
                 "vae-digits",
                 "--epochs",
                 "100000",
+                "--checkpoint-every",
+                "0",
             ])
             .current_dir(dir.path())
             .stdin(Stdio::null())
