@@ -59,7 +59,7 @@ use crate::batch::{check_input, split_buffer};
 use crate::model::{LossParts, Model, ModelKind};
 use crate::network::{Architecture, max};
 use crate::rng::fill_standard_normal;
-use crate::{Chain, Dense, Error, Network, Parameters, Relu, SeededRng, composite_parameters};
+use crate::{Chain, Dense, Error, Network, Relu, SeededRng, composite_parameters};
 
 /// The decoder's observation model p(x|z), given the decoder's logits ℓ = D(z).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -162,10 +162,6 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         "Vae: the encoder must output H features, the decoder take Z > 0 and output the encoder's inputs"
     );
 
-    /// Bytes of weights: 4·[`Parameters::SCALARS`].
-    pub const WEIGHT_BYTES: usize = 4 * <Self as Parameters>::SCALARS;
-    /// Bytes of one gradient (a value of the same type): [`Self::WEIGHT_BYTES`].
-    pub const GRADIENT_BYTES: usize = Self::WEIGHT_BYTES;
     /// Floats per sample that [`Vae::loss_and_gradients_with_epsilon`] needs: the encoder's
     /// activations, μ, log σ², z, the decoder's activations, ∂L/∂ℓ, ∂L/∂z, ∂L/∂log σ², and a
     /// shared tail for the Gaussian means σ(ℓ), the decoder's scratch, or ∂L/∂h with the
@@ -180,9 +176,8 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
     /// [`Self::LOSS_WORKSPACE`]. It covers every other method for the same batch, and one
     /// sample's worth is enough for [`Vae::importance_weighted_log_likelihood`],
     /// [`Vae::sample_prior`] and [`Vae::interpolate`] with any number of samples.
+    /// Bytes are in [`crate::Footprint`].
     pub const WORKSPACE_FLOATS: usize = Z + Self::LOSS_WORKSPACE;
-    /// Bytes of workspace per sample: 4·[`Self::WORKSPACE_FLOATS`].
-    pub const WORKSPACE_BYTES: usize = 4 * Self::WORKSPACE_FLOATS;
 
     /// Floats per sample decoded by [`Vae::sample_prior`] and [`Vae::interpolate`]: the latent
     /// code and the decoder's activations.

@@ -539,6 +539,7 @@ fn reconstruct_decodes_the_mean_and_generation_is_chunked_consistently() {
 
 #[test]
 fn memory_constants() {
+    use crate::Footprint;
     // The PyTorch examples' MNIST VAE: 784·400+400 + 2·(400·20+20) + 20·400+400 + 400·784+784.
     type Mnist = MlpVae<784, 400, 20>;
     assert_eq!(<Mnist as Parameters>::SCALARS, 652_824);
@@ -546,12 +547,12 @@ fn memory_constants() {
     assert_eq!(Mnist::GRADIENT_BYTES, 2_611_296);
     // ε 20, encoder 400, μ, log σ², z 60, decoder 400 + 784, ∂ℓ 784, ∂z and ∂log σ² 40, tail 784.
     assert_eq!(<Mnist as Model>::WORKSPACE, 3_272);
-    assert_eq!(Mnist::WORKSPACE_BYTES, 13_088);
+    assert_eq!(Mnist::WORKSPACE_BYTES_PER_SAMPLE, 13_088);
     type Micro = MlpVae<64, 32, 2>;
     assert_eq!(<Micro as Parameters>::SCALARS, 4_420);
     assert_eq!(Micro::WEIGHT_BYTES, 17_680);
     assert_eq!(<Micro as Model>::WORKSPACE, 268);
-    assert_eq!(Micro::WORKSPACE_BYTES, 1_072);
+    assert_eq!(Micro::WORKSPACE_BYTES_PER_SAMPLE, 1_072);
     assert!(Micro::importance_workspace(1) <= <Micro as Model>::WORKSPACE);
     assert!(Mnist::importance_workspace(1) <= <Mnist as Model>::WORKSPACE);
     assert_eq!(core::mem::size_of::<Micro>(), Micro::WEIGHT_BYTES);

@@ -1,0 +1,85 @@
+//! What a model costs in memory, as constants of its type.
+//!
+//! A device budget is checked against these before anything runs: the weights (in flash when
+//! used in place with [`crate::weights::view`]), the gradients and optimizer state that
+//! training adds, and the workspace every batch of samples needs.
+
+use core::mem::size_of;
+
+use crate::Model;
+use crate::optim::{AdamState, SgdState};
+
+/// Memory constants of a model type, for every [`Model`].
+pub trait Footprint: Model {
+    /// Bytes of weights: 4 per scalar, the model being plain f32 data.
+    const WEIGHT_BYTES: usize = size_of::<Self>();
+    /// Bytes of one gradient buffer (same shape as the weights).
+    const GRADIENT_BYTES: usize = size_of::<Self>();
+    /// Bytes of SGD-with-momentum state (the velocity).
+    const SGD_STATE_BYTES: usize = size_of::<SgdState<Self>>();
+    /// Bytes of Adam state (two moment estimates and the step count).
+    const ADAM_STATE_BYTES: usize = size_of::<AdamState<Self>>();
+    /// Bytes of workspace per sample: activations kept for the backward pass and scratch.
+    const WORKSPACE_BYTES_PER_SAMPLE: usize = 4 * Self::WORKSPACE;
+}
+
+impl<M: Model> Footprint for M {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::autoencoder::ShallowAutoencoder;
+    use crate::stacked::StackedAutoencoder;
+    use crate::tied::TiedAutoencoder;
+    use crate::vae::MlpVae;
+
+    /// Scalars of a dense layer I → O.
+    const fn dense(i: usize, o: usize) -> usize {
+        i * o + o
+    }
+
+    #[test]
+    fn vae_footprints() {
+        // 784-400-20: encoder, two heads, two decoder layers.
+        let scalars = dense(784, 400) + 2 * dense(400, 20) + dense(20, 400) + dense(400, 784);
+        assert_eq!(scalars, 652_824);
+        type Big = MlpVae<784, 400, 20>;
+        assert_eq!(Big::WEIGHT_BYTES, 4 * scalars);
+        assert_eq!(Big::GRADIENT_BYTES, 2_611_296);
+        assert_eq!(Big::SGD_STATE_BYTES, 2_611_296);
+        assert_eq!(Big::ADAM_STATE_BYTES, 2 * 2_611_296 + 8);
+        // h, μ, log σ², z, decoder activations, gradients of the same and scratch.
+        assert_eq!(Big::WORKSPACE_BYTES_PER_SAMPLE, 13_088);
+
+        type Small = MlpVae<64, 32, 2>;
+        let scalars = dense(64, 32) + 2 * dense(32, 2) + dense(2, 32) + dense(32, 64);
+        assert_eq!(Small::WEIGHT_BYTES, 4 * scalars);
+        assert_eq!(Small::WEIGHT_BYTES, 17_680);
+        assert_eq!(Small::ADAM_STATE_BYTES, 35_368);
+        assert_eq!(Small::WORKSPACE_BYTES_PER_SAMPLE, 1_072);
+    }
+
+    #[test]
+    fn autoencoder_footprints() {
+        type Plain = ShallowAutoencoder<784, 256>;
+        assert_eq!(Plain::WEIGHT_BYTES, 4 * (dense(784, 256) + dense(256, 784)));
+        // Two input-sized buffers, the code, and the encoder and decoder activations.
+        assert_eq!(
+            Plain::WORKSPACE_BYTES_PER_SAMPLE,
+            4 * (2 * 784 + 256 + 256 + 784)
+        );
+
+        type Tied = TiedAutoencoder<784, 256>;
+        assert_eq!(Tied::WEIGHT_BYTES, 4 * (784 * 256 + 256 + 784));
+
+        type Stacked = StackedAutoencoder<784, 500, 250, 30>;
+        let scalars = dense(784, 500)
+            + dense(500, 784)
+            + dense(500, 250)
+            + dense(250, 500)
+            + dense(250, 30)
+            + dense(30, 250);
+        assert_eq!(Stacked::WEIGHT_BYTES, 4 * scalars);
+        assert_eq!(Stacked::ADAM_STATE_BYTES, 8 * scalars + 8);
+    }
+}
