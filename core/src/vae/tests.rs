@@ -3,6 +3,7 @@
 use bytemuck::Zeroable;
 
 use super::*;
+use crate::Parameters;
 use crate::activation::{Tanh, sigmoid};
 use crate::loss::LN_2PI;
 use crate::rng::{standard_normal, uniform};
