@@ -235,3 +235,47 @@ fn a_kill_at_any_moment_leaves_a_whole_checkpoint() {
     // A temporary file may be left by a kill mid-write; the checkpoint itself is whole.
     assert!(leftovers.len() <= 5);
 }
+
+#[test]
+fn ctrl_c_and_sigterm_save_a_checkpoint_and_exit_130() {
+    for signal in ["-INT", "-TERM", "-HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_tinyvae"))
+            .args([
+                "train",
+                "--headless",
+                "--preset",
+                "vae-digits",
+                "--epochs",
+                "100000",
+            ])
+            // No save on a timer: the checkpoint can only come from the signal.
+            .args(["--checkpoint-every", "100000"])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(600));
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(130),
+            "{signal}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("interrupted; checkpoint saved"),
+            "{}",
+            stderr(&output)
+        );
+        let checkpoint = Checkpoint::read(&dir.path().join("checkpoints/vae-digits.ckpt")).unwrap();
+        assert!(checkpoint.step() > 0);
+    }
+}
