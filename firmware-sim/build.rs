@@ -1,44 +1,124 @@
-//! Build script: makes `memory.x` (the device memory budget) visible to the linker and to
-//! the code, and generates the benchmark's weight blob.
+//! Build script: the device memory budget, the weight blob the firmware carries, the test
+//! digits, and the host's reference figures for them.
 //!
 //! - Copies `memory.x` into `OUT_DIR` and adds that to the link search path, so
-//!   cortex-m-rt's `link.x` finds it (the cortex-m-quickstart pattern).
-//! - On thumb targets only, passes `-Tlink.x` to the binaries (host builds and tests
-//!   link normally).
-//! - Exports the RAM and FLASH lengths as `TINYVAE_RAM_BUDGET` / `TINYVAE_FLASH_BUDGET`
-//!   (bytes), so memory.x stays the single source of truth for the host simulation too.
-//! - Writes `bench_weights.bin`: 64x32 little-endian f32 weights from a fixed-seed PRNG,
-//!   laid out column-major (each output's 64 weights contiguous).
+//!   cortex-m-rt's `link.x` finds it (the cortex-m-quickstart pattern). On thumb targets only,
+//!   passes `-Tlink.x` to the binaries (host builds and tests link normally).
+//! - Exports the RAM and FLASH lengths of `memory.x` as `TINYVAE_RAM_BUDGET` /
+//!   `TINYVAE_FLASH_BUDGET` (bytes), so memory.x stays the single source of the budget for
+//!   the host simulation too, and the RAM actually linked as `TINYVAE_RAM_REGION`.
+//!   `TINYVAE_MEASUREMENT_BUILD=1` (set only by the memory matrix, `examples/memory-matrix.rs`)
+//!   links [`MEASUREMENT_RAM`] bytes of the board's SSRAM instead, so modes larger than the
+//!   budget can run and be measured; the budget itself does not change.
+//! - Writes `firmware-vae.tvw`, the `vae-digits` blob the firmware validates and runs:
+//!   `data/device/vae-digits.tvw` itself, or with `TINYVAE_BLOB=<variant>` one of the broken
+//!   blobs of [`VARIANTS`] (each checked here to be rejected as intended).
+//! - Writes `digits.rs`: the first [`TEST_DIGITS`] digits of the test split of
+//!   `data/digits/digits.csv.gz` (the last fifth, rounded up, as the host's loader splits it)
+//!   as raw 0–16 pixels.
+//! - Writes `reference.rs`: the figures the host computes for those digits and the fine-tuning
+//!   runs, as f32 bit patterns, by running `src/workload.rs` (included below) on the host with
+//!   the same blobs, inputs and seeds as the device.
 
 use std::env;
+use std::error::Error;
+use std::fmt::Write as _;
 use std::fs;
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
-/// Rows (inputs) of the benchmark weight matrix; keep in sync with `src/kernel.rs`.
-const IN: usize = 64;
-/// Columns (outputs) of the benchmark weight matrix; keep in sync with `src/kernel.rs`.
-const OUT: usize = 32;
+use bytemuck::Zeroable;
+use tinyvae_core::weights::{self, HEADER_LEN};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+#[allow(dead_code)]
+#[path = "src/workload.rs"]
+mod workload;
+
+use workload::{
+    AeDigits, FINETUNE_BATCH, PIXELS, TEST_DIGITS, Trainable, Training, Trajectory, Update,
+    VaeDigits, VaeFigures,
+};
+
+/// RAM linked by a measurement build: 256 KiB of mps2-an386's 4 MiB SSRAM at 0x2000_0000.
+const MEASUREMENT_RAM: u64 = 256 * 1024;
+
+/// The broken blobs `TINYVAE_BLOB` selects, with what `weights::view` must say about each.
+const VARIANTS: &[(&str, &str)] = &[
+    ("corrupt-byte", "one payload byte changed: CRC-32 mismatch"),
+    ("truncated", "the last 64 bytes cut off: truncated"),
+    (
+        "wrong-model",
+        "the ae-digits blob given as vae-digits: wrong model kind",
+    ),
+    (
+        "nan-weight",
+        "a weight set to NaN, CRC fixed up: non-finite weight",
+    ),
+];
+
+type BoxError = Box<dyn Error>;
+
+fn main() -> Result<(), BoxError> {
     let out = PathBuf::from(env::var("OUT_DIR")?);
-    let memory_x = fs::read_to_string("memory.x")?;
-    fs::write(out.join("memory.x"), &memory_x)?;
-    println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rerun-if-changed=memory.x");
-    println!("cargo:rerun-if-changed=build.rs");
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?);
+    let data = manifest.join("../data");
+    for path in [
+        "memory.x",
+        "build.rs",
+        "src/workload.rs",
+        "../data/device/vae-digits.tvw",
+        "../data/device/ae-digits.tvw",
+        "../data/digits/digits.csv.gz",
+    ] {
+        println!("cargo:rerun-if-changed={path}");
+    }
+    println!("cargo:rerun-if-env-changed=TINYVAE_BLOB");
+    println!("cargo:rerun-if-env-changed=TINYVAE_MEASUREMENT_BUILD");
 
+    memory(&out)?;
+
+    let vae_blob = fs::read(data.join("device/vae-digits.tvw"))?;
+    let ae_blob = fs::read(data.join("device/ae-digits.tvw"))?;
+    let variant = env::var("TINYVAE_BLOB").unwrap_or_else(|_| "vae-digits".into());
+    fs::write(
+        out.join("firmware-vae.tvw"),
+        firmware_blob(&variant, &vae_blob, &ae_blob)?,
+    )?;
+    println!("cargo:rustc-env=TINYVAE_BLOB_VARIANT={variant}");
+
+    let digits = test_digits(&data.join("digits/digits.csv.gz"))?;
+    fs::write(out.join("digits.rs"), digits_source(&digits))?;
+    fs::write(
+        out.join("reference.rs"),
+        reference_source(&vae_blob, &ae_blob, &digits.images)?,
+    )?;
+    Ok(())
+}
+
+/// memory.x (or its measurement variant) into OUT_DIR, and the budget as env vars.
+fn memory(out: &Path) -> Result<(), BoxError> {
+    let memory_x = fs::read_to_string("memory.x")?;
     let ram = region_length(&memory_x, "RAM")?;
     let flash = region_length(&memory_x, "FLASH")?;
     println!("cargo:rustc-env=TINYVAE_RAM_BUDGET={ram}");
     println!("cargo:rustc-env=TINYVAE_FLASH_BUDGET={flash}");
-
+    let measurement = env::var("TINYVAE_MEASUREMENT_BUILD").is_ok_and(|v| v == "1");
+    let (linked, region) = if measurement {
+        (
+            with_ram_length(&memory_x, MEASUREMENT_RAM)?,
+            MEASUREMENT_RAM,
+        )
+    } else {
+        (memory_x, ram)
+    };
+    fs::write(out.join("memory.x"), linked)?;
+    println!("cargo:rustc-env=TINYVAE_RAM_REGION={region}");
+    println!("cargo:rustc-link-search={}", out.display());
     if env::var("TARGET")?.starts_with("thumb") {
         // --nmagic: no page alignment of sections (flash starts at 0; avoids padding).
         println!("cargo:rustc-link-arg-bins=--nmagic");
         println!("cargo:rustc-link-arg-bins=-Tlink.x");
     }
-
-    fs::write(out.join("bench_weights.bin"), bench_weights())?;
     Ok(())
 }
 
@@ -46,11 +126,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// decimal or `0x` hex).
 fn region_length(script: &str, name: &str) -> Result<u64, String> {
     let script = strip_comments(script);
-    let line = script
-        .lines()
-        .map(str::trim)
-        .find(|l| l.split(':').next().map(str::trim) == Some(name) && l.contains("LENGTH"))
-        .ok_or_else(|| format!("memory.x: no `{name} : ... LENGTH = ...` line"))?;
+    let line = region_line(&script, name)?;
     let value = line
         .split("LENGTH")
         .nth(1)
@@ -73,6 +149,41 @@ fn region_length(script: &str, name: &str) -> Result<u64, String> {
     Ok(n * mult)
 }
 
+/// The `name : ORIGIN = ..., LENGTH = ...` line of a memory region.
+fn region_line<'s>(script: &'s str, name: &str) -> Result<&'s str, String> {
+    script
+        .lines()
+        .map(str::trim)
+        .find(|l| l.split(':').next().map(str::trim) == Some(name) && l.contains("LENGTH"))
+        .ok_or_else(|| format!("memory.x: no `{name} : ... LENGTH = ...` line"))
+}
+
+/// memory.x with the RAM region's LENGTH replaced by `bytes` (everything else unchanged).
+fn with_ram_length(script: &str, bytes: u64) -> Result<String, String> {
+    let stripped = strip_comments(script);
+    let line = region_line(&stripped, "RAM")?;
+    let (head, _) = line
+        .split_once("LENGTH")
+        .ok_or("memory.x: RAM line without LENGTH")?;
+    let replaced = format!("{head}LENGTH = {}K", bytes / 1024);
+    let mut out = String::new();
+    let mut found = false;
+    for l in script.lines() {
+        if l.trim() == line {
+            out.push_str(&replaced);
+            found = true;
+        } else {
+            out.push_str(l);
+        }
+        out.push('\n');
+    }
+    if found {
+        Ok(out)
+    } else {
+        Err("memory.x: keep the RAM line free of comments (build.rs rewrites it)".into())
+    }
+}
+
 /// Removes `/* ... */` comments.
 fn strip_comments(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -87,18 +198,239 @@ fn strip_comments(s: &str) -> String {
     out
 }
 
-/// Deterministic weights in [-0.5, 0.5), scaled by 1/sqrt(IN), as little-endian bytes.
-fn bench_weights() -> Vec<u8> {
-    let mut state: u32 = 0x2545_f491;
-    let scale = 1.0 / (IN as f32).sqrt();
-    (0..IN * OUT)
-        .flat_map(|_| {
-            // xorshift32
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            let unit = (state >> 8) as f32 / (1u32 << 24) as f32;
-            ((unit - 0.5) * scale).to_le_bytes()
-        })
-        .collect()
+/// The blob the firmware validates for `variant`; broken variants are checked to fail.
+fn firmware_blob(variant: &str, vae: &[u8], ae: &[u8]) -> Result<Vec<u8>, BoxError> {
+    let mut blob = vae.to_vec();
+    let payload = HEADER_LEN..blob.len();
+    let expected = match variant {
+        "vae-digits" => {
+            load_vae(&blob)?;
+            return Ok(blob);
+        }
+        "corrupt-byte" => {
+            // A low mantissa bit of a weight in the middle: a plausible value, wrong CRC.
+            blob[payload.start + payload.len() / 2] ^= 0x01;
+            "ChecksumMismatch"
+        }
+        "truncated" => {
+            blob.truncate(blob.len() - 64);
+            "Truncated"
+        }
+        "wrong-model" => {
+            blob = ae.to_vec();
+            "WrongModel"
+        }
+        "nan-weight" => {
+            let at = payload.start + 4 * 100;
+            blob[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+            let crc = crc32(&blob[payload]);
+            blob[HEADER_LEN - 4..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
+            "NonFinite"
+        }
+        other => {
+            let names: Vec<_> = VARIANTS.iter().map(|(n, d)| format!("{n} ({d})")).collect();
+            return Err(format!(
+                "TINYVAE_BLOB={other}: unknown; use vae-digits (the default) or one of: {}",
+                names.join(", ")
+            )
+            .into());
+        }
+    };
+    match load_vae(&blob) {
+        Err(e) if format!("{e:?}").starts_with(expected) => Ok(blob),
+        other => Err(format!("TINYVAE_BLOB={variant}: expected {expected}, got {other:?}").into()),
+    }
+}
+
+/// The model in `blob`, loaded on the host.
+fn load_vae(blob: &[u8]) -> Result<VaeDigits, tinyvae_core::Error> {
+    let mut model = VaeDigits::zeroed();
+    weights::load(blob, &mut model)?;
+    Ok(model)
+}
+
+/// CRC-32 (ISO-HDLC, as zlib), bit by bit: only the nan-weight variant needs it.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// The first test digits and where they come from.
+struct TestDigits {
+    images: Vec<[u8; PIXELS]>,
+    labels: Vec<u8>,
+    first_row: usize,
+    rows: usize,
+}
+
+/// Reads the CSV and keeps the first [`TEST_DIGITS`] rows of the test split.
+fn test_digits(path: &Path) -> Result<TestDigits, BoxError> {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(fs::File::open(path)?).read_to_string(&mut text)?;
+    let rows: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    // The host's split: the last fifth, rounded up, is the test set.
+    let first_row = rows.len() - rows.len().div_ceil(5);
+    let mut images = Vec::new();
+    let mut labels = Vec::new();
+    for (index, row) in rows[first_row..].iter().take(TEST_DIGITS).enumerate() {
+        let fields = row
+            .split(',')
+            .map(|f| f.trim().parse::<u8>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("digits.csv row {}: {e}", first_row + index + 1))?;
+        let (label, pixels) = fields
+            .split_last()
+            .filter(|(_, p)| p.len() == PIXELS)
+            .ok_or_else(|| format!("digits.csv row {}: not 65 fields", first_row + index + 1))?;
+        let image: [u8; PIXELS] = pixels.try_into()?;
+        if image.iter().any(|&p| p > 16) || *label > 9 {
+            return Err(format!("digits.csv row {}: out of range", first_row + index + 1).into());
+        }
+        images.push(image);
+        labels.push(*label);
+    }
+    if images.len() != TEST_DIGITS {
+        return Err("digits.csv: test split shorter than TEST_DIGITS".into());
+    }
+    Ok(TestDigits {
+        images,
+        labels,
+        first_row,
+        rows: rows.len(),
+    })
+}
+
+/// `digits.rs`: the digit table as Rust statics.
+fn digits_source(digits: &TestDigits) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "/// Rows {}..{} (0-based) of data/digits/digits.csv.gz ({} rows): the first {} digits of \
+         the test split, pixels 0 to 16, row-major.",
+        digits.first_row,
+        digits.first_row + TEST_DIGITS,
+        digits.rows,
+        TEST_DIGITS
+    );
+    let _ = writeln!(
+        s,
+        "pub static TEST_DIGITS: [[u8; {PIXELS}]; {TEST_DIGITS}] = ["
+    );
+    for image in &digits.images {
+        let _ = writeln!(s, "    {image:?},");
+    }
+    let _ = writeln!(s, "];");
+    let _ = writeln!(s, "/// The labels of [`TEST_DIGITS`].");
+    let _ = writeln!(
+        s,
+        "pub static TEST_LABELS: [u8; {TEST_DIGITS}] = {:?};",
+        digits.labels
+    );
+    let _ = writeln!(
+        s,
+        "/// Index of the first test row in the CSV (the host's train/test split)."
+    );
+    let _ = writeln!(s, "pub const FIRST_TEST_ROW: usize = {};", digits.first_row);
+    s
+}
+
+/// `reference.rs`: the host's figures, as f32 bit patterns.
+fn reference_source(
+    vae_blob: &[u8],
+    ae_blob: &[u8],
+    digits: &[[u8; PIXELS]],
+) -> Result<String, BoxError> {
+    let vae = load_vae(vae_blob)?;
+    let mut ae = AeDigits::zeroed();
+    weights::load(ae_blob, &mut ae)?;
+
+    let mut s = String::new();
+    let mut workspace = vec![0.0f32; VaeDigits::WORKSPACE_FLOATS];
+    let mut rng = tinyvae_core::seeded_rng(workload::ELBO_SEED);
+    let mut bits = Vec::new();
+    for raw in digits {
+        let figures =
+            workload::vae_figures(&vae, &workload::pixels(raw), &mut rng, &mut workspace)?;
+        bits.extend(figures.values().map(f32::to_bits));
+    }
+    assert_eq!(bits.len(), TEST_DIGITS * VaeFigures::VALUES);
+    let _ = writeln!(
+        s,
+        "/// `workload::VaeFigures::values` of each test digit in turn, computed on the host."
+    );
+    let _ = writeln!(
+        s,
+        "pub static VAE_INFERENCE: [u32; {}] = {};",
+        bits.len(),
+        hex(&bits)
+    );
+
+    let data = workload::finetune_batch(digits);
+    let runs = [
+        ("VAE_SGD", trajectory(&vae, workload::SGD, &data)?),
+        ("VAE_ADAM", trajectory(&vae, workload::ADAM, &data)?),
+        ("AE_SGD", trajectory(&ae, workload::SGD, &data)?),
+        ("AE_ADAM", trajectory(&ae, workload::ADAM, &data)?),
+    ];
+    for (name, t) in runs {
+        let evaluations: Vec<u32> = t.evaluations.iter().map(|v| v.to_bits()).collect();
+        let steps: Vec<u32> = t.step_losses.iter().map(|v| v.to_bits()).collect();
+        let _ = writeln!(s, "/// The host's fine-tuning run `{name}`.");
+        let _ = writeln!(
+            s,
+            "pub static {name}: TrajectoryBits = TrajectoryBits {{ evaluations: {}, step_losses: \
+             {}, fingerprint: {:#010x} }};",
+            hex(&evaluations),
+            hex(&steps),
+            t.fingerprint
+        );
+    }
+    Ok(s)
+}
+
+/// A fine-tuning run of `model` on the host, in the same buffers the device uses.
+fn trajectory<M: Trainable, U: Update<M>>(
+    model: &M,
+    update: U,
+    data: &[f32],
+) -> Result<Trajectory, BoxError> {
+    let mut params = *model;
+    let mut grads = M::zeroed();
+    let mut state = U::State::zeroed();
+    let mut workspace = vec![0.0f32; M::WORKSPACE * FINETUNE_BATCH];
+    let mut training = Training {
+        params: &mut params,
+        grads: &mut grads,
+        state: &mut state,
+        workspace: &mut workspace,
+        update,
+    };
+    let t = training.run(data, FINETUNE_BATCH)?;
+    // The device asserts this too: fine-tuning must lower the loss.
+    if t.evaluations[workload::EVALUATIONS - 1] >= t.evaluations[0] {
+        return Err(format!(
+            "{} {}: fine-tuning does not lower the loss on the host: {:?}",
+            M::PRESET,
+            U::NAME,
+            t.evaluations
+        )
+        .into());
+    }
+    Ok(t)
+}
+
+/// `[0x...., ...]`.
+fn hex(values: &[u32]) -> String {
+    let items: Vec<String> = values.iter().map(|v| format!("{v:#010x}")).collect();
+    format!("[{}]", items.join(", "))
 }

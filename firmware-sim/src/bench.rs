@@ -1,4 +1,4 @@
-//! Timing a kernel loop against a monotonic counter supplied by the platform.
+//! Timing loops of device work against a monotonic counter supplied by the platform.
 
 /// A monotonic, up-counting tick source (SysTick on the device, a clock on the host).
 pub trait TickCounter {

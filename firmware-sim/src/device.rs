@@ -1,100 +1,415 @@
-//! Device entry points: take the weight blob bytes, return a typed report.
+//! Device entry points: take the weights (viewed in place in flash), return a typed report.
+//! Heap-free, no printing.
 //!
-//! The model from `tinyvae-core` will land here as more functions of this shape
-//! (`fn(blob: &[u8], ...) -> Result<Report, DeviceError>`): heap-free, no printing.
+//! Each `*_inference` / `*_sgd` / `*_adam` function is one *mode* of the memory matrix: it
+//! owns every buffer it needs as a local, so the stack high-water mark measured around it is
+//! all the RAM the mode needs. They are never inlined, so their frames stay their own.
 
 use core::hint::black_box;
+use core::mem::size_of;
 
-use nalgebra::SVector;
+use bytemuck::Zeroable;
+use tinyvae_core::optim::Adam;
+use tinyvae_core::{Model, Network, seeded_rng, weights};
 
+use crate::agreement::Agreement;
 use crate::bench::TickCounter;
-use crate::blob::as_f32s;
-use crate::kernel::{self, IN, MACS, OUT};
-use crate::report::{BenchReport, DenseReport, DeviceError};
+use crate::data::TEST_DIGITS;
+use crate::reference::{self, TrajectoryBits};
+use crate::report::{
+    AeInferenceReport, BenchReport, DeviceError, InferenceBench, InferenceBreakdown,
+    InferenceReport, TrainReport,
+};
+use crate::workload::{
+    self, AE_CODE, AE_INFERENCE_MACS, AeDigits, FINETUNE_BATCH, PIXELS, PlainSgd, Trainable,
+    Training, Update, VAE_INFERENCE_MACS, VaeDigits, VaeFigures,
+};
 
-/// Absolute tolerance of the reference check (outputs are O(1); only the summation order
-/// differs).
-const TOLERANCE: f32 = 1e-4;
+/// Passes over the test digits in the inference timing loops.
+pub const INFERENCE_REPEATS: u32 = 4;
+/// Extra steps timed after a fine-tuning run.
+pub const TIMED_STEPS: u32 = 4;
 
-/// Views the blob as the 64×32 weight array.
-fn weight_array(blob: &[u8]) -> Result<&[f32; MACS], DeviceError> {
-    let floats = as_f32s(blob, MACS)?;
-    floats.try_into().map_err(|_| DeviceError::BlobLength {
-        expected: MACS * size_of::<f32>(),
-        actual: blob.len(),
+/// Validates a `vae-digits` blob with `weights::view` and returns the model in place.
+pub fn view_vae(blob: &[u8]) -> Result<&VaeDigits, DeviceError> {
+    weights::view(blob).map_err(|error| DeviceError::Blob {
+        preset: "vae-digits",
+        error,
     })
 }
 
-/// Builds the report for outputs `y`, rejecting non-finite values.
-fn report(y: &SVector<f32, OUT>) -> Result<DenseReport, DeviceError> {
-    if let Some(index) = y.iter().position(|v| !v.is_finite()) {
-        return Err(DeviceError::NonFinite { index });
-    }
-    Ok(DenseReport {
-        outputs: y.data.0[0],
-        checksum: y.sum(),
-        macs: MACS as u32,
+/// Validates an `ae-digits` blob with `weights::view` and returns the model in place.
+pub fn view_ae(blob: &[u8]) -> Result<&AeDigits, DeviceError> {
+    weights::view(blob).map_err(|error| DeviceError::Blob {
+        preset: "ae-digits",
+        error,
     })
 }
 
-/// Evaluates the dense layer `y = Wᵀx` for the weights in `blob`.
-pub fn dense(blob: &[u8], input: &SVector<f32, IN>) -> Result<DenseReport, DeviceError> {
-    let w = kernel::weights(weight_array(blob)?);
-    let mut y = SVector::zeros();
-    kernel::dense_tr(&w, input, &mut y);
-    report(&y)
+/// Test digit `i` (modulo the table) as model input.
+fn digit(i: u32) -> [f32; PIXELS] {
+    workload::pixels(&TEST_DIGITS[i as usize % TEST_DIGITS.len()])
 }
 
-/// Checks `report` against the plain-loop reference for the same blob and input.
-pub fn verify(
-    blob: &[u8],
-    input: &SVector<f32, IN>,
-    report: &DenseReport,
-) -> Result<(), DeviceError> {
-    let expected = kernel::dense_reference(weight_array(blob)?, &input.data.0[0]);
-    for (index, (&got, &want)) in report.outputs.iter().zip(&expected).enumerate() {
-        if (got - want).abs() > TOLERANCE {
-            return Err(DeviceError::Mismatch {
-                index,
-                got,
-                expected: want,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Times `calls` evaluations of the dense layer.
-///
-/// Runs the same loop twice: once without the kernel (loop + timer overhead), once with
-/// it; [`BenchReport::net_ticks`] is the difference. `black_box` keeps the compiler from
-/// hoisting or dropping calls.
-pub fn bench_dense(
-    blob: &[u8],
-    input: &SVector<f32, IN>,
-    calls: u32,
+/// Times `calls` calls of `work(prepare(i))` against the same loop with `work` left out.
+fn bench<T>(
     counter: &mut impl TickCounter,
-) -> Result<BenchReport, DeviceError> {
-    let w = kernel::weights(weight_array(blob)?);
-    let mut y = SVector::zeros();
-
+    calls: u32,
+    mut prepare: impl FnMut(u32) -> T,
+    mut work: impl FnMut(&T),
+) -> BenchReport {
     let start = counter.ticks();
-    for _ in 0..calls {
-        black_box((&w, input));
-        black_box(&mut y);
+    for i in 0..calls {
+        black_box(prepare(i));
     }
     let mid = counter.ticks();
-    for _ in 0..calls {
-        let (w, x) = black_box((&w, input));
-        kernel::dense_tr(w, x, &mut y);
-        black_box(&mut y);
+    for i in 0..calls {
+        let input = black_box(prepare(i));
+        work(&input);
+        black_box(&input);
     }
     let end = counter.ticks();
-
-    Ok(BenchReport {
-        dense: report(&y)?,
+    BenchReport {
         calls,
         kernel_ticks: end.saturating_sub(mid),
         overhead_ticks: mid.saturating_sub(start),
+    }
+}
+
+/// Mode `vae-digits.inference`: for each test digit, encodes to q(z|x), decodes μ, computes
+/// Σ(x̂ − x)² and −ELBO (ε from `seeded_rng(ELBO_SEED)`, batch 1), and compares every value
+/// with the host's.
+#[inline(never)]
+pub fn vae_inference(model: &VaeDigits) -> Result<InferenceReport, DeviceError> {
+    const WHAT: &str = "vae-digits inference";
+    let mut workspace = [0.0f32; VaeDigits::WORKSPACE_FLOATS];
+    let mut rng = seeded_rng(workload::ELBO_SEED);
+    let mut agreement = Agreement::default();
+    let (mut squared_error, mut elbo) = (0.0f32, 0.0f32);
+    let mut first_mean = [0.0; 2];
+    for (i, raw) in TEST_DIGITS.iter().enumerate() {
+        let x = workload::pixels(raw);
+        let figures = workload::vae_figures(model, &x, &mut rng, &mut workspace)
+            .map_err(DeviceError::model(WHAT))?;
+        let n = VaeFigures::VALUES;
+        agreement.compare_all(
+            i * n,
+            figures.values(),
+            &reference::VAE_INFERENCE[i * n..(i + 1) * n],
+        );
+        squared_error += figures.squared_error;
+        elbo += figures.negative_elbo.total;
+        if i == 0 {
+            first_mean = figures.mean;
+        }
+    }
+    agreement.check(WHAT)?;
+    let digits = TEST_DIGITS.len();
+    Ok(InferenceReport {
+        digits,
+        agreement,
+        mean_squared_error: squared_error / digits as f32,
+        mean_negative_elbo: elbo / digits as f32,
+        first_mean,
     })
+}
+
+/// Times the VAE inference ([`workload::vae_infer`]: encode to q(z|x), decode μ) over the
+/// test digits, [`INFERENCE_REPEATS`] times, then its stages one by one.
+#[inline(never)]
+pub fn vae_inference_bench(
+    model: &VaeDigits,
+    counter: &mut impl TickCounter,
+) -> Result<InferenceBench, DeviceError> {
+    let calls = INFERENCE_REPEATS * TEST_DIGITS.len() as u32;
+    let mut workspace = [0.0f32; VaeDigits::WORKSPACE_FLOATS];
+    let mut result = Ok(());
+    let mut out = VaeFigures::ZERO;
+    let whole = bench(counter, calls, digit, |x| {
+        if let Err(e) = workload::vae_infer(model, x, &mut workspace, &mut out) {
+            result = Err(e);
+        }
+        black_box(&out);
+    });
+    let breakdown = vae_breakdown(model, counter, calls, &mut result);
+    result.map_err(DeviceError::model("vae-digits inference"))?;
+    Ok(InferenceBench {
+        bench: whole,
+        macs: VAE_INFERENCE_MACS as u32,
+        breakdown: Some(breakdown),
+    })
+}
+
+/// Times the stages of a VAE inference one by one, through the core's public layers: the
+/// encoder body (64 → 32, ReLU: [`workload::DENSE_64X32_MACS`]), the two heads (32 → 2 each),
+/// the decoder (2 → 32 → 64) and the 64 output sigmoids. What the whole inference costs
+/// beyond their sum is the core's argument and finiteness checks.
+fn vae_breakdown(
+    model: &VaeDigits,
+    counter: &mut impl TickCounter,
+    calls: u32,
+    result: &mut Result<(), tinyvae_core::Error>,
+) -> InferenceBreakdown {
+    let mut hidden = [0.0f32; 32];
+    let mut head = [0.0f32; 2];
+    let mut decoder = [0.0f32; 32 + PIXELS];
+    let mut note = |r: Result<(), tinyvae_core::Error>| {
+        if let Err(e) = r {
+            *result = Err(e);
+        }
+    };
+    let encoder_body = bench(counter, calls, digit, |x| {
+        note(model.encoder.forward(x, &mut hidden, 1));
+        black_box(&hidden);
+    });
+    let hidden_of = |i| {
+        let mut h = [0.0f32; 32];
+        let _ = model.encoder.forward(&digit(i), &mut h, 1);
+        h
+    };
+    let heads = bench(counter, calls, hidden_of, |h| {
+        note(model.mean_head.forward(h, &mut head, 1));
+        note(model.log_variance_head.forward(h, &mut head, 1));
+        black_box(&head);
+    });
+    let code_of = |i: u32| {
+        [
+            f32::from(i as u8 % 7) * 0.5 - 1.5,
+            0.25 - f32::from(i as u8 % 5) * 0.5,
+        ]
+    };
+    let decoder_layers = bench(counter, calls, code_of, |z| {
+        note(model.decoder.forward(z, &mut decoder, 1));
+        black_box(&decoder);
+    });
+    let logits_of = |i| {
+        let mut a = [0.0f32; 32 + PIXELS];
+        let _ = model.decoder.forward(&code_of(i), &mut a, 1);
+        a
+    };
+    let mut probabilities = [0.0f32; PIXELS];
+    let sigmoids = bench(counter, calls, logits_of, |a| {
+        for (p, &l) in probabilities.iter_mut().zip(&a[32..]) {
+            *p = tinyvae_core::activation::sigmoid(l);
+        }
+        black_box(&probabilities);
+    });
+    InferenceBreakdown {
+        encoder_body,
+        heads,
+        decoder: decoder_layers,
+        sigmoids,
+    }
+}
+
+/// Mode `ae-digits.inference`: encodes and decodes each test digit.
+#[inline(never)]
+pub fn ae_inference(model: &AeDigits) -> Result<AeInferenceReport, DeviceError> {
+    const WHAT: &str = "ae-digits inference";
+    let mut workspace = [0.0f32; <AeDigits as Model>::WORKSPACE];
+    let mut code = [0.0f32; AE_CODE];
+    let mut reconstruction = [0.0f32; PIXELS];
+    let mut squared_error = 0.0f32;
+    for raw in &TEST_DIGITS {
+        let x = workload::pixels(raw);
+        workload::ae_infer(model, &x, &mut workspace, &mut code, &mut reconstruction)
+            .map_err(DeviceError::model(WHAT))?;
+        squared_error += workload::squared_error(&reconstruction, &x);
+    }
+    if !squared_error.is_finite() {
+        return Err(DeviceError::Model {
+            what: WHAT,
+            error: tinyvae_core::Error::NonFinite,
+        });
+    }
+    Ok(AeInferenceReport {
+        digits: TEST_DIGITS.len(),
+        mean_squared_error: squared_error / TEST_DIGITS.len() as f32,
+    })
+}
+
+/// Times the autoencoder inference ([`workload::ae_infer`]) over the test digits.
+#[inline(never)]
+pub fn ae_inference_bench(
+    model: &AeDigits,
+    counter: &mut impl TickCounter,
+) -> Result<InferenceBench, DeviceError> {
+    let calls = INFERENCE_REPEATS * TEST_DIGITS.len() as u32;
+    let mut workspace = [0.0f32; <AeDigits as Model>::WORKSPACE];
+    let mut code = [0.0f32; AE_CODE];
+    let mut reconstruction = [0.0f32; PIXELS];
+    let mut result = Ok(());
+    let whole = bench(counter, calls, digit, |x| {
+        if let Err(e) = workload::ae_infer(model, x, &mut workspace, &mut code, &mut reconstruction)
+        {
+            result = Err(e);
+        }
+        black_box(&reconstruction);
+    });
+    result.map_err(DeviceError::model("ae-digits inference"))?;
+    Ok(InferenceBench {
+        bench: whole,
+        macs: AE_INFERENCE_MACS as u32,
+        breakdown: None,
+    })
+}
+
+/// RAM a fine-tuning mode of model `M` with update `U` allocates as buffers: the weights
+/// copy, the gradients, the optimizer state, the workspace and the batch.
+pub const fn train_buffer_bytes<M: Model, U: Update<M>>() -> usize {
+    2 * size_of::<M>()
+        + size_of::<U::State>()
+        + size_of::<f32>() * (M::WORKSPACE + PIXELS) * FINETUNE_BATCH
+}
+
+/// Fine-tunes a RAM copy of `model` ([`workload::FINETUNE_STEPS`] steps on the first
+/// [`FINETUNE_BATCH`] test digits), compares the run with the host's, checks that the loss
+/// went down, then times [`TIMED_STEPS`] more steps.
+fn finetune<M: Trainable, U: Update<M> + Copy>(
+    what: &'static str,
+    model: &M,
+    update: U,
+    workspace: &mut [f32],
+    reference: &TrajectoryBits,
+    counter: &mut impl TickCounter,
+) -> Result<TrainReport, DeviceError> {
+    let mut params = *model;
+    let mut grads = M::zeroed();
+    let mut state = U::State::zeroed();
+    let data = workload::finetune_batch(&TEST_DIGITS);
+    let mut training = Training {
+        params: &mut params,
+        grads: &mut grads,
+        state: &mut state,
+        workspace,
+        update,
+    };
+    let trajectory = training
+        .run(&data, FINETUNE_BATCH)
+        .map_err(DeviceError::model(what))?;
+
+    let mut agreement = Agreement::default();
+    agreement.compare_all(0, trajectory.evaluations, &reference.evaluations);
+    agreement.compare_all(
+        trajectory.evaluations.len(),
+        trajectory.step_losses,
+        &reference.step_losses,
+    );
+    // The fingerprint covers every weight: compare its bits as one more value.
+    agreement.compare(
+        trajectory.evaluations.len() + trajectory.step_losses.len(),
+        f32::from_bits(trajectory.fingerprint),
+        reference.fingerprint,
+    );
+    agreement.check(what)?;
+    let (first, last) = (
+        trajectory.evaluations[0],
+        trajectory.evaluations[trajectory.evaluations.len() - 1],
+    );
+    if last >= first || last.is_nan() {
+        return Err(DeviceError::NotLearning { what, first, last });
+    }
+
+    let mut rng = seeded_rng(workload::TRAIN_SEED);
+    let mut result = Ok(0.0);
+    let bench = bench(
+        counter,
+        TIMED_STEPS,
+        |_| (),
+        |()| {
+            result = training.step(&data, FINETUNE_BATCH, &mut rng);
+        },
+    );
+    result.map_err(DeviceError::model(what))?;
+    Ok(TrainReport {
+        trajectory,
+        agreement,
+        buffer_bytes: train_buffer_bytes::<M, U>(),
+        state_bytes: size_of::<U::State>(),
+        bench,
+        batch: FINETUNE_BATCH,
+    })
+}
+
+/// Mode `vae-digits.sgd`: plain SGD fine-tuning of `vae-digits` in RAM.
+#[inline(never)]
+pub fn vae_sgd(
+    model: &VaeDigits,
+    counter: &mut impl TickCounter,
+) -> Result<TrainReport, DeviceError> {
+    let mut workspace = [0.0f32; VaeDigits::WORKSPACE_FLOATS * FINETUNE_BATCH];
+    finetune(
+        "vae-digits sgd",
+        model,
+        workload::SGD,
+        &mut workspace,
+        &reference::VAE_SGD,
+        counter,
+    )
+}
+
+/// Mode `vae-digits.adam`: Adam fine-tuning of `vae-digits` in RAM (needs
+/// [`train_buffer_bytes`] of buffers: more than a 64 KiB device has).
+#[inline(never)]
+pub fn vae_adam(
+    model: &VaeDigits,
+    counter: &mut impl TickCounter,
+) -> Result<TrainReport, DeviceError> {
+    let mut workspace = [0.0f32; VaeDigits::WORKSPACE_FLOATS * FINETUNE_BATCH];
+    finetune(
+        "vae-digits adam",
+        model,
+        workload::ADAM,
+        &mut workspace,
+        &reference::VAE_ADAM,
+        counter,
+    )
+}
+
+/// Mode `ae-digits.sgd`: plain SGD fine-tuning of `ae-digits` in RAM.
+#[inline(never)]
+pub fn ae_sgd(
+    model: &AeDigits,
+    counter: &mut impl TickCounter,
+) -> Result<TrainReport, DeviceError> {
+    let mut workspace = [0.0f32; <AeDigits as Model>::WORKSPACE * FINETUNE_BATCH];
+    finetune(
+        "ae-digits sgd",
+        model,
+        workload::SGD,
+        &mut workspace,
+        &reference::AE_SGD,
+        counter,
+    )
+}
+
+/// Mode `ae-digits.adam`: Adam fine-tuning of `ae-digits` in RAM.
+#[inline(never)]
+pub fn ae_adam(
+    model: &AeDigits,
+    counter: &mut impl TickCounter,
+) -> Result<TrainReport, DeviceError> {
+    let mut workspace = [0.0f32; <AeDigits as Model>::WORKSPACE * FINETUNE_BATCH];
+    finetune(
+        "ae-digits adam",
+        model,
+        workload::ADAM,
+        &mut workspace,
+        &reference::AE_ADAM,
+        counter,
+    )
+}
+
+/// Buffer bytes of each training mode, for fit checks before running one.
+pub mod buffers {
+    use super::*;
+
+    /// `vae-digits.sgd`.
+    pub const VAE_SGD: usize = train_buffer_bytes::<VaeDigits, PlainSgd>();
+    /// `vae-digits.adam`.
+    pub const VAE_ADAM: usize = train_buffer_bytes::<VaeDigits, Adam>();
+    /// `ae-digits.sgd`.
+    pub const AE_SGD: usize = train_buffer_bytes::<AeDigits, PlainSgd>();
+    /// `ae-digits.adam`.
+    pub const AE_ADAM: usize = train_buffer_bytes::<AeDigits, Adam>();
 }

@@ -3,27 +3,36 @@
 //! simulation (`tests/host_sim.rs`).
 //!
 //! `#![no_std]`, heap-free and target-agnostic: nothing here knows about Cortex-M, timers or
-//! printing. Entry points live in [`device`]; each takes the weight blob as bytes (as it
-//! sits in flash) and returns a typed report ([`report`]) or a [`DeviceError`]. The
-//! binaries measure and print.
-//!
-//! In this phase the workload is a dense-layer dot-product kernel ([`kernel`]); the model
-//! from `tinyvae-core` will land as further `device::...` functions of the same shape.
+//! printing. The workload itself ([`workload`]: inference, ELBO and fine-tuning of the
+//! `vae-digits` and `ae-digits` presets of `tinyvae-core`) is one source file that build.rs
+//! also runs on the host, to write the reference figures
+//! ([`reference`](mod@reference)) the device must reproduce bit for bit ([`agreement`]).
+//! Entry points ([`device`]) take the weights, viewed in place in flash ([`blob`]), and
+//! return a typed report ([`report`]) or a [`DeviceError`]; the binaries measure and print.
 #![no_std]
 
+pub mod agreement;
 pub mod bench;
 pub mod blob;
+pub mod data;
 pub mod device;
-pub mod kernel;
+pub mod reference;
 pub mod report;
+pub mod workload;
 
 pub use bench::TickCounter;
-pub use report::{BenchReport, DenseReport, DeviceError};
+pub use report::{BenchReport, DeviceError, InferenceReport, TrainReport};
 
 /// RAM budget in bytes, parsed from `memory.x` (`RAM` `LENGTH`) by build.rs.
 pub const RAM_BUDGET: usize = parse_usize(env!("TINYVAE_RAM_BUDGET"));
 /// Flash budget in bytes, parsed from `memory.x` (`FLASH` `LENGTH`) by build.rs.
 pub const FLASH_BUDGET: usize = parse_usize(env!("TINYVAE_FLASH_BUDGET"));
+/// RAM the firmware is linked with: [`RAM_BUDGET`], except in a measurement build
+/// (`TINYVAE_MEASUREMENT_BUILD=1`, used by the memory matrix), which links more so that
+/// modes over the budget can still run and be measured.
+pub const RAM_REGION: usize = parse_usize(env!("TINYVAE_RAM_REGION"));
+/// Whether this is a measurement build ([`RAM_REGION`] ≠ [`RAM_BUDGET`]).
+pub const MEASUREMENT_BUILD: bool = RAM_REGION != RAM_BUDGET;
 
 /// Parses a decimal number at compile time (build.rs writes plain decimal).
 const fn parse_usize(s: &str) -> usize {

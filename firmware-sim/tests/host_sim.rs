@@ -1,18 +1,25 @@
-//! Host simulation: the device logic of `firmware_sim` run on the host under the device's
-//! memory limits, as a fast stand-in for the QEMU run.
+//! Host simulation: the device logic of `firmware_sim` (the real `vae-digits` and
+//! `ae-digits` models) run on the host under the device's memory limits, as a fast stand-in
+//! for the QEMU run.
 //!
 //! How the limits are enforced:
 //! - **Stack / RAM:** the device logic runs on its own thread whose stack is exactly the RAM
 //!   budget, `RAM_BUDGET` (parsed from `memory.x` by build.rs, so memory.x stays the single
-//!   source of truth). Overflowing it aborts the test binary ("thread 'device' has
-//!   overflowed its stack"), which fails the run. x86-64 frames differ from Thumb ones, so
-//!   this is a coarse bound; the firmware measures the exact stack high-water mark.
+//!   source of truth). Every buffer of a mode (weights copy, gradients, optimizer state,
+//!   workspace) is a local of the mode, so it is on that stack. Overflowing it aborts the
+//!   test binary ("thread 'device' has overflowed its stack"), which fails the run. x86-64
+//!   frames differ from Thumb ones, so this is a coarse bound; the firmware measures the
+//!   exact stack high-water mark.
 //! - **Heap:** the device has none, so any allocation by device logic is a failure. A
 //!   global allocator that simply refused every allocation would also break the test
 //!   harness (which allocates) and abort without saying where. Instead, the global
 //!   allocator below counts allocations made *on the device thread* (a thread-local flag is
 //!   set around the device code) and passes everything through; each test asserts that
 //!   the count is zero. `allocation_detector_works` checks that the detector does detect.
+//!
+//! The device functions compare their figures with the host's reference (build.rs runs the
+//! same `workload` source) and fail on any difference, so these tests also check that the
+//! host and the simulated device agree bit for bit.
 
 // A test reports failure by panicking: `expect` is the point here.
 #![allow(clippy::expect_used)]
@@ -22,9 +29,12 @@ use std::cell::Cell;
 use std::thread;
 use std::time::Instant;
 
-use firmware_sim::blob::{Aligned, BENCH_WEIGHTS};
-use firmware_sim::kernel::{self, IN, MACS, OUT};
+use firmware_sim::blob::{AE_DIGITS, Aligned, BLOB_VARIANT, FIRMWARE_VAE, VAE_DIGITS};
+use firmware_sim::reference;
+use firmware_sim::workload::{EVALUATIONS, VaeDigits};
 use firmware_sim::{DeviceError, RAM_BUDGET, TickCounter, device};
+use tinyvae_core::Error as CoreError;
+use tinyvae_core::weights::HEADER_LEN;
 
 thread_local! {
     /// Set while device logic runs on this thread.
@@ -78,12 +88,15 @@ unsafe impl GlobalAlloc for CountingAlloc {
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
-/// Runs `f` as the device would: on a thread with a `RAM_BUDGET`-byte stack, counting its
-/// heap allocations. Returns `f`'s result and the allocation count.
-fn on_device<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> (R, usize) {
+/// Runs `f` as the device would: on a thread with a `stack`-byte stack, counting its heap
+/// allocations. Returns `f`'s result and the allocation count.
+fn on_thread<R: Send + 'static>(
+    stack: usize,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> (R, usize) {
     let handle = thread::Builder::new()
         .name("device".into())
-        .stack_size(RAM_BUDGET)
+        .stack_size(stack)
         .spawn(move || {
             ON_DEVICE.with(|on| on.set(true));
             let result = f();
@@ -94,8 +107,19 @@ fn on_device<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> (R, u
     handle.join().expect("device thread panicked")
 }
 
+/// [`on_thread`] with the device's RAM budget as the stack.
+fn on_device<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> (R, usize) {
+    on_thread(RAM_BUDGET, f)
+}
+
 /// Nanoseconds since creation: the host's stand-in for SysTick.
 struct HostClock(Instant);
+
+impl HostClock {
+    fn new() -> Self {
+        Self(Instant::now())
+    }
+}
 
 impl TickCounter for HostClock {
     fn ticks(&mut self) -> u64 {
@@ -103,87 +127,177 @@ impl TickCounter for HostClock {
     }
 }
 
-/// The benchmark weights as `f32` (host side, for references).
-fn weights_f32() -> Vec<f32> {
-    BENCH_WEIGHTS
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect()
-}
-
 #[test]
-fn dense_matches_f64_reference_without_allocating() {
+fn vae_inference_agrees_with_the_host_bit_for_bit() {
     let (result, allocs) = on_device(|| {
-        let input = kernel::bench_input();
-        let report = device::dense(BENCH_WEIGHTS, &input)?;
-        device::verify(BENCH_WEIGHTS, &input, &report)?;
-        Ok::<_, DeviceError>(report)
+        let model = device::view_vae(VAE_DIGITS)?;
+        let report = device::vae_inference(model)?;
+        let bench = device::vae_inference_bench(model, &mut HostClock::new())?;
+        Ok::<_, DeviceError>((report, bench))
     });
     assert_eq!(allocs, 0, "device code allocated {allocs} times");
-    let report = result.expect("device::dense");
+    let (report, bench) = result.expect("vae-digits inference");
+    assert_eq!(report.digits, 16);
+    assert_eq!(report.agreement.values, reference::VAE_INFERENCE.len());
+    assert!(report.agreement.is_bitwise(), "{:?}", report.agreement);
+    assert!((10.0..60.0).contains(&report.mean_negative_elbo));
+    assert!(report.mean_squared_error > 0.0 && report.mean_squared_error < 64.0);
+    assert_eq!(bench.macs, 64 * 32 + 2 * 32 * 2 + 2 * 32 + 32 * 64);
+    assert!(bench.breakdown.is_some());
+}
 
-    let w = weights_f32();
-    let x = kernel::bench_input();
-    for j in 0..OUT {
-        let want: f64 = (0..IN)
-            .map(|i| f64::from(w[j * IN + i]) * f64::from(x[i]))
-            .sum();
-        let got = f64::from(report.outputs[j]);
-        assert!((got - want).abs() < 1e-5, "output {j}: {got} vs {want}");
+#[test]
+fn vae_sgd_lowers_the_loss_within_budget() {
+    let (result, allocs) = on_device(|| {
+        let model = device::view_vae(VAE_DIGITS)?;
+        device::vae_sgd(model, &mut HostClock::new())
+    });
+    assert_eq!(allocs, 0, "device code allocated {allocs} times");
+    let report = result.expect("vae-digits sgd");
+    let t = report.trajectory;
+    assert!(t.evaluations[EVALUATIONS - 1] < t.evaluations[0], "{t:?}");
+    // Same run as the host's: every loss and the final weights, bit for bit.
+    assert!(report.agreement.is_bitwise(), "{:?}", report.agreement);
+    assert_eq!(t.fingerprint, reference::VAE_SGD.fingerprint);
+    assert_eq!(report.state_bytes, 0);
+    assert_eq!(
+        report.buffer_bytes,
+        2 * size_of::<VaeDigits>() + 4 * (VaeDigits::WORKSPACE_FLOATS + 64) * report.batch
+    );
+    assert!(report.buffer_bytes < RAM_BUDGET);
+}
+
+#[test]
+fn ae_digits_modes_run_within_budget() {
+    let (result, allocs) = on_device(|| {
+        let model = device::view_ae(AE_DIGITS)?;
+        let mut clock = HostClock::new();
+        let inference = device::ae_inference(model)?;
+        let bench = device::ae_inference_bench(model, &mut clock)?;
+        let sgd = device::ae_sgd(model, &mut clock)?;
+        let adam = device::ae_adam(model, &mut clock)?;
+        Ok::<_, DeviceError>((inference, bench, sgd, adam))
+    });
+    assert_eq!(allocs, 0, "device code allocated {allocs} times");
+    let (inference, bench, sgd, adam) = result.expect("ae-digits modes");
+    assert!(inference.mean_squared_error > 0.0 && inference.mean_squared_error < 64.0);
+    assert_eq!(bench.macs, 2 * 64 * 16);
+    for (run, reference) in [(sgd, &reference::AE_SGD), (adam, &reference::AE_ADAM)] {
+        assert!(run.agreement.is_bitwise(), "{:?}", run.agreement);
+        assert_eq!(run.trajectory.fingerprint, reference.fingerprint);
     }
-    assert_eq!(report.macs as usize, MACS);
+    assert!(adam.state_bytes > 0);
 }
 
 #[test]
-fn bench_runs_within_budget_without_allocating() {
-    let calls = 200;
-    let (result, allocs) = on_device(move || {
-        let mut clock = HostClock(Instant::now());
-        device::bench_dense(BENCH_WEIGHTS, &kernel::bench_input(), calls, &mut clock)
+fn vae_adam_needs_more_than_the_budget_and_agrees_with_the_host_beyond_it() {
+    // Its buffers alone exceed the budget: the firmware skips it (the memory matrix measures
+    // it in a measurement build).
+    const { assert!(device::buffers::VAE_ADAM > RAM_BUDGET) };
+    // On a stack twice the budget it runs, and matches the host's run.
+    let (result, allocs) = on_thread(2 * RAM_BUDGET, || {
+        let model = device::view_vae(VAE_DIGITS)?;
+        device::vae_adam(model, &mut HostClock::new())
     });
     assert_eq!(allocs, 0, "device code allocated {allocs} times");
-    let bench = result.expect("bench_dense");
-    assert_eq!(bench.calls, calls);
-    let once = device::dense(BENCH_WEIGHTS, &kernel::bench_input()).expect("dense");
+    let report = result.expect("vae-digits adam");
+    assert!(report.agreement.is_bitwise(), "{:?}", report.agreement);
     assert_eq!(
-        bench.dense, once,
-        "benchmark result differs from a single call"
-    );
-    println!(
-        "host: {} ns per call, {:.3} ns per MAC (stack limit {RAM_BUDGET} bytes)",
-        bench.net_ticks() / u64::from(calls),
-        bench.net_ticks() as f64 / bench.total_macs() as f64
+        report.trajectory.fingerprint,
+        reference::VAE_ADAM.fingerprint
     );
 }
 
+/// CRC-32 (ISO-HDLC), to forge a blob whose CRC matches a NaN weight.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// The shipped blob, 4-byte aligned, with one more byte of room.
+fn vae_copy() -> Box<Aligned<[u8; 17_841]>> {
+    let mut copy = Box::new(Aligned([0u8; 17_841]));
+    copy.0[..VAE_DIGITS.len()].copy_from_slice(VAE_DIGITS);
+    copy
+}
+
 #[test]
-fn bad_blobs_are_typed_errors_without_allocating() {
-    let ((short, misaligned, nan), allocs) = on_device(|| {
-        let input = kernel::bench_input();
-        let short = device::dense(&BENCH_WEIGHTS[4..], &input);
+fn broken_blobs_are_typed_errors_without_allocating() {
+    let len = VAE_DIGITS.len();
+    let mut corrupt = vae_copy();
+    corrupt.0[HEADER_LEN + (len - HEADER_LEN) / 2] ^= 0x01;
+    let mut nan = vae_copy();
+    let at = HEADER_LEN + 400;
+    nan.0[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    let crc = crc32(&nan.0[HEADER_LEN..len]);
+    nan.0[HEADER_LEN - 4..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
+    // The same bytes one further: right content, payload not 4-byte aligned.
+    let mut shifted = Box::new(Aligned([0u8; 17_841]));
+    shifted.0[1..].copy_from_slice(VAE_DIGITS);
 
-        // Same bytes shifted by one: right length, wrong alignment.
-        let mut buf = Aligned([0u8; MACS * 4 + 1]);
-        buf.0[1..].copy_from_slice(BENCH_WEIGHTS);
-        let misaligned = device::dense(&buf.0[1..], &input);
-
-        // A NaN weight in output 5's column.
-        let mut nan_blob = Aligned([0u8; MACS * 4]);
-        nan_blob.0.copy_from_slice(BENCH_WEIGHTS);
-        nan_blob.0[5 * IN * 4..5 * IN * 4 + 4].copy_from_slice(&f32::NAN.to_le_bytes());
-        let nan = device::dense(&nan_blob.0, &input);
-        (short, misaligned, nan)
+    let (errors, allocs) = on_device(move || {
+        let error = |blob: &[u8]| match device::view_vae(blob) {
+            Ok(_) => None,
+            Err(DeviceError::Blob { error, .. }) => Some(error),
+            Err(other) => panic!("not a blob error: {other}"),
+        };
+        [
+            error(&corrupt.0[..len]),
+            error(&VAE_DIGITS[..len - 64]),
+            error(AE_DIGITS),
+            error(&nan.0[..len]),
+            error(&shifted.0[1..]),
+            error(&[]),
+        ]
     });
     assert_eq!(allocs, 0, "device code allocated {allocs} times");
+    let [corrupt, truncated, wrong_model, nan, misaligned, empty] = errors;
+    assert!(
+        matches!(corrupt, Some(CoreError::ChecksumMismatch { .. })),
+        "{corrupt:?}"
+    );
+    assert_eq!(truncated, Some(CoreError::Truncated));
     assert_eq!(
-        short,
-        Err(DeviceError::BlobLength {
-            expected: MACS * 4,
-            actual: MACS * 4 - 4
+        wrong_model,
+        Some(CoreError::WrongModel {
+            expected: 4,
+            found: 1
         })
     );
-    assert_eq!(misaligned, Err(DeviceError::BlobAlignment));
-    assert_eq!(nan, Err(DeviceError::NonFinite { index: 5 }));
+    assert_eq!(nan, Some(CoreError::NonFinite));
+    assert_eq!(misaligned, Some(CoreError::Misaligned));
+    assert_eq!(empty, Some(CoreError::Truncated));
+
+    // The message the firmware prints.
+    let message = device::view_vae(AE_DIGITS)
+        .map(|_| ())
+        .expect_err("ae blob as vae")
+        .to_string();
+    assert_eq!(
+        message,
+        "vae-digits weight blob rejected: weights are for model kind 1, but model kind 4 is being loaded"
+    );
+}
+
+#[test]
+fn the_firmware_carries_the_shipped_blob_unless_told_otherwise() {
+    if BLOB_VARIANT == "vae-digits" {
+        assert_eq!(FIRMWARE_VAE, VAE_DIGITS);
+    } else {
+        assert!(device::view_vae(FIRMWARE_VAE).is_err(), "{BLOB_VARIANT}");
+    }
+    assert_eq!(VAE_DIGITS.len(), 17_840);
+    assert_eq!(AE_DIGITS.len(), 8_672);
 }
 
 #[test]

@@ -1,217 +1,257 @@
 //! Boots the firmware on QEMU (mps2-an386, Cortex-M4F) and checks what it prints.
 //!
-//! Builds `firmware` for `thumbv7em-none-eabihf` with an inner cargo, then runs it with the
-//! runner command from the workspace's `.cargo/config.toml` (the same one `cargo run`
-//! uses) under a timeout. The inner cargo gets its own target dir (`<target>/qemu`): sharing
-//! the outer one would deadlock on cargo's build-directory lock.
+//! Builds `firmware` for `thumbv7em-none-eabihf` with an inner cargo (see `support`), then
+//! runs it with the runner command from the workspace's `.cargo/config.toml` (the same one
+//! `cargo run` uses) under a timeout:
 //!
-//! Without `qemu-system-arm` or the Rust target, the test prints a notice and passes,
-//! unless `CI=true`, where it fails.
+//! - the firmware as shipped: the `vae-digits` blob validated and used in place, inference,
+//!   ELBO and fine-tuning agreeing bit for bit with the host, the loss going down, the RAM
+//!   and instruction figures within the claims of the README;
+//! - each broken blob (`TINYVAE_BLOB=corrupt-byte|truncated|wrong-model|nan-weight`): a
+//!   clear error and a failing exit, never a fault or a panic;
+//! - the measurement build of the memory matrix: every mode runs, Adam on `vae-digits`
+//!   included, and the modes measure the same as in the shipped build.
+//!
+//! Without `qemu-system-arm` or the Rust target, the tests print a notice and pass, unless
+//! `CI=true`, where they fail.
 
 // A test reports failure by panicking: `expect` is the point here.
 #![allow(clippy::expect_used)]
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::sync::OnceLock;
 
+use firmware_sim::workload::VAE_INFERENCE_MACS;
 use firmware_sim::{FLASH_BUDGET, RAM_BUDGET};
+use support::{Build, Run, matrix, num, run_qemu, runner};
 
-const TARGET: &str = "thumbv7em-none-eabihf";
-/// Wall-clock limit for the QEMU run (the firmware itself takes well under a second).
-const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+/// The README's claim: `vae-digits` inference in under 8 KiB of RAM (the weights stay in
+/// flash).
+const INFERENCE_RAM_TARGET: usize = 8 * 1024;
+/// The README's claim: `vae-digits` fine-tuning with SGD inside 64 KiB.
+const SGD_RAM_TARGET: usize = 64 * 1024;
 
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
-/// The runner command for `TARGET`, read from `.cargo/config.toml`.
-fn runner() -> Vec<String> {
-    let path = workspace_root().join(".cargo/config.toml");
-    let config = std::fs::read_to_string(&path).expect("read .cargo/config.toml");
-    let header = format!("[target.{TARGET}]");
-    let section = config
-        .split_once(&header)
-        .map(|(_, rest)| rest)
-        .expect("no runner section for the thumb target");
-    let line = section
-        .lines()
-        .map(str::trim)
-        .find(|l| l.starts_with("runner"))
-        .expect("no runner line");
-    let value = line.split_once('=').expect("runner = \"...\"").1.trim();
-    value
-        .trim_matches('"')
-        .split_whitespace()
-        .map(String::from)
-        .collect()
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
-}
-
-fn target_installed() -> bool {
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    Command::new(rustc)
-        .args(["--print", "sysroot"])
-        .current_dir(workspace_root())
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .is_some_and(|sysroot| {
-            Path::new(sysroot.trim())
-                .join("lib/rustlib")
-                .join(TARGET)
-                .is_dir()
-        })
-}
-
-/// Why the test cannot run here, if it cannot.
-fn missing_prerequisite(qemu: &str) -> Option<String> {
-    if !on_path(qemu) {
-        return Some(format!(
-            "`{qemu}` is not on PATH (apt-get install qemu-system-arm)"
-        ));
-    }
-    if !target_installed() {
-        return Some(format!(
-            "Rust target {TARGET} missing (rustup target add {TARGET})"
-        ));
-    }
+/// The runner, or `None` (after a notice) when QEMU or the target is missing outside CI.
+fn qemu_runner(test: &str) -> Option<Vec<String>> {
+    let runner = runner();
+    let Some(reason) = support::missing_prerequisite(&runner[0]) else {
+        return Some(runner);
+    };
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but cannot run the QEMU test: {reason}"
+    );
+    // Straight to stderr: the test harness would capture `eprintln!`.
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
     None
 }
 
-/// The inner cargo's target dir: `qemu/` next to this test's `debug/` directory.
-fn inner_target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    // <target>/debug/deps/qemu-<hash>
-    exe.ancestors()
-        .nth(3)
-        .map_or_else(|| workspace_root().join("target"), Path::to_path_buf)
-        .join("qemu")
+/// Builds and runs `build`, printing the firmware's output (shown with `--nocapture` or on
+/// failure).
+fn build_and_run(runner: &[String], build: Build) -> Run {
+    let elf = build.build();
+    let run = run_qemu(runner, &elf);
+    println!(
+        "--- {build:?}: exit {:?}\n--- stdout ---\n{}--- stderr ---\n{}",
+        run.code, run.stdout, run.stderr
+    );
+    run
 }
 
-fn build_firmware() -> PathBuf {
-    let dir = inner_target_dir();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "-p", "firmware-sim", "--bin", "firmware"])
-        .args(["--features", "qemu", "--target", TARGET, "--release"])
-        .env("CARGO_TARGET_DIR", &dir)
-        .env_remove("CARGO_BUILD_TARGET")
-        .current_dir(workspace_root())
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "cargo build of the firmware failed");
-    dir.join(TARGET).join("release").join("firmware")
+/// The shipped firmware's run, shared by the tests that need it.
+fn default_run(runner: &[String]) -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| build_and_run(runner, Build::DEFAULT))
 }
 
-/// Runs the runner on `elf`; returns (exit success, stdout, stderr).
-fn run_qemu(runner: &[String], elf: &Path) -> (bool, String, String) {
-    let mut child = Command::new(&runner[0])
-        .args(&runner[1..])
-        .arg(elf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start qemu");
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        thread::spawn(move || {
-            let mut s = String::new();
-            let _ = pipe.read_to_string(&mut s);
-            s
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().expect("stdout")));
-    let err = drain(Box::new(child.stderr.take().expect("stderr")));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for qemu") {
-            break status;
-        }
-        if start.elapsed() > RUN_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("qemu did not exit within {RUN_TIMEOUT:?}");
-        }
-        thread::sleep(Duration::from_millis(50));
-    };
-    let out = out.join().expect("stdout reader");
-    let err = err.join().expect("stderr reader");
-    (status.success(), out, err)
-}
-
-fn parse(output: &str) -> BTreeMap<&str, &str> {
-    output
-        .lines()
-        .filter_map(|l| l.trim().split_once('='))
-        .collect()
-}
-
-fn num<T: std::str::FromStr>(m: &BTreeMap<&str, &str>, key: &str) -> T
-where
-    T::Err: std::fmt::Debug,
-{
-    m.get(key)
-        .unwrap_or_else(|| panic!("firmware did not print {key}="))
-        .parse()
-        .unwrap_or_else(|e| panic!("{key}: {e:?}"))
+/// Asserts the figures every successful run must show for a training mode that ran.
+fn assert_trained(m: &BTreeMap<String, String>, preset: &str, mode: &str) {
+    let key = |k: &str| format!("{preset}.{mode}.{k}");
+    assert_eq!(
+        m.get(&format!("{preset}.{mode}")).map(String::as_str),
+        Some("ran")
+    );
+    assert_eq!(m[&key("host_agreement")], "bitwise", "{preset} {mode}");
+    let first: f64 = num(m, &key("loss_first"));
+    let last: f64 = num(m, &key("loss_last"));
+    assert!(last < first, "{preset} {mode}: loss {first} -> {last}");
+    let steps: f64 = num(m, &key("insns_per_step"));
+    assert!(
+        steps > 10_000.0,
+        "{preset} {mode}: {steps} instructions per step"
+    );
 }
 
 #[test]
-fn firmware_runs_on_qemu_within_budget() {
-    let runner = runner();
-    if let Some(reason) = missing_prerequisite(&runner[0]) {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but cannot run the QEMU test: {reason}"
-        );
-        // Straight to stderr: the test harness would capture `eprintln!`.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED firmware_runs_on_qemu_within_budget: {reason}"
-        );
+fn firmware_runs_the_vae_within_budget() {
+    let Some(runner) = qemu_runner("firmware_runs_the_vae_within_budget") else {
         return;
+    };
+    let run = default_run(&runner);
+    assert_eq!(run.code, Some(0), "firmware exited with failure");
+    let m = run.values();
+    assert_eq!(m["result"], "ok");
+    assert_eq!(m["blob_variant"], "vae-digits");
+    assert_eq!(m["measurement_build"], "0");
+
+    // The blobs are validated and used in place from flash.
+    for preset in ["vae-digits", "ae-digits"] {
+        assert_eq!(m[&format!("{preset}.blob")], "valid");
+        assert_eq!(m[&format!("{preset}.weights_in_flash")], "1");
     }
-    let elf = build_firmware();
-    let (ok, out, err) = run_qemu(&runner, &elf);
-    println!("--- firmware stdout ---\n{out}--- firmware stderr ---\n{err}");
-    assert!(ok, "firmware exited with failure");
-
-    let m = parse(&out);
-    assert_eq!(m.get("result"), Some(&"ok"));
-
     let flash: usize = num(&m, "flash_bytes");
+    let weights: usize = num(&m, "flash_weights_bytes");
+    assert_eq!(weights, 17_840 + 8_672);
+    assert!(flash > weights && flash <= FLASH_BUDGET);
     assert_eq!(num::<usize>(&m, "flash_budget"), FLASH_BUDGET);
-    assert!(
-        flash > 8 * 1024,
-        "flash {flash} cannot hold the 8 KiB of weights"
-    );
-    assert!(flash <= FLASH_BUDGET);
 
+    // Inference, reconstruction error and ELBO of every test digit, bit for bit as the host.
+    assert_eq!(num::<usize>(&m, "vae-digits.inference.digits"), 16);
+    assert_eq!(
+        num::<usize>(&m, "vae-digits.inference.host_values"),
+        16 * 72
+    );
+    assert_eq!(m["vae-digits.inference.host_agreement"], "bitwise");
+    assert_eq!(m["host_agreement"], "bitwise");
+    assert_eq!(num::<u32>(&m, "host_agreement_claimed_max_ulps"), 0);
+    let elbo: f64 = num(&m, "vae-digits.inference.mean_negative_elbo");
+    assert!((10.0..60.0).contains(&elbo), "−ELBO {elbo}");
+
+    // Fine-tuning: SGD on both presets, Adam where it fits 64 KiB (ae-digits only).
+    assert_trained(&m, "vae-digits", "sgd");
+    assert_trained(&m, "ae-digits", "sgd");
+    assert_trained(&m, "ae-digits", "adam");
+    let vae_adam: usize = num(&m, "vae-digits.adam.buffer_bytes");
+    assert!(vae_adam > RAM_BUDGET, "vae-digits Adam buffers: {vae_adam}");
+    assert_eq!(m["vae-digits.adam"], "skipped");
+
+    // RAM: the targets of the README, and the whole run within memory.x.
     let static_ram: usize = num(&m, "ram_static_bytes");
-    let stack: usize = num(&m, "stack_high_water_bytes");
-    let stack_device: usize = num(&m, "stack_device_bytes");
+    let inference = static_ram + num::<usize>(&m, "vae-digits.inference.stack_bytes");
+    assert!(
+        inference < INFERENCE_RAM_TARGET,
+        "vae-digits inference needs {inference} bytes of RAM"
+    );
+    let sgd = static_ram + num::<usize>(&m, "vae-digits.sgd.stack_bytes");
+    assert!(
+        sgd <= SGD_RAM_TARGET,
+        "vae-digits SGD needs {sgd} bytes of RAM"
+    );
+    let peak: usize = num(&m, "stack_high_water_bytes");
     let used: usize = num(&m, "ram_used_bytes");
     assert_eq!(num::<usize>(&m, "ram_budget"), RAM_BUDGET);
-    assert!(stack_device > 0 && stack >= stack_device);
-    assert_eq!(used, static_ram + stack);
+    assert_eq!(used, static_ram + peak);
     assert!(used <= RAM_BUDGET);
 
-    // mps2-an386's SysTick runs at 25 MHz; with -icount shift=0 that is 40 insns a tick.
+    // Instructions: SysTick at 25 MHz under -icount shift=0 counts 40 instructions a tick.
     let per_tick: f64 = num(&m, "systick_insns_per_tick");
     assert!((per_tick - 40.0).abs() < 0.5, "calibration: {per_tick}");
-    assert_eq!(num::<u32>(&m, "kernel_macs_per_call"), 2048);
-    let per_mac: f64 = num(&m, "insns_per_mac");
-    assert!(
-        (1.0..50.0).contains(&per_mac),
-        "{per_mac} instructions per MAC is implausible"
+    assert_eq!(
+        num::<usize>(&m, "vae-digits.inference.macs"),
+        VAE_INFERENCE_MACS
     );
+    let per_mac: f64 = num(&m, "vae-digits.inference.insns_per_mac");
+    let per_inference: f64 = num(&m, "vae-digits.inference.insns");
+    assert!(
+        (per_inference / VAE_INFERENCE_MACS as f64 - per_mac).abs() < 0.01,
+        "{per_inference} instructions, {per_mac} per MAC"
+    );
+    // A regression bound around the measured 4.72 (README), not the ≤ 4 target, which the
+    // core's code does not reach on this core.
+    assert!(
+        (3.0..5.5).contains(&per_mac),
+        "{per_mac} instructions per MAC"
+    );
+}
+
+#[test]
+fn broken_blobs_are_rejected_with_a_clear_error() {
+    let Some(runner) = qemu_runner("broken_blobs_are_rejected_with_a_clear_error") else {
+        return;
+    };
+    let variants = [
+        ("corrupt-byte", "weight checksum mismatch: header says 0x"),
+        ("truncated", "weight data is truncated"),
+        (
+            "wrong-model",
+            "weights are for model kind 1, but model kind 4 is being loaded",
+        ),
+        ("nan-weight", "a value is NaN or infinite"),
+    ];
+    for (blob, message) in variants {
+        let run = build_and_run(
+            &runner,
+            Build {
+                blob,
+                measurement: false,
+            },
+        );
+        let expected = format!("error: vae-digits weight blob rejected: {message}");
+        assert_eq!(run.code, Some(1), "{blob}: exit code");
+        assert!(
+            run.stderr.contains(&expected),
+            "{blob}: stderr lacks {expected:?}"
+        );
+        let m = run.values();
+        assert_eq!(m["blob_variant"], blob);
+        assert_eq!(m["result"], "error", "{blob}");
+        for fault in ["hardfault", "panic"] {
+            assert!(!run.stderr.contains(fault), "{blob}: {fault}");
+        }
+        assert!(
+            !m.contains_key("vae-digits.blob"),
+            "{blob}: the broken blob was accepted"
+        );
+    }
+}
+
+#[test]
+fn measurement_build_runs_every_mode_like_the_shipped_build() {
+    let Some(runner) = qemu_runner("measurement_build_runs_every_mode_like_the_shipped_build")
+    else {
+        return;
+    };
+    let run = build_and_run(&runner, Build::MEASUREMENT);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "measurement firmware exited with failure"
+    );
+    let m = run.values();
+    assert_eq!(m["result"], "ok");
+    assert_eq!(m["measurement_build"], "1");
+    assert_eq!(num::<usize>(&m, "ram_budget"), RAM_BUDGET);
+    assert!(num::<usize>(&m, "ram_region_bytes") > RAM_BUDGET);
+    assert_trained(&m, "vae-digits", "adam");
+    assert_eq!(m["host_agreement"], "bitwise");
+
+    // Same code, more RAM: every mode both builds run measures the same stack, up to the
+    // frame of the caller (`run`), which the two builds compile slightly differently.
+    let shipped = default_run(&runner).values();
+    for (preset, mode, _) in support::MATRIX_ROWS {
+        let key = format!("{preset}.{mode}.stack_bytes");
+        if shipped.contains_key(&key) {
+            let (a, b): (usize, usize) = (num(&m, &key), num(&shipped, &key));
+            assert!(a.abs_diff(b) <= 64, "{key}: {a} vs {b}");
+        }
+    }
+
+    // The matrix: the README's targets.
+    let rows = matrix(&m);
+    println!("{}", support::matrix_markdown(&rows));
+    let row = |preset, mode| {
+        rows.iter()
+            .find(|r| r.preset == preset && r.mode == mode)
+            .expect("matrix row")
+    };
+    assert!(row("vae-digits", "inference").fits(INFERENCE_RAM_TARGET));
+    assert!(row("vae-digits", "sgd").fits(SGD_RAM_TARGET));
+    assert!(!row("vae-digits", "adam").fits(RAM_BUDGET));
+    assert!(row("vae-digits", "adam").fits(128 * 1024));
+    for r in &rows {
+        assert!(r.stack_bytes >= r.buffer_bytes.unwrap_or(0), "{r:?}");
+    }
 }

@@ -1,22 +1,31 @@
 //! Entry point, fault handlers and the printed report.
 //!
-//! Output is one `key=value` per line (parsed by `tests/qemu.rs`); every figure is
-//! computed at run time from linker symbols, the painted stack or SysTick.
+//! Output is one `key=value` per line (parsed by `tests/qemu.rs` and
+//! `examples/memory-matrix.rs`); every figure is computed at run time from linker symbols,
+//! the painted stack or SysTick. Keys of a mode are `<preset>.<mode>.<figure>`.
 
+use core::fmt;
 use core::panic::PanicInfo;
 
 use cortex_m::asm;
 use cortex_m_rt::{ExceptionFrame, entry, exception};
 use cortex_m_semihosting::{debug, heprintln, hprintln};
-use firmware_sim::blob::BENCH_WEIGHTS;
-use firmware_sim::{DeviceError, FLASH_BUDGET, RAM_BUDGET, device, kernel};
+use firmware_sim::agreement::{Agreement, CLAIMED_MAX_ULPS};
+use firmware_sim::blob::{AE_DIGITS, BLOB_VARIANT, FIRMWARE_VAE};
+use firmware_sim::data::{FIRST_TEST_ROW, TEST_DIGITS, TEST_LABELS};
+use firmware_sim::report::{AeInferenceReport, InferenceBench, Micro};
+use firmware_sim::workload::{AeDigits, DENSE_64X32_MACS, VaeDigits};
+use firmware_sim::{
+    BenchReport, DeviceError, FLASH_BUDGET, InferenceReport, MEASUREMENT_BUILD, RAM_BUDGET,
+    RAM_REGION, TrainReport, device, reference,
+};
 
-use crate::mem;
+use crate::mem::{self, StackTracker};
 use crate::ticks::{Calibration, SysTickCounter};
 
-/// Kernel calls in the timed loop: enough that SysTick's resolution (one tick is tens of
-/// instructions) and the fixed overhead vanish in the average.
-const CALLS: u32 = 1000;
+/// Stack a training mode may need besides its buffers (call frames of the core), for the
+/// check that decides whether to run it. The mode's real need is measured.
+const FRAME_MARGIN: usize = 4 * 1024;
 
 #[entry]
 fn main() -> ! {
@@ -24,6 +33,7 @@ fn main() -> ! {
         Ok(()) => debug::EXIT_SUCCESS,
         Err(e) => {
             heprintln!("error: {}", e);
+            hprintln!("error={}", e);
             hprintln!("result=error");
             debug::EXIT_FAILURE
         }
@@ -39,64 +49,331 @@ fn exit(status: debug::ExitStatus) -> ! {
     }
 }
 
-/// Runs the workload, measures, prints.
+/// Validates the blobs, runs every mode that fits, measures, prints.
 fn run() -> Result<(), DeviceError> {
     let Some(core) = cortex_m::Peripherals::take() else {
         panic!("core peripherals already taken");
     };
     let mut counter = SysTickCounter::start(core.SYST);
     let cal = Calibration::measure(&mut counter);
+    let mut stack = StackTracker::default();
 
-    let input = kernel::bench_input();
-    let once = device::dense(BENCH_WEIGHTS, &input)?;
-    device::verify(BENCH_WEIGHTS, &input, &once)?;
-    let bench = device::bench_dense(BENCH_WEIGHTS, &input, CALLS, &mut counter)?;
-    // The timed calls must produce the checked answer too.
-    device::verify(BENCH_WEIGHTS, &input, &bench.dense)?;
-    // Stack used by the device logic (before any printing).
-    let stack_device = mem::stack_high_water();
-
-    let layout = mem::Layout::read();
     hprintln!("tinyvae firmware: mps2-an386 Cortex-M4F");
-    hprintln!("flash_bytes={}", layout.flash_bytes());
-    hprintln!("flash_budget={}", FLASH_BUDGET);
-    hprintln!("ram_data_bytes={}", layout.data_bytes());
-    hprintln!("ram_bss_bytes={}", layout.bss_bytes());
-    hprintln!("ram_static_bytes={}", layout.static_ram_bytes());
-    hprintln!("stack_region_bytes={}", layout.stack_region_bytes());
-    hprintln!("stack_device_bytes={}", stack_device);
+    hprintln!("blob_variant={}", BLOB_VARIANT);
+    hprintln!("measurement_build={}", u8::from(MEASUREMENT_BUILD));
     hprintln!(
         "systick_insns_per_tick={}",
         Fixed2::ratio(cal.insns, cal.ticks)
     );
-    let overhead = cal.insns(bench.overhead_ticks);
-    let net = cal.insns(bench.net_ticks());
-    hprintln!("kernel_calls={}", bench.calls);
-    hprintln!("kernel_macs_per_call={}", bench.dense.macs);
-    hprintln!(
-        "kernel_checksum_bits={:#010x}",
-        bench.dense.checksum.to_bits()
-    );
-    hprintln!("loop_overhead_insns={}", overhead);
-    hprintln!(
-        "insns_per_call={}",
-        Fixed2::ratio(net, u64::from(bench.calls))
-    );
-    hprintln!("insns_per_mac={}", Fixed2::ratio(net, bench.total_macs()));
 
-    // Peak stack including the printing above; the budget check covers everything.
-    let stack_peak = mem::stack_high_water();
-    let ram_used = layout.static_ram_bytes() + stack_peak;
-    hprintln!("stack_high_water_bytes={}", stack_peak);
+    // Validation: header, lengths, CRC-32, dimensions, finite weights; then used in place.
+    let vae = device::view_vae(FIRMWARE_VAE)?;
+    hprintln!("vae-digits.blob=valid");
+    hprintln!("vae-digits.blob_bytes={}", FIRMWARE_VAE.len());
+    hprintln!("vae-digits.weights_in_flash={}", in_flash(vae));
+    let ae = device::view_ae(AE_DIGITS)?;
+    hprintln!("ae-digits.blob=valid");
+    hprintln!("ae-digits.blob_bytes={}", AE_DIGITS.len());
+    hprintln!("ae-digits.weights_in_flash={}", in_flash(ae));
+    hprintln!("test_digits={}", TEST_DIGITS.len());
+    hprintln!(
+        "test_digits_csv_rows={}..{}",
+        FIRST_TEST_ROW,
+        FIRST_TEST_ROW + TEST_DIGITS.len()
+    );
+    hprintln!("test_labels={:?}", TEST_LABELS);
+
+    let mut agreement = Agreement::default();
+
+    let (report, depth) = stack.measure(|| device::vae_inference(vae));
+    let report = report?;
+    print_inference(&report, depth);
+    agreement_add(&mut agreement, &report.agreement);
+    let (bench, depth) = stack.measure(|| device::vae_inference_bench(vae, &mut counter));
+    print_bench("vae-digits", &bench?, depth, &cal);
+
+    let modes: [TrainMode; 2] = [
+        TrainMode::Vae("sgd", device::buffers::VAE_SGD, device::vae_sgd),
+        TrainMode::Vae("adam", device::buffers::VAE_ADAM, device::vae_adam),
+    ];
+    for mode in modes {
+        if let Some(r) = mode.run(vae, ae, &mut stack, &mut counter, &cal)? {
+            agreement_add(&mut agreement, &r);
+        }
+    }
+
+    let (report, depth) = stack.measure(|| device::ae_inference(ae));
+    print_ae_inference(&report?, depth);
+    let (bench, depth) = stack.measure(|| device::ae_inference_bench(ae, &mut counter));
+    print_bench("ae-digits", &bench?, depth, &cal);
+    let modes: [TrainMode; 2] = [
+        TrainMode::Ae("sgd", device::buffers::AE_SGD, device::ae_sgd),
+        TrainMode::Ae("adam", device::buffers::AE_ADAM, device::ae_adam),
+    ];
+    for mode in modes {
+        if let Some(r) = mode.run(vae, ae, &mut stack, &mut counter, &cal)? {
+            agreement_add(&mut agreement, &r);
+        }
+    }
+
+    hprintln!("host_values_compared={}", agreement.values);
+    hprintln!("host_agreement={}", AgreementText(&agreement));
+    hprintln!("host_agreement_claimed_max_ulps={}", CLAIMED_MAX_ULPS);
+
+    let layout = mem::Layout::read();
+    let weights = FIRMWARE_VAE.len() + AE_DIGITS.len();
+    let tables = size_of_val(&TEST_DIGITS)
+        + size_of_val(&TEST_LABELS)
+        + size_of_val(&reference::VAE_INFERENCE)
+        + 4 * size_of_val(&reference::VAE_SGD);
+    hprintln!("flash_bytes={}", layout.flash_bytes());
+    hprintln!("flash_budget={}", FLASH_BUDGET);
+    hprintln!("flash_text_bytes={}", layout.text_bytes());
+    hprintln!("flash_rodata_bytes={}", layout.rodata_bytes());
+    hprintln!("flash_weights_bytes={}", weights);
+    hprintln!("flash_tables_bytes={}", tables);
+    hprintln!("ram_data_bytes={}", layout.data_bytes());
+    hprintln!("ram_bss_bytes={}", layout.bss_bytes());
+    hprintln!("ram_static_bytes={}", layout.static_ram_bytes());
+    hprintln!("ram_region_bytes={}", layout.ram_bytes());
+    hprintln!("stack_region_bytes={}", layout.stack_region_bytes());
+
+    // Peak stack including all the printing above; the budget check covers everything.
+    stack.note_outside();
+    let ram_used = layout.static_ram_bytes() + stack.peak;
+    hprintln!("stack_outside_modes_bytes={}", stack.outside);
+    hprintln!("stack_high_water_bytes={}", stack.peak);
     hprintln!("ram_used_bytes={}", ram_used);
     hprintln!("ram_budget={}", RAM_BUDGET);
-    if ram_used > RAM_BUDGET || layout.ram_bytes() != RAM_BUDGET {
+    if layout.ram_bytes() != RAM_REGION || (!MEASUREMENT_BUILD && ram_used > RAM_BUDGET) {
         heprintln!("RAM over budget or memory.x/linker mismatch");
         hprintln!("result=over_budget");
         exit(debug::EXIT_FAILURE);
     }
     hprintln!("result=ok");
     Ok(())
+}
+
+/// Whether `value` lies in the flash image, i.e. is used in place from the blob: 1 or 0.
+fn in_flash<T>(value: &T) -> u8 {
+    u8::from(mem::Layout::read().in_flash((value as *const T).addr()))
+}
+
+/// Adds a mode's value counts and worst difference to the total.
+fn agreement_add(total: &mut Agreement, part: &Agreement) {
+    total.values += part.values;
+    total.differing += part.differing;
+    if let Some(w) = part.worst
+        && total.worst.is_none_or(|t| w.ulps > t.ulps)
+    {
+        total.worst = Some(w);
+    }
+}
+
+/// The entry point of a training mode.
+type TrainFn<M> = fn(&M, &mut SysTickCounter) -> Result<TrainReport, DeviceError>;
+
+/// A fine-tuning mode of one of the presets: name, buffer bytes, entry point.
+enum TrainMode {
+    Vae(&'static str, usize, TrainFn<VaeDigits>),
+    Ae(&'static str, usize, TrainFn<AeDigits>),
+}
+
+impl TrainMode {
+    /// Runs the mode if its buffers fit the stack left, prints its figures; returns its
+    /// agreement with the host.
+    fn run(
+        self,
+        vae: &VaeDigits,
+        ae: &AeDigits,
+        stack: &mut StackTracker,
+        counter: &mut SysTickCounter,
+        cal: &Calibration,
+    ) -> Result<Option<Agreement>, DeviceError> {
+        let (preset, name, bytes) = match self {
+            Self::Vae(name, bytes, _) => ("vae-digits", name, bytes),
+            Self::Ae(name, bytes, _) => ("ae-digits", name, bytes),
+        };
+        let available = mem::stack_available();
+        if bytes + FRAME_MARGIN > available {
+            hprintln!("{}.{}=skipped", preset, name);
+            hprintln!(
+                "{}.{}.skip_reason=needs {} bytes of buffers (+{} for frames), {} bytes of stack left of {} RAM",
+                preset,
+                name,
+                bytes,
+                FRAME_MARGIN,
+                available,
+                RAM_REGION
+            );
+            hprintln!("{}.{}.buffer_bytes={}", preset, name, bytes);
+            return Ok(None);
+        }
+        let (report, depth) = match self {
+            Self::Vae(_, _, f) => stack.measure(|| f(vae, counter)),
+            Self::Ae(_, _, f) => stack.measure(|| f(ae, counter)),
+        };
+        let r = report?;
+        let t = &r.trajectory;
+        hprintln!("{}.{}=ran", preset, name);
+        hprintln!("{}.{}.stack_bytes={}", preset, name, depth);
+        hprintln!("{}.{}.buffer_bytes={}", preset, name, r.buffer_bytes);
+        hprintln!("{}.{}.state_bytes={}", preset, name, r.state_bytes);
+        hprintln!("{}.{}.batch={}", preset, name, r.batch);
+        hprintln!("{}.{}.steps={}", preset, name, t.step_losses.len());
+        hprintln!("{}.{}.loss={}", preset, name, List(&t.evaluations));
+        hprintln!("{}.{}.loss_first={}", preset, name, Micro(t.evaluations[0]));
+        hprintln!(
+            "{}.{}.loss_last={}",
+            preset,
+            name,
+            Micro(t.evaluations[t.evaluations.len() - 1])
+        );
+        hprintln!("{}.{}.step_losses={}", preset, name, List(&t.step_losses));
+        hprintln!(
+            "{}.{}.weights_fingerprint={:#010x}",
+            preset,
+            name,
+            t.fingerprint
+        );
+        hprintln!(
+            "{}.{}.host_agreement={}",
+            preset,
+            name,
+            AgreementText(&r.agreement)
+        );
+        print_per_call(preset, name, "insns_per_step", &r.bench, cal);
+        Ok(Some(r.agreement))
+    }
+}
+
+/// Prints the VAE inference mode.
+fn print_inference(r: &InferenceReport, depth: usize) {
+    hprintln!("vae-digits.inference.stack_bytes={}", depth);
+    hprintln!("vae-digits.inference.digits={}", r.digits);
+    hprintln!("vae-digits.inference.host_values={}", r.agreement.values);
+    hprintln!(
+        "vae-digits.inference.host_agreement={}",
+        AgreementText(&r.agreement)
+    );
+    hprintln!(
+        "vae-digits.inference.mean_squared_error={}",
+        Micro(r.mean_squared_error)
+    );
+    hprintln!(
+        "vae-digits.inference.mean_negative_elbo={}",
+        Micro(r.mean_negative_elbo)
+    );
+    hprintln!(
+        "vae-digits.inference.first_mean={},{}",
+        Micro(r.first_mean[0]),
+        Micro(r.first_mean[1])
+    );
+}
+
+/// Prints the autoencoder inference mode.
+fn print_ae_inference(r: &AeInferenceReport, depth: usize) {
+    hprintln!("ae-digits.inference.stack_bytes={}", depth);
+    hprintln!("ae-digits.inference.digits={}", r.digits);
+    hprintln!(
+        "ae-digits.inference.mean_squared_error={}",
+        Micro(r.mean_squared_error)
+    );
+}
+
+/// Prints the timing of a preset's inference (and of its stages, for the VAE).
+fn print_bench(preset: &str, r: &InferenceBench, depth: usize, cal: &Calibration) {
+    hprintln!("{}.inference.bench_stack_bytes={}", preset, depth);
+    hprintln!("{}.inference.macs={}", preset, r.macs);
+    print_per_call(preset, "inference", "insns", &r.bench, cal);
+    print_per_mac(preset, "inference", &r.bench, r.macs, cal);
+    let Some(b) = &r.breakdown else {
+        return;
+    };
+    // The same inference, stage by stage; what the whole costs beyond the stages is the
+    // core's argument and finiteness checks.
+    let stages = [
+        ("encoder_body", &b.encoder_body),
+        ("heads", &b.heads),
+        ("decoder", &b.decoder),
+        ("sigmoids", &b.sigmoids),
+    ];
+    let mut staged = 0;
+    for (name, bench) in stages {
+        staged += cal.insns(bench.net_ticks());
+        print_per_call("vae-digits.inference", name, "insns", bench, cal);
+    }
+    print_per_mac(
+        "vae-digits.inference",
+        "encoder_body",
+        &b.encoder_body,
+        DENSE_64X32_MACS as u32,
+        cal,
+    );
+    let whole = cal.insns(r.bench.net_ticks());
+    hprintln!(
+        "vae-digits.inference.checks.insns={}",
+        Fixed2::ratio(whole.saturating_sub(staged), u64::from(r.bench.calls))
+    );
+}
+
+/// `<preset>.<mode>.<key>=` instructions per call of a timed loop.
+fn print_per_call(preset: &str, mode: &str, key: &str, b: &BenchReport, cal: &Calibration) {
+    let net = cal.insns(b.net_ticks());
+    hprintln!(
+        "{}.{}.{}={}",
+        preset,
+        mode,
+        key,
+        Fixed2::ratio(net, u64::from(b.calls))
+    );
+}
+
+/// `<preset>.<mode>.insns_per_mac=`.
+fn print_per_mac(preset: &str, mode: &str, b: &BenchReport, macs: u32, cal: &Calibration) {
+    let net = cal.insns(b.net_ticks());
+    let total = u64::from(b.calls) * u64::from(macs);
+    hprintln!(
+        "{}.{}.insns_per_mac={}",
+        preset,
+        mode,
+        Fixed2::ratio(net, total)
+    );
+}
+
+/// `bitwise`, or `max_ulps=N (K of M values differ)`.
+struct AgreementText<'a>(&'a Agreement);
+
+impl fmt::Display for AgreementText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0;
+        if a.is_bitwise() {
+            f.write_str("bitwise")
+        } else {
+            write!(
+                f,
+                "max_ulps:{} ({} of {} values differ)",
+                a.max_ulps(),
+                a.differing,
+                a.values
+            )
+        }
+    }
+}
+
+/// Comma-separated [`Micro`]s.
+struct List<'a>(&'a [f32]);
+
+impl fmt::Display for List<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{}", Micro(*v))?;
+        }
+        Ok(())
+    }
 }
 
 /// A non-negative ratio printed with two decimals, without pulling in float formatting.
@@ -109,8 +386,8 @@ impl Fixed2 {
     }
 }
 
-impl core::fmt::Display for Fixed2 {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl fmt::Display for Fixed2 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
     }
 }
@@ -119,16 +396,18 @@ impl core::fmt::Display for Fixed2 {
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
     heprintln!("panic: {}", info);
+    hprintln!("result=panic");
     exit(debug::EXIT_FAILURE)
 }
 
-/// A HardFault (bad memory access, undefined instruction, ...): report the faulting PC
-/// and make QEMU exit with failure instead of hanging.
+/// A HardFault (bad memory access, undefined instruction, stack overflow into unmapped
+/// memory, ...): report the faulting PC and make QEMU exit with failure instead of hanging.
 // cortex-m-rt requires the HardFault handler to be an `unsafe fn` (it runs on a possibly
 // corrupted stack); the body itself does nothing unsafe.
 #[allow(unsafe_code)]
 #[exception]
 unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
     heprintln!("hardfault: pc={:#010x} lr={:#010x}", frame.pc(), frame.lr());
+    hprintln!("result=hardfault");
     exit(debug::EXIT_FAILURE)
 }

@@ -5,6 +5,9 @@
 //! Build and run (the runner in `.cargo/config.toml` starts QEMU):
 //! `cargo run -p firmware-sim --bin firmware --features qemu --target thumbv7em-none-eabihf --release`
 //!
+//! `TINYVAE_BLOB=corrupt-byte|truncated|wrong-model|nan-weight` at build time carries a broken
+//! `vae-digits` blob instead, which the firmware must reject (see the README).
+//!
 //! On any other target this binary is a stub, so `--all-features` host builds still work.
 #![cfg_attr(all(target_arch = "arm", target_os = "none"), no_std, no_main)]
 

@@ -1,6 +1,7 @@
 //! Memory figures from the linker's section symbols and the painted stack.
 //!
 //! Symbols come from cortex-m-rt 0.7's `link.x`: `__vector_table` (start of flash),
+//! `__stext`/`__etext` (code), `__srodata`/`__erodata` (constants, the weights among them),
 //! `__sidata` (flash address of the `.data` initialisers, right after `.rodata`),
 //! `__sdata`/`__edata`, `__sbss`/`__ebss`, `_ram_start`, `_stack_end` (end of static RAM,
 //! bottom of the stack) and `_stack_start` (top of RAM, initial SP).
@@ -13,6 +14,10 @@ use cortex_m_rt::STACK_PAINT_VALUE;
 #[allow(unsafe_code)]
 unsafe extern "C" {
     static __vector_table: u32;
+    static __stext: u32;
+    static __etext: u32;
+    static __srodata: u32;
+    static __erodata: u32;
     static __sidata: u32;
     static __sdata: u32;
     static __edata: u32;
@@ -26,6 +31,8 @@ unsafe extern "C" {
 /// Section boundaries of the running image.
 pub struct Layout {
     flash_start: usize,
+    text: (usize, usize),
+    rodata: (usize, usize),
     data_load: usize,
     data: (usize, usize),
     bss: (usize, usize),
@@ -38,6 +45,8 @@ impl Layout {
     pub fn read() -> Self {
         Self {
             flash_start: (&raw const __vector_table).addr(),
+            text: ((&raw const __stext).addr(), (&raw const __etext).addr()),
+            rodata: ((&raw const __srodata).addr(), (&raw const __erodata).addr()),
             data_load: (&raw const __sidata).addr(),
             data: ((&raw const __sdata).addr(), (&raw const __edata).addr()),
             bss: ((&raw const __sbss).addr(), (&raw const __ebss).addr()),
@@ -52,6 +61,21 @@ impl Layout {
     /// Flash image: vector table + `.text` + `.rodata` + the `.data` load image.
     pub fn flash_bytes(&self) -> usize {
         self.data_load - self.flash_start + self.data_bytes()
+    }
+
+    /// Whether `addr` lies in the flash image.
+    pub fn in_flash(&self, addr: usize) -> bool {
+        (self.flash_start..self.flash_start + self.flash_bytes()).contains(&addr)
+    }
+
+    /// Code (`.text`).
+    pub fn text_bytes(&self) -> usize {
+        self.text.1 - self.text.0
+    }
+
+    /// Constants (`.rodata`): the weight blobs, the test digits, the host's figures, strings.
+    pub fn rodata_bytes(&self) -> usize {
+        self.rodata.1 - self.rodata.0
     }
 
     /// Initialised statics (`.data`), in RAM (and copied from flash at reset).
@@ -94,6 +118,74 @@ pub fn stack_high_water() -> usize {
         addr += size_of::<u32>();
     }
     top - addr
+}
+
+/// Bytes between the current stack pointer and the bottom of the stack region: what a call
+/// made from here can still use.
+pub fn stack_available() -> usize {
+    (cortex_m::register::msp::read() as usize).saturating_sub(Layout::read().stack.0)
+}
+
+/// Bytes below the stack pointer read by [`repaint_stack`] that it leaves alone: the compiler
+/// may read SP before pushing the function's own registers (up to 9 words), which must not be
+/// painted over.
+const REPAINT_MARGIN: usize = 128;
+
+/// Paints the free part of the stack again (from `_stack_end` up to [`REPAINT_MARGIN`] below
+/// the stack pointer), so that [`stack_high_water`] afterwards measures only what runs from
+/// now on. Never inlined, so the margin only has to cover its own frame.
+#[inline(never)]
+pub fn repaint_stack() {
+    let bottom = Layout::read().stack.0;
+    let top = (cortex_m::register::msp::read() as usize).saturating_sub(REPAINT_MARGIN);
+    let mut addr = bottom;
+    while addr + size_of::<u32>() <= top {
+        write_word(addr, STACK_PAINT_VALUE);
+        addr += size_of::<u32>();
+    }
+}
+
+/// Stack high-water marks of the modes and of everything between them.
+#[derive(Default)]
+pub struct StackTracker {
+    /// Deepest stack outside the measured modes (start-up, validation, printing).
+    pub outside: usize,
+    /// Deepest stack overall.
+    pub peak: usize,
+}
+
+impl StackTracker {
+    /// Runs `f` on a freshly painted stack; returns its result and the stack high-water mark
+    /// reached while it ran (from the top of RAM, so including the frames of its callers).
+    pub fn measure<R>(&mut self, f: impl FnOnce() -> R) -> (R, usize) {
+        self.note_outside();
+        repaint_stack();
+        let result = f();
+        let depth = stack_high_water();
+        self.peak = self.peak.max(depth);
+        // Paint over the mode's marks, so the next scan sees only what runs after it.
+        repaint_stack();
+        (result, depth)
+    }
+
+    /// Folds in the stack used since the last measurement (printing, mostly).
+    pub fn note_outside(&mut self) {
+        let depth = stack_high_water();
+        self.outside = self.outside.max(depth);
+        self.peak = self.peak.max(depth);
+    }
+}
+
+/// Writes `value` to the RAM word at `addr`.
+// Painting the stack means writing memory that no Rust object owns: inherently unsafe, and
+// needed only because the hardware gives no other way to measure stack depth. Callers pass
+// 4-byte-aligned addresses in `_stack_end..SP − REPAINT_MARGIN`, free stack below every live
+// frame (an
+// interrupt arriving meanwhile pushes its frame below SP and pops it before we continue).
+#[allow(unsafe_code)]
+fn write_word(addr: usize, value: u32) {
+    // SAFETY: see above: aligned, in-bounds, unused RAM of this program's stack region.
+    unsafe { core::ptr::write_volatile(addr as *mut u32, value) }
 }
 
 /// Reads the RAM word at `addr`.
