@@ -14,8 +14,10 @@
 pub mod bench;
 mod counting;
 pub mod digits;
+mod eta;
 pub mod header;
 pub mod help;
+mod history;
 pub mod hyper;
 pub mod image;
 pub mod latent;

@@ -1,0 +1,87 @@
+//! The estimated time to the end of a run.
+
+use std::time::{Duration, Instant};
+
+use super::state::{MIN_ETA_SPAN, WARMUP_STEPS, WARMUP_TIME};
+
+/// Estimated time to the end of the run, from the step rate measured after a warm-up.
+///
+/// The first [`WARMUP_STEPS`] steps and [`WARMUP_TIME`] after the first step reported are
+/// ignored (allocation, page faults, caches); then the rate is measured from that point on, over wall-clock time, so the
+/// test-set evaluations between epochs are included. Time spent paused is not counted.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Eta {
+    /// First step seen in this session and when.
+    first: Option<(u64, Instant)>,
+    /// Where the measurement starts (after the warm-up).
+    base: Option<(u64, Instant)>,
+    /// The latest step and when.
+    last: Option<(u64, Instant)>,
+    paused_at: Option<Instant>,
+}
+
+impl Eta {
+    /// Records that `step` was reported at `now`.
+    pub fn step(&mut self, step: u64, now: Instant) {
+        if let Some(paused_at) = self.paused_at.take() {
+            self.resume_after(now.saturating_duration_since(paused_at));
+        }
+        if let Some((last, _)) = self.last
+            && step < last
+        {
+            // Steps went backwards: a new run or a restored checkpoint. Start over.
+            *self = Eta::default();
+        }
+        let first = *self.first.get_or_insert((step, now));
+        if self.base.is_none()
+            && step >= first.0 + WARMUP_STEPS
+            && now.saturating_duration_since(first.1) >= WARMUP_TIME
+        {
+            self.base = Some((step, now));
+        }
+        self.last = Some((step, now));
+    }
+
+    /// Records that training paused at `now`: the time until the next step is not counted.
+    pub fn pause(&mut self, now: Instant) {
+        if self.paused_at.is_none() {
+            self.paused_at = Some(now);
+        }
+    }
+
+    /// Records that training resumed at `now`.
+    pub fn resume(&mut self, now: Instant) {
+        if let Some(paused_at) = self.paused_at.take() {
+            self.resume_after(now.saturating_duration_since(paused_at));
+        }
+    }
+
+    fn resume_after(&mut self, paused: Duration) {
+        // Shift the measurement start forward by the pause, as if it had not happened.
+        if let Some((step, at)) = self.base {
+            self.base = Some((step, at + paused));
+        }
+    }
+
+    /// Measured steps per second, once the warm-up is over and enough time was measured.
+    pub fn steps_per_second(&self) -> Option<f64> {
+        let (base_step, base_at) = self.base?;
+        let (last_step, last_at) = self.last?;
+        let span = last_at.saturating_duration_since(base_at);
+        if last_step <= base_step || span < MIN_ETA_SPAN {
+            return None;
+        }
+        Some((last_step - base_step) as f64 / span.as_secs_f64())
+    }
+
+    /// Time left to reach `total_steps`, counted from the latest step.
+    pub fn remaining(&self, total_steps: u64) -> Option<Duration> {
+        let rate = self.steps_per_second()?;
+        let (last_step, _) = self.last?;
+        let left = total_steps.saturating_sub(last_step) as f64;
+        let seconds = left / rate;
+        seconds
+            .is_finite()
+            .then(|| Duration::from_secs_f64(seconds.min(1e9)))
+    }
+}
