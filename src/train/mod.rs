@@ -5,6 +5,7 @@ pub mod events;
 pub mod model;
 pub mod optimizer;
 pub mod order;
+mod progress;
 pub mod snapshot;
 pub mod trainer;
 pub mod worker;

@@ -1,0 +1,193 @@
+//! The bookkeeping of a running training: report windows, the epoch's running loss, when to
+//! draw and when to save.
+
+use std::sync::mpsc::Sender;
+use std::time::Instant;
+
+use tinyvae_core::LossParts;
+
+use super::events::{EpochReport, LossReport, RunState, StepReport, TrainingEvent};
+use super::model::TrainableModel;
+use super::snapshot::{take_snapshot, SnapshotRequest};
+use super::trainer::Trainer;
+use super::worker::{save, ReportEvery, WorkerOptions};
+use crate::data::Split;
+
+/// Bookkeeping of the loop: windows of steps for reports, the epoch's running loss.
+pub(super) struct Run {
+    window_loss: [f64; 3],
+    window_steps: u64,
+    pub(super) window_samples: usize,
+    pub(super) window_start: Instant,
+    last_report: Instant,
+    epoch_loss: [f64; 3],
+    epoch_samples: usize,
+    pub(super) last_snapshot: Instant,
+    last_save: Instant,
+    pub(super) request: SnapshotRequest,
+}
+
+impl Run {
+    pub(super) fn new<M: TrainableModel>(trainer: &Trainer<M>, data: &Split, options: &WorkerOptions) -> Self {
+        let now = Instant::now();
+        Self {
+            window_loss: [0.0; 3],
+            window_steps: 0,
+            window_samples: 0,
+            window_start: now,
+            last_report: now,
+            epoch_loss: [0.0; 3],
+            epoch_samples: 0,
+            last_snapshot: now,
+            last_save: now,
+            request: SnapshotRequest {
+                first_index: 0,
+                digits: options.digits_shown,
+                samples: 16,
+                latent_points: data.test.len().min(2000),
+                manifold_size: if M::LATENT == 2 { 12 } else { 0 },
+                seed: trainer.config().seed,
+            },
+        }
+    }
+
+    pub(super) fn record(&mut self, loss: &LossParts, samples: usize) {
+        let parts = [loss.total, loss.reconstruction, loss.kl];
+        for ((window, epoch), part) in self
+            .window_loss
+            .iter_mut()
+            .zip(&mut self.epoch_loss)
+            .zip(parts)
+        {
+            *window += f64::from(part);
+            *epoch += f64::from(part) * samples as f64;
+        }
+        self.window_steps += 1;
+        self.window_samples += samples;
+        self.epoch_samples += samples;
+    }
+
+    pub(super) fn report_step<M: TrainableModel>(
+        &mut self,
+        trainer: &Trainer<M>,
+        options: &WorkerOptions,
+        events: &Sender<TrainingEvent>,
+    ) {
+        let due = match options.report {
+            ReportEvery::Steps(n) => trainer.position().step.is_multiple_of(n.max(1)),
+            ReportEvery::Interval(every) => self.last_report.elapsed() >= every,
+        };
+        if !due || self.window_steps == 0 {
+            return;
+        }
+        let steps = self.window_steps as f64;
+        let seconds = self.window_start.elapsed().as_secs_f64().max(1e-9);
+        let position = trainer.position();
+        let _ = events.send(TrainingEvent::Step(StepReport {
+            step: position.step,
+            epoch: position.epoch + usize::from(position.batch > 0),
+            loss: LossReport {
+                total: (self.window_loss[0] / steps) as f32,
+                reconstruction: (self.window_loss[1] / steps) as f32,
+                kl: (self.window_loss[2] / steps) as f32,
+            },
+            samples_per_second: (self.window_samples as f64 / seconds) as f32,
+            learning_rate: trainer.learning_rate(),
+            beta: if M::IS_VARIATIONAL {
+                trainer.effective_beta()
+            } else {
+                0.0
+            },
+        }));
+        self.window_loss = [0.0; 3];
+        self.window_steps = 0;
+        self.window_samples = 0;
+        self.window_start = Instant::now();
+        self.last_report = self.window_start;
+    }
+
+    /// Evaluates the test set and reports the epoch; false when the evaluation failed.
+    pub(super) fn end_epoch<M: TrainableModel>(
+        &mut self,
+        trainer: &Trainer<M>,
+        data: &Split,
+        options: &WorkerOptions,
+        events: &Sender<TrainingEvent>,
+    ) -> bool {
+        let evaluation_started = Instant::now();
+        let n = self.epoch_samples.max(1) as f64;
+        let train = LossReport {
+            total: (self.epoch_loss[0] / n) as f32,
+            reconstruction: (self.epoch_loss[1] / n) as f32,
+            kl: (self.epoch_loss[2] / n) as f32,
+        };
+        self.epoch_loss = [0.0; 3];
+        self.epoch_samples = 0;
+        match trainer.evaluate(&data.test) {
+            Ok(test) => {
+                let _ = events.send(TrainingEvent::Epoch(EpochReport {
+                    epoch: trainer.position().epoch,
+                    train,
+                    test: LossReport {
+                        total: test.total,
+                        reconstruction: test.reconstruction,
+                        kl: test.kl,
+                    },
+                }));
+            }
+            Err(error) => {
+                let _ = events.send(TrainingEvent::Failed(error.to_string()));
+                let _ = events.send(TrainingEvent::State(RunState::Stopped));
+                return false;
+            }
+        }
+        if options
+            .checkpoint_interval
+            .is_some_and(|every| self.last_save.elapsed() >= every)
+        {
+            save(trainer, options, events);
+            self.last_save = Instant::now();
+        }
+        // Short epochs (the 8×8 digits take milliseconds) must not draw more often than asked.
+        if options
+            .snapshots
+            .is_some_and(|every| self.last_snapshot.elapsed() >= every / 2)
+        {
+            self.snapshot(trainer, data, options, events);
+        }
+        // Time spent evaluating is not training time.
+        self.window_start += evaluation_started.elapsed();
+        true
+    }
+
+    pub(super) fn snapshot<M: TrainableModel>(
+        &mut self,
+        trainer: &Trainer<M>,
+        data: &Split,
+        options: &WorkerOptions,
+        events: &Sender<TrainingEvent>,
+    ) {
+        if options.snapshots.is_none() {
+            return;
+        }
+        let started = Instant::now();
+        match take_snapshot(
+            trainer.model(),
+            trainer.config().noise,
+            &data.test,
+            &self.request,
+            trainer.position().step,
+        ) {
+            Ok(snapshot) => {
+                let _ = events.send(TrainingEvent::Snapshot(Box::new(snapshot)));
+            }
+            Err(error) => {
+                let _ = events.send(TrainingEvent::Warning(format!(
+                    "could not draw the model: {error}"
+                )));
+            }
+        }
+        self.last_snapshot = Instant::now();
+        self.window_start += started.elapsed();
+    }
+}
