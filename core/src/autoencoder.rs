@@ -9,7 +9,7 @@
 use bytemuck::AnyBitPattern;
 
 use crate::activation::{Identity, Relu, Sigmoid, sigmoid};
-use crate::batch::{check_input, split_buffer};
+use crate::batch::{check_batch, check_input, split_buffer};
 use crate::loss::{binary_cross_entropy_with_logits, finite, per_sample};
 use crate::model::{LossParts, Model, ModelKind};
 use crate::network::{Architecture, LayerShape, MAX_LAYERS, max};
@@ -127,9 +127,13 @@ impl<E: Network, D: Network> Autoencoder<E, D> {
     ) -> Result<LossParts, Error> {
         let () = Self::SHAPES_AGREE;
         config.noise.validate()?;
-        check_workspace(workspace, Self::WORKSPACE_PER_SAMPLE, batch)?;
-        check_input(input, E::INPUTS, batch)?;
-        check_finite(input)?;
+        check_batch(
+            workspace,
+            Self::WORKSPACE_PER_SAMPLE,
+            input,
+            E::INPUTS,
+            batch,
+        )?;
         let (corrupted, rest) = split_buffer(workspace, E::INPUTS * batch)?;
         let (encoder_activations, rest) = split_buffer(rest, E::ACTIVATIONS * batch)?;
         let (decoder_activations, rest) = split_buffer(rest, D::ACTIVATIONS * batch)?;
@@ -223,9 +227,7 @@ impl<E: Network, D: Network> Model for Autoencoder<E, D> {
         workspace: &mut [f32],
     ) -> Result<(), Error> {
         let () = Self::SHAPES_AGREE;
-        check_workspace(workspace, Self::WORKSPACE, batch)?;
-        check_input(input, E::INPUTS, batch)?;
-        check_finite(input)?;
+        check_batch(workspace, Self::WORKSPACE, input, E::INPUTS, batch)?;
         let code = output_slice(code, E::OUTPUTS * batch)?;
         let (activations, _) = split_buffer(workspace, E::ACTIVATIONS * batch)?;
         self.encoder.forward(input, activations, batch)?;
@@ -241,9 +243,7 @@ impl<E: Network, D: Network> Model for Autoencoder<E, D> {
         workspace: &mut [f32],
     ) -> Result<(), Error> {
         let () = Self::SHAPES_AGREE;
-        check_workspace(workspace, Self::WORKSPACE, batch)?;
-        check_input(code, D::INPUTS, batch)?;
-        check_finite(code)?;
+        check_batch(workspace, Self::WORKSPACE, code, D::INPUTS, batch)?;
         let output = output_slice(output, D::OUTPUTS * batch)?;
         let (activations, _) = split_buffer(workspace, D::ACTIVATIONS * batch)?;
         self.decoder.forward(code, activations, batch)?;
@@ -259,9 +259,7 @@ impl<E: Network, D: Network> Model for Autoencoder<E, D> {
         workspace: &mut [f32],
     ) -> Result<(), Error> {
         let () = Self::SHAPES_AGREE;
-        check_workspace(workspace, Self::WORKSPACE, batch)?;
-        check_input(input, E::INPUTS, batch)?;
-        check_finite(input)?;
+        check_batch(workspace, Self::WORKSPACE, input, E::INPUTS, batch)?;
         let output = output_slice(output, D::OUTPUTS * batch)?;
         let (encoder_activations, rest) = split_buffer(workspace, E::ACTIVATIONS * batch)?;
         let (decoder_activations, _) = split_buffer(rest, D::ACTIVATIONS * batch)?;
@@ -283,26 +281,7 @@ pub(crate) fn reconstruction_only(total: f32, batch: usize) -> Result<LossParts,
     })
 }
 
-/// Checks that `workspace` holds `per_sample`·`batch` floats (without overflowing) and that the
-/// batch is not empty.
-pub(crate) fn check_workspace(
-    workspace: &[f32],
-    per_sample: usize,
-    batch: usize,
-) -> Result<(), Error> {
-    if batch == 0 {
-        return Err(Error::EmptyBatch);
-    }
-    let found = workspace.len();
-    match per_sample.checked_mul(batch) {
-        Some(needed) if needed <= found => Ok(()),
-        Some(needed) => Err(Error::BufferTooSmall { needed, found }),
-        None => Err(Error::BufferTooSmall {
-            needed: usize::MAX,
-            found,
-        }),
-    }
-}
+pub(crate) use crate::batch::check_workspace;
 
 pub(crate) use crate::batch::check_finite;
 

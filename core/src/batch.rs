@@ -54,13 +54,40 @@ pub fn check_input(data: &[f32], features: usize, batch: usize) -> Result<(), Er
     if batch == 0 {
         return Err(Error::EmptyBatch);
     }
-    if data.len() != features * batch {
-        return Err(Error::ShapeMismatch {
-            expected: features * batch,
+    match features.checked_mul(batch) {
+        Some(expected) if expected == data.len() => Ok(()),
+        expected => Err(Error::ShapeMismatch {
+            expected: expected.unwrap_or(usize::MAX),
             found: data.len(),
-        });
+        }),
+    }
+}
+
+/// Checks that `workspace` holds `per_sample`·`batch` floats and that the batch is not empty.
+pub fn check_workspace(workspace: &[f32], per_sample: usize, batch: usize) -> Result<(), Error> {
+    if batch == 0 {
+        return Err(Error::EmptyBatch);
+    }
+    let found = workspace.len();
+    let needed = per_sample.saturating_mul(batch);
+    if needed > found {
+        return Err(Error::BufferTooSmall { needed, found });
     }
     Ok(())
+}
+
+/// The checks every model method starts with: the workspace is large enough, the input holds
+/// `features`·`batch` floats, and every one of them is finite.
+pub fn check_batch(
+    workspace: &[f32],
+    per_sample: usize,
+    input: &[f32],
+    features: usize,
+    batch: usize,
+) -> Result<(), Error> {
+    check_workspace(workspace, per_sample, batch)?;
+    check_input(input, features, batch)?;
+    check_finite(input)
 }
 
 /// [`Error::NonFinite`] if any value is NaN or infinite.

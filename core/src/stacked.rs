@@ -9,7 +9,7 @@ use crate::autoencoder::{
     AutoencoderConfig, ReconstructionLoss, ShallowAutoencoder, check_finite, check_workspace,
     output_slice, push_layer, reconstruction_only,
 };
-use crate::batch::{check_input, split_buffer};
+use crate::batch::{check_batch, check_input, split_buffer};
 use crate::model::{LossParts, Model, ModelKind};
 use crate::network::{Architecture, max};
 use crate::noise::{Noise, corrupt};
@@ -419,9 +419,7 @@ impl<const X: usize, const H1: usize, const H2: usize, const Z: usize> Model
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_workspace(workspace, Self::WORKSPACE, batch)?;
-        check_input(input, X, batch)?;
-        check_finite(input)?;
+        check_batch(workspace, Self::WORKSPACE, input, X, batch)?;
         let code = output_slice(code, Z * batch)?;
         let (h1, rest) = split_buffer(workspace, H1 * batch)?;
         let (h2, _) = split_buffer(rest, H2 * batch)?;
@@ -436,9 +434,7 @@ impl<const X: usize, const H1: usize, const H2: usize, const Z: usize> Model
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_workspace(workspace, Self::WORKSPACE, batch)?;
-        check_input(code, Z, batch)?;
-        check_finite(code)?;
+        check_batch(workspace, Self::WORKSPACE, code, Z, batch)?;
         let output = output_slice(output, X * batch)?;
         let (d2, rest) = split_buffer(workspace, H2 * batch)?;
         let (d1, _) = split_buffer(rest, H1 * batch)?;
@@ -454,9 +450,7 @@ impl<const X: usize, const H1: usize, const H2: usize, const Z: usize> Model
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_workspace(workspace, Self::WORKSPACE, batch)?;
-        check_input(input, X, batch)?;
-        check_finite(input)?;
+        check_batch(workspace, Self::WORKSPACE, input, X, batch)?;
         let output = output_slice(output, X * batch)?;
         let (h1, rest) = split_buffer(workspace, H1 * batch)?;
         let (h2, rest) = split_buffer(rest, H2 * batch)?;

@@ -7,10 +7,8 @@ use bytemuck::AnyBitPattern;
 use nalgebra::{Const, Dyn, MatrixView, SMatrix, SVector};
 
 use crate::activation::{Activation, Identity, Sigmoid};
-use crate::autoencoder::{
-    AutoencoderConfig, check_finite, check_workspace, output_slice, push_layer, reconstruction_only,
-};
-use crate::batch::{Batch, BatchMut, batch_view, batch_view_mut, check_input, split_buffer};
+use crate::autoencoder::{AutoencoderConfig, output_slice, push_layer, reconstruction_only};
+use crate::batch::{Batch, BatchMut, batch_view, batch_view_mut, check_batch, split_buffer};
 use crate::dense::gemm_pays;
 use crate::model::{LossParts, Model, ModelKind};
 use crate::network::Architecture;
@@ -121,9 +119,7 @@ impl<const X: usize, const H: usize, A: Activation> TiedAutoencoder<X, H, A> {
         grads: Option<&mut Self>,
     ) -> Result<LossParts, Error> {
         config.noise.validate()?;
-        check_workspace(workspace, Self::WORKSPACE_PER_SAMPLE, batch)?;
-        check_input(input, X, batch)?;
-        check_finite(input)?;
+        check_batch(workspace, Self::WORKSPACE_PER_SAMPLE, input, X, batch)?;
         let (corrupted, rest) = split_buffer(workspace, X * batch)?;
         let (code, rest) = split_buffer(rest, H * batch)?;
         let (logits, rest) = split_buffer(rest, X * batch)?;
@@ -222,9 +218,7 @@ impl<const X: usize, const H: usize, A: Activation> Model for TiedAutoencoder<X,
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_workspace(workspace, Self::WORKSPACE, batch)?;
-        check_input(input, X, batch)?;
-        check_finite(input)?;
+        check_batch(workspace, Self::WORKSPACE, input, X, batch)?;
         self.encode_into(input, output_slice(code, H * batch)?, batch)
     }
 
@@ -235,9 +229,7 @@ impl<const X: usize, const H: usize, A: Activation> Model for TiedAutoencoder<X,
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_workspace(workspace, Self::WORKSPACE, batch)?;
-        check_input(code, H, batch)?;
-        check_finite(code)?;
+        check_batch(workspace, Self::WORKSPACE, code, H, batch)?;
         let output = output_slice(output, X * batch)?;
         self.decode_into(code, output, batch)?;
         Sigmoid::apply_in_place(output);
@@ -251,9 +243,7 @@ impl<const X: usize, const H: usize, A: Activation> Model for TiedAutoencoder<X,
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_workspace(workspace, Self::WORKSPACE, batch)?;
-        check_input(input, X, batch)?;
-        check_finite(input)?;
+        check_batch(workspace, Self::WORKSPACE, input, X, batch)?;
         let output = output_slice(output, X * batch)?;
         let (code, _) = split_buffer(workspace, H * batch)?;
         self.encode_into(input, code, batch)?;

@@ -55,7 +55,7 @@ pub use gaussian::{
     reparameterize, reparameterize_gradient,
 };
 
-use crate::batch::{check_input, split_buffer};
+use crate::batch::{check_input, check_workspace, split_buffer};
 use crate::model::{LossParts, Model, ModelKind};
 use crate::network::{Architecture, max};
 use crate::rng::fill_standard_normal;
@@ -290,17 +290,4 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         fill_standard_normal(rng, epsilon);
         Ok((epsilon, rest))
     }
-}
-
-/// Checks that `workspace` holds `per_sample`·`batch` floats and that the batch is not empty.
-fn check_workspace(workspace: &[f32], per_sample: usize, batch: usize) -> Result<(), Error> {
-    if batch == 0 {
-        return Err(Error::EmptyBatch);
-    }
-    let found = workspace.len();
-    let needed = per_sample.saturating_mul(batch);
-    if needed > found {
-        return Err(Error::BufferTooSmall { needed, found });
-    }
-    Ok(())
 }

@@ -4,9 +4,9 @@ use super::gaussian::{
     check_finite, kl_to_standard_normal, kl_to_standard_normal_gradient, reparameterize,
     reparameterize_gradient,
 };
-use super::{Likelihood, Vae, VaeConfig, check_workspace};
+use super::{Likelihood, Vae, VaeConfig};
 use crate::activation::sigmoid;
-use crate::batch::{batch_view, batch_view_mut, check_input, split_buffer};
+use crate::batch::{batch_view, batch_view_mut, check_input, check_workspace, split_buffer};
 use crate::loss::{binary_cross_entropy_with_logits, gaussian_negative_log_likelihood, per_sample};
 use crate::model::LossParts;
 use crate::{Error, Network};
