@@ -53,6 +53,82 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
             y_column.gemv_tr(1.0, &self.weight, &x_column, 1.0);
         }
     }
+
+    /// y = f(Wx + b) for one sample, bit for bit what `affine` (nalgebra's `gemv_tr`) and the
+    /// activation give: each output is `dot + b` with `dot` summed in nalgebra's order (see
+    /// [`dot_pair`]). Outputs go in pairs so every input is loaded once for two of them.
+    fn forward_sample(&self, x: &[f32; I], y: &mut [f32; O]) {
+        let (columns, weight_last) = self.weight.as_slice().as_chunks::<I>();
+        debug_assert!(weight_last.is_empty());
+        let bias = self.bias.as_slice();
+        let mut weights = columns.chunks_exact(2);
+        let mut outputs = y.chunks_exact_mut(2);
+        let mut biases = bias.chunks_exact(2);
+        for ((w, out), b) in (&mut weights).zip(&mut outputs).zip(&mut biases) {
+            let (dot_a, dot_b) = dot_pair(&w[0], &w[1], x);
+            out[0] = A::apply(dot_a + b[0]);
+            out[1] = A::apply(dot_b + b[1]);
+        }
+        if let ([w], [out], [b]) = (
+            weights.remainder(),
+            outputs.into_remainder(),
+            biases.remainder(),
+        ) {
+            let (dot, _) = dot_pair(w, w, x);
+            *out = A::apply(dot + *b);
+        }
+    }
+}
+
+/// The dot products of `a` and `b` with `x`, each summed exactly as nalgebra's `dot` sums
+/// (so that this path and `gemv_tr` agree bit for bit): a·b + c·d and a + b + c for 2 and 3
+/// terms, (a + c) + (b + d) for 4; otherwise eight lanes over the chunks of 8, lane k summing
+/// terms k, k + 8, … in order, then 0 + (l0 + l4) + (l1 + l5) + (l2 + l6) + (l3 + l7) and the
+/// leftover terms one by one. A lane starting from its first product instead of from 0 + it
+/// changes at most the sign of a zero lane, which the leading 0 + … erases.
+#[inline(always)]
+fn dot_pair<const I: usize>(a: &[f32; I], b: &[f32; I], x: &[f32; I]) -> (f32, f32) {
+    match I {
+        2 => (a[0] * x[0] + a[1] * x[1], b[0] * x[0] + b[1] * x[1]),
+        3 => (
+            a[0] * x[0] + a[1] * x[1] + a[2] * x[2],
+            b[0] * x[0] + b[1] * x[1] + b[2] * x[2],
+        ),
+        4 => (
+            (a[0] * x[0] + a[2] * x[2]) + (a[1] * x[1] + a[3] * x[3]),
+            (b[0] * x[0] + b[2] * x[2]) + (b[1] * x[1] + b[3] * x[3]),
+        ),
+        _ => {
+            let (a_chunks, a_rest) = a.as_chunks::<8>();
+            let (b_chunks, b_rest) = b.as_chunks::<8>();
+            let (x_chunks, x_rest) = x.as_chunks::<8>();
+            let mut res_a = 0.0f32;
+            let mut res_b = 0.0f32;
+            if let (Some((a0, a_chunks)), Some((b0, b_chunks)), Some((x0, x_chunks))) = (
+                a_chunks.split_first(),
+                b_chunks.split_first(),
+                x_chunks.split_first(),
+            ) {
+                let mut lanes_a: [f32; 8] = core::array::from_fn(|k| a0[k] * x0[k]);
+                let mut lanes_b: [f32; 8] = core::array::from_fn(|k| b0[k] * x0[k]);
+                for ((ac, bc), xc) in a_chunks.iter().zip(b_chunks).zip(x_chunks) {
+                    for k in 0..8 {
+                        lanes_a[k] += ac[k] * xc[k];
+                        lanes_b[k] += bc[k] * xc[k];
+                    }
+                }
+                for k in 0..4 {
+                    res_a += lanes_a[k] + lanes_a[k + 4];
+                    res_b += lanes_b[k] + lanes_b[k + 4];
+                }
+            }
+            for ((&ak, &bk), &xk) in a_rest.iter().zip(b_rest).zip(x_rest) {
+                res_a += ak * xk;
+                res_b += bk * xk;
+            }
+            (res_a, res_b)
+        }
+    }
 }
 
 impl<const I: usize, const O: usize, A: Activation> Parameters for Dense<I, O, A> {
@@ -107,8 +183,16 @@ impl<const I: usize, const O: usize, A: Activation> Network for Dense<I, O, A> {
     fn forward(&self, input: &[f32], activations: &mut [f32], batch: usize) -> Result<(), Error> {
         let x = batch_view::<I>(input, batch)?;
         let mut y = batch_view_mut::<O>(activations, batch)?;
-        self.affine(&x, &mut y);
-        y.iter_mut().for_each(|v| *v = A::apply(*v));
+        if gemm_pays(I, O, batch) {
+            self.affine(&x, &mut y);
+            y.iter_mut().for_each(|v| *v = A::apply(*v));
+            return Ok(());
+        }
+        let (inputs, _) = x.as_slice().as_chunks::<I>();
+        let (outputs, _) = y.as_mut_slice().as_chunks_mut::<O>();
+        for (x, y) in inputs.iter().zip(outputs) {
+            self.forward_sample(x, y);
+        }
         Ok(())
     }
 
@@ -180,3 +264,79 @@ fn accumulate_weight_gradient<const I: usize, const O: usize>(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod sample_path_tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::activation::Sigmoid;
+    use crate::seeded_rng;
+    use bytemuck::Zeroable;
+
+    /// `forward_sample` against nalgebra's `gemv_tr` plus the activation, bit for bit, on
+    /// random values and on inputs whose products are signed zeros.
+    fn agrees_with_gemv_tr<const I: usize, const O: usize>(seed: u64) {
+        let mut rng = seeded_rng(seed);
+        let mut layer = Dense::<I, O, Sigmoid>::zeroed();
+        for round in 0..20 {
+            layer.initialize(&mut rng);
+            let mut x = [0.0f32; I];
+            for (i, v) in x.iter_mut().enumerate() {
+                *v = match round % 4 {
+                    0 => uniform_symmetric(&mut rng, 3.0),
+                    1 => 0.0,
+                    2 => -0.0,
+                    _ => [0.0, -0.0, 1.5, -2.25][i % 4],
+                };
+            }
+            if round % 2 == 1 {
+                layer.bias.iter_mut().step_by(2).for_each(|b| *b = -0.0);
+                layer.weight.iter_mut().step_by(3).for_each(|w| *w = 0.0);
+            }
+            let mut expected = SVector::<f32, O>::zeros();
+            expected.copy_from(&layer.bias);
+            expected.gemv_tr(1.0, &layer.weight, &SVector::<f32, I>::from(x), 1.0);
+            let mut identity = [0.0f32; O];
+            let linear = Dense::<I, O, Identity> {
+                weight: layer.weight,
+                bias: layer.bias,
+                activation: PhantomData,
+            };
+            linear.forward_sample(&x, &mut identity);
+            let mut activated = [0.0f32; O];
+            layer.forward_sample(&x, &mut activated);
+            for o in 0..O {
+                assert_eq!(
+                    identity[o].to_bits(),
+                    expected[o].to_bits(),
+                    "{I}→{O} output {o}"
+                );
+                let sigmoid = Sigmoid::apply(expected[o]);
+                assert_eq!(
+                    activated[o].to_bits(),
+                    sigmoid.to_bits(),
+                    "{I}→{O} output {o}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn single_sample_path_matches_gemv_tr_bitwise() {
+        agrees_with_gemv_tr::<1, 3>(1);
+        agrees_with_gemv_tr::<2, 32>(2);
+        agrees_with_gemv_tr::<3, 5>(3);
+        agrees_with_gemv_tr::<4, 7>(4);
+        agrees_with_gemv_tr::<5, 2>(5);
+        agrees_with_gemv_tr::<7, 1>(6);
+        agrees_with_gemv_tr::<8, 3>(7);
+        agrees_with_gemv_tr::<9, 4>(8);
+        agrees_with_gemv_tr::<16, 5>(9);
+        agrees_with_gemv_tr::<23, 3>(10);
+        agrees_with_gemv_tr::<32, 2>(11);
+        agrees_with_gemv_tr::<32, 64>(12);
+        agrees_with_gemv_tr::<64, 32>(13);
+        agrees_with_gemv_tr::<64, 16>(14);
+    }
+}
