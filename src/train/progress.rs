@@ -8,9 +8,9 @@ use tinyvae_core::LossParts;
 
 use super::events::{EpochReport, LossReport, RunState, StepReport, TrainingEvent};
 use super::model::TrainableModel;
-use super::snapshot::{take_snapshot, SnapshotRequest};
+use super::snapshot::{SnapshotRequest, take_snapshot};
 use super::trainer::Trainer;
-use super::worker::{save, ReportEvery, WorkerOptions};
+use super::worker::{ReportEvery, WorkerOptions, save};
 use crate::data::Split;
 
 /// Bookkeeping of the loop: windows of steps for reports, the epoch's running loss.
@@ -28,7 +28,11 @@ pub(super) struct Run {
 }
 
 impl Run {
-    pub(super) fn new<M: TrainableModel>(trainer: &Trainer<M>, data: &Split, options: &WorkerOptions) -> Self {
+    pub(super) fn new<M: TrainableModel>(
+        trainer: &Trainer<M>,
+        data: &Split,
+        options: &WorkerOptions,
+    ) -> Self {
         let now = Instant::now();
         Self {
             window_loss: [0.0; 3],

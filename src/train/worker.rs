@@ -4,10 +4,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-
-use super::events::{
-    Command, RunInfo, RunState, TrainingEvent,
-};
+use super::events::{Command, RunInfo, RunState, TrainingEvent};
 use super::model::TrainableModel;
 use super::progress::Run;
 use super::trainer::Trainer;
