@@ -16,7 +16,8 @@
 //! importance-weighted estimate of log p(x) ([`Vae::importance_weighted_log_likelihood`]).
 //!
 //! ## Memory
-//! The weights are [`Vae::WEIGHT_BYTES`] = 4·[`Parameters::SCALARS`] bytes inline in the value, a
+//! The weights are [`crate::Footprint::WEIGHT_BYTES`] = 4·[`crate::Parameters::SCALARS`] bytes
+//! inline in the value, a
 //! gradient as much again, and every method takes a caller-owned workspace of
 //! [`Vae::WORKSPACE_FLOATS`] floats per sample of the batch ([`Model::WORKSPACE`]).
 //!
