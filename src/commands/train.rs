@@ -14,7 +14,7 @@ use crate::cli::{OptimizerArg, TrainArgs};
 use crate::headless::HeadlessRenderer;
 use crate::presets::{Preset, PresetVisitor, find_preset, with_preset};
 use crate::train::config::{OptimizerChoice, TrainConfig};
-use crate::train::events::TrainingEvent;
+use crate::train::events::{Command, RunState, TrainingEvent};
 use crate::train::model::TrainableModel;
 use crate::train::trainer::Trainer;
 use crate::train::worker::{ReportEvery, RunEnd, WorkerOptions, run_training};
@@ -205,7 +205,7 @@ impl PresetVisitor for TrainVisitor {
 fn render_headless(
     args: &TrainArgs,
     events: mpsc::Receiver<TrainingEvent>,
-    commands: &mpsc::Sender<crate::train::events::Command>,
+    commands: &mpsc::Sender<Command>,
 ) -> Result<bool, Failure> {
     let interrupt = Arc::new(AtomicBool::new(false));
     for signal in [
@@ -228,26 +228,22 @@ fn render_headless(
     let interactive = stderr.is_terminal();
     let mut renderer = HeadlessRenderer::new(stderr.lock(), metrics, interactive);
     let mut asked_to_stop = false;
-    let mut done = false;
+    let mut stop_sent = false;
     loop {
         if interrupt.load(Ordering::Relaxed) && !asked_to_stop {
             asked_to_stop = true;
-            let _ = commands.send(crate::train::events::Command::Stop { save: true });
+            stop_sent = true;
+            let _ = commands.send(Command::Stop { save: true });
         }
         match events.recv_timeout(Duration::from_millis(50)) {
             Ok(event) => {
-                if matches!(
-                    event,
-                    TrainingEvent::State(crate::train::events::RunState::Done)
-                ) {
-                    done = true;
-                }
                 renderer
                     .render(&event)
                     .map_err(|e| Failure::input(format!("cannot write metrics: {e}")))?;
-                // Headless runs end with the schedule: hang up so the worker returns.
-                if done {
-                    let _ = commands.send(crate::train::events::Command::Stop { save: true });
+                // Headless runs end with the schedule: save and hang up so the worker returns.
+                if event == TrainingEvent::State(RunState::Done) && !stop_sent {
+                    stop_sent = true;
+                    let _ = commands.send(Command::Stop { save: true });
                 }
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
