@@ -40,6 +40,30 @@ pub fn exp(x: f32) -> f32 {
     if x < EXP_MIN { 0.0 } else { p * scale }
 }
 
+/// eˣ − 1, within 2 ulp over [−87, 88], keeping its digits near 0 where eˣ − 1 would cancel.
+///
+/// For |x| ≤ 1 the Taylor series x + x²(1/2! + x(1/3! + … + x/12!)) (truncation below 2e-10
+/// relative); outside it [`exp`]`(x) − 1`, where the subtraction can no longer cancel.
+/// Both branches are computed and one selected, which keeps the loop vectorizable.
+#[inline]
+pub fn exp_m1(x: f32) -> f32 {
+    let series = x + x
+        * x
+        * (1.0 / 2.0
+            + x * (1.0 / 6.0
+                + x * (1.0 / 24.0
+                    + x * (1.0 / 120.0
+                        + x * (1.0 / 720.0
+                            + x * (1.0 / 5_040.0
+                                + x * (1.0 / 40_320.0
+                                    + x * (1.0 / 362_880.0
+                                        + x * (1.0 / 3_628_800.0
+                                            + x * (1.0 / 39_916_800.0
+                                                + x * (1.0 / 479_001_600.0)))))))))));
+    let far = exp(x) - 1.0;
+    if x.abs() <= 1.0 { series } else { far }
+}
+
 /// ln(1 + e) for e in [0, 1], within 2 ulp.
 ///
 /// ln(1 + e) = 2·artanh(s) with s = e/(2 + e) ≤ 1/3, summed as 2s·Σ s²ⁿ/(2n + 1) to n = 7
@@ -111,6 +135,29 @@ mod tests {
         assert_eq!(exp(-100.0), 0.0);
         assert!(exp(1000.0).is_finite());
         assert!(exp(f32::NAN).is_nan());
+    }
+
+    #[test]
+    fn exp_m1_is_within_two_ulp() {
+        let mut worst = 0.0f64;
+        let mut x = -87.0f32;
+        while x <= 88.0 {
+            worst = worst.max(ulps(exp_m1(x), f64::from(x).exp_m1()));
+            x += 0.000_37;
+        }
+        for i in -100_000..=100_000 {
+            let x = i as f32 / 50_000.0;
+            worst = worst.max(ulps(exp_m1(x), f64::from(x).exp_m1()));
+        }
+        for x in [
+            1e-30f32, -1e-20, 1e-7, -3e-4, 1.0, -1.0, 1.000_001, -1.000_001,
+        ] {
+            worst = worst.max(ulps(exp_m1(x), f64::from(x).exp_m1()));
+        }
+        assert!(worst <= 2.0, "worst {worst} ulp");
+        assert_eq!(exp_m1(0.0), 0.0);
+        assert_eq!(exp_m1(-100.0), -1.0);
+        assert!(exp_m1(f32::NAN).is_nan());
     }
 
     #[test]

@@ -6,9 +6,9 @@
 //! overflow it, and a NaN comes out as [`Error::NonFinite`]. Derivatives with respect to log σ²
 //! are those of the clamped function: zero outside the range.
 
-use crate::Error;
 use crate::batch::check_input;
-use crate::loss::{LN_2PI, finite};
+use crate::loss::{LANES, LN_2PI, finite};
+use crate::{Error, math};
 
 /// Smallest log σ² used in any computation: σ² ≥ e⁻³⁰ ≈ 9.4·10⁻¹⁴.
 pub const LOG_VARIANCE_MIN: f32 = -30.0;
@@ -41,7 +41,7 @@ pub fn reparameterize(
     check_input(epsilon, len, 1)?;
     check_input(z, len, 1)?;
     for (((z, &m), &log_variance), &e) in z.iter_mut().zip(mean).zip(log_variance).zip(epsilon) {
-        *z = m + libm::expf(0.5 * clamp_log_variance(log_variance)) * e;
+        *z = m + math::exp(0.5 * clamp_log_variance(log_variance)) * e;
     }
     check_finite(z)
 }
@@ -66,7 +66,7 @@ pub fn reparameterize_gradient(
         .zip(grad_z)
     {
         *g = if inside_clamp(log_variance) {
-            grad_z * 0.5 * libm::expf(0.5 * log_variance) * e
+            grad_z * 0.5 * math::exp(0.5 * log_variance) * e
         } else {
             0.0
         };
@@ -76,15 +76,32 @@ pub fn reparameterize_gradient(
 
 /// KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ (μ² + σ² − 1 − log σ²) in closed form, summed over every
 /// element (so over the samples of a batch too). σ² − 1 is computed as expm1(log σ²), which
-/// keeps its digits when σ² is close to 1.
+/// keeps its digits when σ² is close to 1. The sum runs in [`LANES`] partial sums, so the loop
+/// vectorizes while the order of additions stays fixed.
 pub fn kl_to_standard_normal(mean: &[f32], log_variance: &[f32]) -> Result<f32, Error> {
     check_input(log_variance, mean.len(), 1)?;
-    let mut total = 0.0;
-    for (&m, &log_variance) in mean.iter().zip(log_variance) {
-        let log_variance = clamp_log_variance(log_variance);
-        total += m * m + libm::expm1f(log_variance) - log_variance;
+    let mut lanes = [0.0f32; LANES];
+    let (mean_chunks, mean_rest) = mean.as_chunks::<LANES>();
+    let (log_variance_chunks, log_variance_rest) = log_variance.as_chunks::<LANES>();
+    for (m, log_variance) in mean_chunks.iter().zip(log_variance_chunks) {
+        for k in 0..LANES {
+            lanes[k] += kl_term(m[k], log_variance[k]);
+        }
     }
-    finite(0.5 * total)
+    for (lane, (&m, &log_variance)) in lanes
+        .iter_mut()
+        .zip(mean_rest.iter().zip(log_variance_rest))
+    {
+        *lane += kl_term(m, log_variance);
+    }
+    finite(0.5 * lanes.iter().sum::<f32>())
+}
+
+/// μ² + σ² − 1 − log σ², log σ² clamped: twice one element's KL divergence.
+#[inline(always)]
+fn kl_term(m: f32, log_variance: f32) -> f32 {
+    let log_variance = clamp_log_variance(log_variance);
+    m * m + math::exp_m1(log_variance) - log_variance
 }
 
 /// Adds `scale`·∇ of [`kl_to_standard_normal`]: ∂KL/∂μ = μ into `grad_mean` and
@@ -106,7 +123,7 @@ pub fn kl_to_standard_normal_gradient(
     }
     for (g, &log_variance) in grad_log_variance.iter_mut().zip(log_variance) {
         if inside_clamp(log_variance) {
-            *g += scale * 0.5 * libm::expm1f(log_variance);
+            *g += scale * 0.5 * math::exp_m1(log_variance);
         }
     }
     Ok(())
@@ -132,7 +149,7 @@ pub fn log_diagonal_normal_density(
     for ((&z, &m), &log_variance) in z.iter().zip(mean).zip(log_variance) {
         let log_variance = clamp_log_variance(log_variance);
         let d = z - m;
-        total += LN_2PI + log_variance + d * d * libm::expf(-log_variance);
+        total += LN_2PI + log_variance + d * d * math::exp(-log_variance);
     }
     finite(-0.5 * total)
 }

@@ -76,7 +76,7 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
             for (code, log_ratio) in codes.chunks_exact_mut(Z).zip(log_ratios.iter_mut()) {
                 let log_q = log_standard_normal_density(code)? - half_log_determinant;
                 for ((z, &m), &log_variance) in code.iter_mut().zip(&*mean).zip(&*log_variance) {
-                    *z = m + libm::expf(0.5 * log_variance) * *z;
+                    *z = m + crate::math::exp(0.5 * log_variance) * *z;
                 }
                 *log_ratio = log_standard_normal_density(code)? - log_q;
             }
