@@ -11,16 +11,37 @@ mod idx;
 mod source;
 
 use std::ops::{Bound, RangeBounds};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use binarize::{binarize_dynamic, binarize_threshold};
 pub use digits::{DIGITS_FIELDS, DIGITS_SIDE, load_digits};
 pub use error::{DataError, RowProblem};
 pub use idx::{TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, load_idx_dir, load_idx_pair};
 
-/// The `data/` folder shipped with the project, holding `mnist/` and `digits/`.
+/// Environment variable naming the folder that holds the shipped `mnist/` and `digits/`.
+pub const DATA_DIR_VARIABLE: &str = "TINYVAE_DATA";
+
+/// The folder holding the shipped `mnist/` and `digits/`: `$TINYVAE_DATA` if set; else `data/`
+/// in the working directory if it holds either set, which serves an installed binary run
+/// beside its data; else the project's `data/` as it was at build time, so `cargo run` works
+/// from any folder.
 pub fn default_data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")
+    resolve_data_dir(
+        std::env::var_os(DATA_DIR_VARIABLE).map(PathBuf::from),
+        Path::new("data"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
+    )
+}
+
+/// [`default_data_dir`]'s choice, from its three candidates in order of precedence.
+fn resolve_data_dir(from_variable: Option<PathBuf>, local: &Path, built_in: PathBuf) -> PathBuf {
+    if let Some(dir) = from_variable.filter(|dir| !dir.as_os_str().is_empty()) {
+        return dir;
+    }
+    if local.join("mnist").is_dir() || local.join("digits").is_dir() {
+        return local.to_path_buf();
+    }
+    built_in
 }
 
 /// Labelled grayscale images of one size, pixels row-major and scaled to [0, 1].
@@ -258,6 +279,23 @@ mod tests {
             err.to_string(),
             "the model takes 64 pixels per image but tiny has 2x1 = 2 pixels per image"
         );
+    }
+
+    #[test]
+    fn data_dir_prefers_the_variable_then_a_local_data_folder() {
+        let scratch = tempfile::tempdir().unwrap();
+        let local = scratch.path().join("data");
+        let built_in = PathBuf::from("/built/in/data");
+        let chosen = |variable: Option<&str>| {
+            resolve_data_dir(variable.map(PathBuf::from), &local, built_in.clone())
+        };
+        assert_eq!(chosen(None), built_in, "no local data folder yet");
+        std::fs::create_dir_all(local.join("other")).unwrap();
+        assert_eq!(chosen(None), built_in, "a data folder without the sets");
+        std::fs::create_dir_all(local.join("digits")).unwrap();
+        assert_eq!(chosen(None), local);
+        assert_eq!(chosen(Some("/elsewhere")), PathBuf::from("/elsewhere"));
+        assert_eq!(chosen(Some("")), local, "an empty variable counts as unset");
     }
 
     #[test]
