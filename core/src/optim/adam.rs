@@ -1,8 +1,9 @@
 //! Adam: adaptive moment estimation.
 
+use bytemuck::Zeroable;
+
 use super::{Optimizer, check_finite, check_positive, check_unit_interval};
 use crate::{Error, Parameters};
-use bytemuck::Zeroable;
 
 /// Adam, Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization" (Algorithm 1).
 ///
