@@ -99,6 +99,10 @@ fn headless_training_writes_json_lines_a_checkpoint_and_exports() {
     let elbo = report["elbo_on_iw_points"].as_f64().unwrap();
     assert!(iw > elbo, "IW {iw} should exceed the ELBO {elbo}");
     assert_eq!(report["latent_size"], 2);
+    // Ten classes, so chance is 10 %; this seeded run of a few steps gives about 21 %.
+    let knn = report["knn_accuracy_codes"].as_f64().unwrap();
+    assert!((0.15..=1.0).contains(&knn), "5-NN accuracy {knn}");
+    assert_eq!(report["knn_neighbours"], 5);
 
     for picture in ["sample", "recon", "manifold", "latent"] {
         let out = format!("{picture}.png");
