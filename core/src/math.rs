@@ -47,19 +47,26 @@ pub fn exp(x: f32) -> f32 {
 /// Both branches are computed and one selected, which keeps the loop vectorizable.
 #[inline]
 pub fn exp_m1(x: f32) -> f32 {
-    let series = x + x
-        * x
-        * (1.0 / 2.0
-            + x * (1.0 / 6.0
-                + x * (1.0 / 24.0
-                    + x * (1.0 / 120.0
-                        + x * (1.0 / 720.0
-                            + x * (1.0 / 5_040.0
-                                + x * (1.0 / 40_320.0
-                                    + x * (1.0 / 362_880.0
-                                        + x * (1.0 / 3_628_800.0
-                                            + x * (1.0 / 39_916_800.0
-                                                + x * (1.0 / 479_001_600.0)))))))))));
+    // 1/2!, 1/3!, …, 1/12!, summed by Horner's rule from the last: the same operations as the
+    // nested form, which source formatters cannot lay out in reasonable time.
+    const INVERSE_FACTORIALS: [f32; 11] = [
+        1.0 / 2.0,
+        1.0 / 6.0,
+        1.0 / 24.0,
+        1.0 / 120.0,
+        1.0 / 720.0,
+        1.0 / 5_040.0,
+        1.0 / 40_320.0,
+        1.0 / 362_880.0,
+        1.0 / 3_628_800.0,
+        1.0 / 39_916_800.0,
+        1.0 / 479_001_600.0,
+    ];
+    let mut tail = INVERSE_FACTORIALS[10];
+    for &c in INVERSE_FACTORIALS[..10].iter().rev() {
+        tail = c + x * tail;
+    }
+    let series = x + x * x * tail;
     let far = exp(x) - 1.0;
     if x.abs() <= 1.0 { series } else { far }
 }
