@@ -26,9 +26,12 @@ pub const DATA_DIR_VARIABLE: &str = "TINYVAE_DATA";
 /// beside its data; else the project's `data/` as it was at build time, so `cargo run` works
 /// from any folder.
 pub fn default_data_dir() -> PathBuf {
+    // Absolute, so the path still names the same folder when handed to a process started
+    // elsewhere.
+    let local = std::env::current_dir().unwrap_or_default().join("data");
     resolve_data_dir(
         std::env::var_os(DATA_DIR_VARIABLE).map(PathBuf::from),
-        Path::new("data"),
+        &local,
         Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
     )
 }
@@ -301,6 +304,7 @@ mod tests {
     #[test]
     fn default_data_dir_holds_the_shipped_sets() {
         let dir = default_data_dir();
+        assert!(dir.is_absolute(), "{}", dir.display());
         assert!(
             dir.join("mnist").is_dir() && dir.join("digits").is_dir(),
             "{}",
