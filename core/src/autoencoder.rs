@@ -114,11 +114,26 @@ impl<E: Network, D: Network> Autoencoder<E, D> {
         + E::INPUTS
         + E::OUTPUTS
         + max(E::SCRATCH, D::SCRATCH);
+}
+
+impl<E: Network, D: Network> Model for Autoencoder<E, D> {
+    type Config = AutoencoderConfig;
+    const KIND: ModelKind = ModelKind::Autoencoder;
+    const INPUTS: usize = E::INPUTS;
+    const LATENT: usize = E::OUTPUTS;
+    /// Corrupted input, both networks' activations, ∂L/∂ℓ, ∂L/∂h and the networks' scratch.
+    const WORKSPACE: usize = Self::WORKSPACE_PER_SAMPLE;
+
+    /// The encoder's layers, then the decoder's.
+    fn describe(architecture: &mut Architecture) -> Result<(), Error> {
+        E::describe(architecture)?;
+        D::describe(architecture)
+    }
 
     /// The loss of `input`, and its gradient added into `grads` when given.
-    fn run(
+    fn compute_loss(
         &self,
-        config: &AutoencoderConfig,
+        config: &Self::Config,
         input: &[f32],
         batch: usize,
         rng: &mut SeededRng,
@@ -179,44 +194,6 @@ impl<E: Network, D: Network> Autoencoder<E, D> {
             batch,
         )?;
         reconstruction_only(total, batch)
-    }
-}
-
-impl<E: Network, D: Network> Model for Autoencoder<E, D> {
-    type Config = AutoencoderConfig;
-    const KIND: ModelKind = ModelKind::Autoencoder;
-    const INPUTS: usize = E::INPUTS;
-    const LATENT: usize = E::OUTPUTS;
-    /// Corrupted input, both networks' activations, ∂L/∂ℓ, ∂L/∂h and the networks' scratch.
-    const WORKSPACE: usize = Self::WORKSPACE_PER_SAMPLE;
-
-    /// The encoder's layers, then the decoder's.
-    fn describe(architecture: &mut Architecture) -> Result<(), Error> {
-        E::describe(architecture)?;
-        D::describe(architecture)
-    }
-
-    fn loss_and_gradients(
-        &self,
-        config: &AutoencoderConfig,
-        input: &[f32],
-        batch: usize,
-        rng: &mut SeededRng,
-        workspace: &mut [f32],
-        grads: &mut Self,
-    ) -> Result<LossParts, Error> {
-        self.run(config, input, batch, rng, workspace, Some(grads))
-    }
-
-    fn loss(
-        &self,
-        config: &AutoencoderConfig,
-        input: &[f32],
-        batch: usize,
-        rng: &mut SeededRng,
-        workspace: &mut [f32],
-    ) -> Result<LossParts, Error> {
-        self.run(config, input, batch, rng, workspace, None)
     }
 
     fn encode(

@@ -49,8 +49,20 @@ pub trait Model: Parameters + AnyBitPattern {
     /// Appends the model's layers, in storage order, to `architecture`.
     fn describe(architecture: &mut Architecture) -> Result<(), Error>;
 
-    /// The batch-mean loss and, added into `grads`, its gradient. Randomness (noise, ε) is
-    /// drawn from `rng`.
+    /// The batch-mean loss and, when `grads` is given, its gradient added into it. Randomness
+    /// (noise, ε) is drawn from `rng`. The one loss routine of a model: [`Model::loss`] and
+    /// [`Model::loss_and_gradients`] call it.
+    fn compute_loss(
+        &self,
+        config: &Self::Config,
+        input: &[f32],
+        batch: usize,
+        rng: &mut SeededRng,
+        workspace: &mut [f32],
+        grads: Option<&mut Self>,
+    ) -> Result<LossParts, Error>;
+
+    /// The batch-mean loss and, added into `grads`, its gradient.
     fn loss_and_gradients(
         &self,
         config: &Self::Config,
@@ -59,7 +71,9 @@ pub trait Model: Parameters + AnyBitPattern {
         rng: &mut SeededRng,
         workspace: &mut [f32],
         grads: &mut Self,
-    ) -> Result<LossParts, Error>;
+    ) -> Result<LossParts, Error> {
+        self.compute_loss(config, input, batch, rng, workspace, Some(grads))
+    }
 
     /// The batch-mean loss without gradients.
     fn loss(
@@ -69,7 +83,9 @@ pub trait Model: Parameters + AnyBitPattern {
         batch: usize,
         rng: &mut SeededRng,
         workspace: &mut [f32],
-    ) -> Result<LossParts, Error>;
+    ) -> Result<LossParts, Error> {
+        self.compute_loss(config, input, batch, rng, workspace, None)
+    }
 
     /// The code of each sample (h(x), or μ(x) for a VAE): LATENT×batch into `code`.
     fn encode(

@@ -342,27 +342,6 @@ impl<const X: usize, const H1: usize, const H2: usize, const Z: usize>
         )?;
         reconstruction_only(total, batch)
     }
-
-    /// The loss of the configured stage, and its gradient added into `grads` when given.
-    fn run(
-        &self,
-        config: &StackedConfig,
-        input: &[f32],
-        batch: usize,
-        rng: &mut SeededRng,
-        workspace: &mut [f32],
-        grads: Option<&mut Self>,
-    ) -> Result<LossParts, Error> {
-        config.stage.validate()?;
-        config.noise.validate()?;
-        check_workspace(workspace, <Self as Model>::WORKSPACE, batch)?;
-        match config.stage {
-            Stage::Pretrain(layer) => {
-                self.pretrain(layer, config, input, batch, rng, workspace, grads)
-            }
-            Stage::FineTune => self.fine_tune(config, input, batch, rng, workspace, grads),
-        }
-    }
 }
 
 impl<const X: usize, const H1: usize, const H2: usize, const Z: usize> Model
@@ -388,27 +367,25 @@ impl<const X: usize, const H1: usize, const H2: usize, const Z: usize> Model
         push_layer(architecture, Z, H2, Sigmoid::CODE)
     }
 
-    fn loss_and_gradients(
+    /// The loss of the configured stage, and its gradient added into `grads` when given.
+    fn compute_loss(
         &self,
-        config: &StackedConfig,
+        config: &Self::Config,
         input: &[f32],
         batch: usize,
         rng: &mut SeededRng,
         workspace: &mut [f32],
-        grads: &mut Self,
+        grads: Option<&mut Self>,
     ) -> Result<LossParts, Error> {
-        self.run(config, input, batch, rng, workspace, Some(grads))
-    }
-
-    fn loss(
-        &self,
-        config: &StackedConfig,
-        input: &[f32],
-        batch: usize,
-        rng: &mut SeededRng,
-        workspace: &mut [f32],
-    ) -> Result<LossParts, Error> {
-        self.run(config, input, batch, rng, workspace, None)
+        config.stage.validate()?;
+        config.noise.validate()?;
+        check_workspace(workspace, <Self as Model>::WORKSPACE, batch)?;
+        match config.stage {
+            Stage::Pretrain(layer) => {
+                self.pretrain(layer, config, input, batch, rng, workspace, grads)
+            }
+            Stage::FineTune => self.fine_tune(config, input, batch, rng, workspace, grads),
+        }
     }
 
     /// z = h₃ through the three encoders.

@@ -107,11 +107,29 @@ impl<const X: usize, const H: usize, A: Activation> TiedAutoencoder<X, H, A> {
         }
         Ok(())
     }
+}
+
+impl<const X: usize, const H: usize, A: Activation> Model for TiedAutoencoder<X, H, A> {
+    type Config = AutoencoderConfig;
+    const KIND: ModelKind = ModelKind::TiedAutoencoder;
+    const INPUTS: usize = X;
+    const LATENT: usize = H;
+    /// x̃, h, ℓ, ∂L/∂ℓ and ∂L/∂h: 3X + 2H floats per sample.
+    const WORKSPACE: usize = Self::WORKSPACE_PER_SAMPLE;
+
+    /// Two layers, as the model runs: the encoder X→H with activation `A`, then the decoder
+    /// H→X as an identity layer (it outputs the logits ℓ; x̂ = σ(ℓ) is implied by the model
+    /// kind, as for [`crate::autoencoder::ShallowAutoencoder`]). The decoder's weights are the
+    /// encoder's transposed, so only the three tensors W, b, c are stored.
+    fn describe(architecture: &mut Architecture) -> Result<(), Error> {
+        push_layer(architecture, X, H, A::CODE)?;
+        push_layer(architecture, H, X, Identity::CODE)
+    }
 
     /// The loss of `input`, and its gradient added into `grads` when given.
-    fn run(
+    fn compute_loss(
         &self,
-        config: &AutoencoderConfig,
+        config: &Self::Config,
         input: &[f32],
         batch: usize,
         rng: &mut SeededRng,
@@ -168,47 +186,6 @@ impl<const X: usize, const H: usize, A: Activation> TiedAutoencoder<X, H, A> {
         }
         add_outer_products(&mut grads.weight, &x, &delta_code, grad_code, batch);
         reconstruction_only(total, batch)
-    }
-}
-
-impl<const X: usize, const H: usize, A: Activation> Model for TiedAutoencoder<X, H, A> {
-    type Config = AutoencoderConfig;
-    const KIND: ModelKind = ModelKind::TiedAutoencoder;
-    const INPUTS: usize = X;
-    const LATENT: usize = H;
-    /// x̃, h, ℓ, ∂L/∂ℓ and ∂L/∂h: 3X + 2H floats per sample.
-    const WORKSPACE: usize = Self::WORKSPACE_PER_SAMPLE;
-
-    /// Two layers, as the model runs: the encoder X→H with activation `A`, then the decoder
-    /// H→X as an identity layer (it outputs the logits ℓ; x̂ = σ(ℓ) is implied by the model
-    /// kind, as for [`crate::autoencoder::ShallowAutoencoder`]). The decoder's weights are the
-    /// encoder's transposed, so only the three tensors W, b, c are stored.
-    fn describe(architecture: &mut Architecture) -> Result<(), Error> {
-        push_layer(architecture, X, H, A::CODE)?;
-        push_layer(architecture, H, X, Identity::CODE)
-    }
-
-    fn loss_and_gradients(
-        &self,
-        config: &AutoencoderConfig,
-        input: &[f32],
-        batch: usize,
-        rng: &mut SeededRng,
-        workspace: &mut [f32],
-        grads: &mut Self,
-    ) -> Result<LossParts, Error> {
-        self.run(config, input, batch, rng, workspace, Some(grads))
-    }
-
-    fn loss(
-        &self,
-        config: &AutoencoderConfig,
-        input: &[f32],
-        batch: usize,
-        rng: &mut SeededRng,
-        workspace: &mut [f32],
-    ) -> Result<LossParts, Error> {
-        self.run(config, input, batch, rng, workspace, None)
     }
 
     fn encode(

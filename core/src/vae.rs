@@ -205,31 +205,19 @@ where
     }
 
     /// −ELBO with one ε ~ N(0, I) per sample drawn from `rng` (Z·batch draws, column by column),
-    /// then [`Vae::loss_and_gradients_with_epsilon`].
-    fn loss_and_gradients(
+    /// then [`Vae::loss_and_gradients_with_epsilon`] or, without `grads`,
+    /// [`Vae::loss_with_epsilon`].
+    fn compute_loss(
         &self,
         config: &VaeConfig,
         input: &[f32],
         batch: usize,
         rng: &mut SeededRng,
         workspace: &mut [f32],
-        grads: &mut Self,
+        grads: Option<&mut Self>,
     ) -> Result<LossParts, Error> {
         let (epsilon, rest) = self.draw_epsilon(config, input, batch, rng, workspace)?;
-        self.loss_and_gradients_with_epsilon(config, input, epsilon, batch, rest, grads)
-    }
-
-    /// −ELBO with one ε per sample, drawn as in [`Model::loss_and_gradients`].
-    fn loss(
-        &self,
-        config: &VaeConfig,
-        input: &[f32],
-        batch: usize,
-        rng: &mut SeededRng,
-        workspace: &mut [f32],
-    ) -> Result<LossParts, Error> {
-        let (epsilon, rest) = self.draw_epsilon(config, input, batch, rng, workspace)?;
-        self.loss_with_epsilon(config, input, epsilon, batch, rest)
+        self.negative_elbo(config, input, epsilon, batch, rest, grads)
     }
 
     /// The mean μ(x) of q(z|x).

@@ -47,7 +47,7 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         self.negative_elbo(config, input, epsilon, batch, workspace, None)
     }
 
-    fn negative_elbo(
+    pub(super) fn negative_elbo(
         &self,
         config: &VaeConfig,
         input: &[f32],

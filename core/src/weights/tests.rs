@@ -29,25 +29,14 @@ macro_rules! test_model {
                 N::describe(architecture)
             }
 
-            fn loss_and_gradients(
+            fn compute_loss(
                 &self,
                 _: &(),
                 _: &[f32],
                 _: usize,
                 _: &mut SeededRng,
                 _: &mut [f32],
-                _: &mut Self,
-            ) -> Result<LossParts, Error> {
-                Ok(LossParts::default())
-            }
-
-            fn loss(
-                &self,
-                _: &(),
-                _: &[f32],
-                _: usize,
-                _: &mut SeededRng,
-                _: &mut [f32],
+                _: Option<&mut Self>,
             ) -> Result<LossParts, Error> {
                 Ok(LossParts::default())
             }
