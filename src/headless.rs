@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::train::events::{LossReport, RunState, TrainingEvent};
+use tinyvae_host::train::events::{LossReport, RunState, TrainingEvent};
 
 /// Turns training events into a progress display and a JSON-lines metrics stream.
 pub struct HeadlessRenderer<P: Write, M: Write> {
@@ -221,7 +221,7 @@ pub fn format_duration(seconds: f64) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::train::events::{EpochReport, StepReport};
+    use tinyvae_host::train::events::{EpochReport, StepReport};
 
     #[test]
     fn every_line_is_json() {

@@ -1,16 +1,10 @@
-//! tinyvae: the host side of the project. Datasets, the trainer, evaluation, checkpoints and
-//! the terminal dashboard, all standing on `tinyvae-core`.
+//! tinyvae: the command line and the two renderers (the terminal dashboard and the plain
+//! headless output) over the host library, [`tinyvae_host`].
 #![deny(missing_docs)]
 
-pub mod atomic_file;
-pub mod checkpoint;
 pub mod cli;
 pub mod commands;
-pub mod data;
-pub mod eval;
-pub mod export;
 pub mod headless;
-pub mod pictures;
-pub mod presets;
-pub mod train;
 pub mod ui;
+
+pub use tinyvae_host as host;

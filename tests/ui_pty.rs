@@ -11,7 +11,7 @@ use std::process::{Child, Command as Process, Stdio};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
-use tinyvae::train::events::{Command, RunState, TrainingEvent};
+use tinyvae_host::train::events::{Command, RunState, TrainingEvent};
 use tinyvae::ui::synthetic::{Kind, SyntheticRun};
 use tinyvae::ui::{DashboardOptions, run};
 

@@ -9,9 +9,9 @@ use std::time::Instant;
 
 use super::{Failure, load_data};
 use crate::cli::BenchArgs;
-use crate::presets::{Preset, PresetVisitor, find_preset, with_preset};
-use crate::train::model::TrainableModel;
-use crate::train::trainer::Trainer;
+use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset};
+use tinyvae_host::train::model::TrainableModel;
+use tinyvae_host::train::trainer::Trainer;
 
 /// Environment variable that turns the process into one measurement.
 const CHILD_VARIABLE: &str = "TINYVAE_BENCH_CHILD";

@@ -6,17 +6,17 @@ use tinyvae_core::SeededRng;
 
 use super::{Failure, load_data, open_checkpoint};
 use crate::cli::{EvalArgs, ExportArgs};
-use crate::data::Dataset;
-use crate::eval::{Pca, active_units, knn_accuracy, linear_probe_accuracy};
-use crate::export::export_weights;
-use crate::presets::{Preset, PresetVisitor, with_preset};
-use crate::train::model::{Phase, TrainableModel};
-use crate::train::trainer::{EVALUATION_BATCH, evaluate};
+use tinyvae_host::data::Dataset;
+use tinyvae_host::eval::{Pca, active_units, knn_accuracy, linear_probe_accuracy};
+use tinyvae_host::export::export_weights;
+use tinyvae_host::presets::{Preset, PresetVisitor, with_preset};
+use tinyvae_host::train::model::{Phase, TrainableModel};
+use tinyvae_host::train::trainer::{EVALUATION_BATCH, evaluate};
 
 /// Runs `tinyvae export`.
 pub fn export(args: ExportArgs) -> Result<(), Failure> {
     let (checkpoint, preset) = open_checkpoint(&args.checkpoint)?;
-    struct ExportVisitor(crate::checkpoint::Checkpoint, std::path::PathBuf);
+    struct ExportVisitor(tinyvae_host::checkpoint::Checkpoint, std::path::PathBuf);
     impl PresetVisitor for ExportVisitor {
         type Output = Result<usize, Failure>;
         fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
@@ -45,7 +45,7 @@ pub fn eval(args: EvalArgs) -> Result<(), Failure> {
 
 struct EvalVisitor {
     args: EvalArgs,
-    checkpoint: crate::checkpoint::Checkpoint,
+    checkpoint: tinyvae_host::checkpoint::Checkpoint,
 }
 
 impl PresetVisitor for EvalVisitor {

@@ -8,9 +8,9 @@ pub mod train;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::checkpoint::Checkpoint;
-use crate::data::{Split, default_data_dir, load_digits, load_idx_dir};
-use crate::presets::{Preset, ShippedData, find_preset};
+use tinyvae_host::checkpoint::Checkpoint;
+use tinyvae_host::data::{Split, default_data_dir, load_digits, load_idx_dir};
+use tinyvae_host::presets::{Preset, ShippedData, find_preset};
 
 /// Exit codes that mean something to scripts.
 pub mod exit {
@@ -89,7 +89,7 @@ pub fn default_path(preset: &Preset, extension: &str) -> PathBuf {
 
 /// Prints the presets, one a line.
 pub fn list_presets() {
-    for preset in crate::presets::PRESETS {
+    for preset in tinyvae_host::presets::PRESETS {
         println!("{:<20} {}", preset.name, preset.description);
     }
 }

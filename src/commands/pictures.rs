@@ -2,10 +2,10 @@
 
 use super::{Failure, load_data, open_checkpoint};
 use crate::cli::PictureArgs;
-use crate::pictures::{grid, latent_scatter};
-use crate::presets::{Preset, PresetVisitor, with_preset};
-use crate::train::model::TrainableModel;
-use crate::train::snapshot::{SnapshotRequest, take_snapshot};
+use tinyvae_host::pictures::{grid, latent_scatter};
+use tinyvae_host::presets::{Preset, PresetVisitor, with_preset};
+use tinyvae_host::train::model::TrainableModel;
+use tinyvae_host::train::snapshot::{SnapshotRequest, take_snapshot};
 
 /// Which picture to draw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub fn draw(kind: PictureKind, args: PictureArgs) -> Result<(), Failure> {
 struct PictureVisitor {
     kind: PictureKind,
     args: PictureArgs,
-    checkpoint: crate::checkpoint::Checkpoint,
+    checkpoint: tinyvae_host::checkpoint::Checkpoint,
 }
 
 impl PresetVisitor for PictureVisitor {

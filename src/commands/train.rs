@@ -12,12 +12,12 @@ use tinyvae_core::noise::Noise;
 use super::{Failure, default_path, exit, load_data, open_checkpoint};
 use crate::cli::{OptimizerArg, TrainArgs};
 use crate::headless::HeadlessRenderer;
-use crate::presets::{Preset, PresetVisitor, find_preset, with_preset};
-use crate::train::config::{OptimizerChoice, TrainConfig};
-use crate::train::events::{Command, RunState, TrainingEvent};
-use crate::train::model::TrainableModel;
-use crate::train::trainer::Trainer;
-use crate::train::worker::{ReportEvery, RunEnd, WorkerOptions, run_training};
+use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset};
+use tinyvae_host::train::config::{OptimizerChoice, TrainConfig};
+use tinyvae_host::train::events::{Command, RunState, TrainingEvent};
+use tinyvae_host::train::model::TrainableModel;
+use tinyvae_host::train::trainer::Trainer;
+use tinyvae_host::train::worker::{ReportEvery, RunEnd, WorkerOptions, run_training};
 use crate::ui::{self, DashboardOptions};
 
 /// Parses `none`, `gaussian:SIGMA` or `mask:P`.
@@ -104,7 +104,7 @@ pub fn train(args: TrainArgs) -> Result<(), Failure> {
 
 struct TrainVisitor {
     args: TrainArgs,
-    resume: Option<crate::checkpoint::Checkpoint>,
+    resume: Option<tinyvae_host::checkpoint::Checkpoint>,
 }
 
 impl PresetVisitor for TrainVisitor {

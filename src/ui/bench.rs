@@ -15,7 +15,7 @@ use super::counting::CountingWriter;
 use super::state::Mode;
 use super::synthetic::{Kind, SyntheticRun};
 use super::terminal::{Dashboard, POLL};
-use crate::train::events::TrainingEvent;
+use tinyvae_host::train::events::TrainingEvent;
 
 /// What to simulate.
 #[derive(Clone, Debug)]

@@ -9,7 +9,7 @@ use super::image::{cells, draw_row, max_scale};
 use super::state::DashboardState;
 use super::text::{note, put};
 use super::theme::{Role, Theme};
-use crate::train::events::Image;
+use tinyvae_host::train::events::Image;
 
 /// Digits wanted before images are shrunk further (3 in narrow panels).
 pub const WANT: usize = 4;

@@ -10,7 +10,7 @@ use ratatui::widgets::{LineGauge, Widget};
 use super::state::{DashboardState, format_duration};
 use super::text::{put, si};
 use super::theme::{Role, Theme};
-use crate::train::events::RunState;
+use tinyvae_host::train::events::RunState;
 
 /// Rows taken by the header.
 pub const HEIGHT: u16 = 2;

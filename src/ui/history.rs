@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use crate::train::events::{EpochReport, LossReport};
+use tinyvae_host::train::events::{EpochReport, LossReport};
 
 use super::state::{LOSS_BUCKETS, MAX_EPOCH_POINTS};
 

@@ -14,7 +14,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Color;
 
 use super::theme::{RAMP, Theme};
-use crate::train::events::Image;
+use tinyvae_host::train::events::Image;
 
 /// The upper half block.
 pub const UPPER_HALF: &str = "▀";

@@ -10,7 +10,7 @@ use super::image::{cells, draw, fit_grid, max_scale, spread};
 use super::state::DashboardState;
 use super::text::note;
 use super::theme::{Role, Theme};
-use crate::train::events::Image;
+use tinyvae_host::train::events::Image;
 
 /// The layout of `count` images in rows with one column between them: the scale showing the
 /// most (ties: the larger images). Returns `(scale, columns, rows)`.

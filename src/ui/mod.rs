@@ -1,6 +1,6 @@
 //! The terminal dashboard: a ratatui view of a training run that consumes the trainer's
-//! [`TrainingEvent`](crate::train::events::TrainingEvent)s and sends
-//! [`Command`](crate::train::events::Command)s back.
+//! [`TrainingEvent`](tinyvae_host::train::events::TrainingEvent)s and sends
+//! [`Command`](tinyvae_host::train::events::Command)s back.
 //!
 //! - [`run`] owns the terminal and the loop (see its documentation for timing and signals);
 //! - [`DashboardState`] is everything shown, as pure data ([`DashboardState::apply`],

@@ -11,7 +11,7 @@ use super::state::{DashboardState, Mode};
 use super::synthetic::{Kind, SyntheticRun};
 use super::theme::Theme;
 use super::{digits, header, help, hyper, latent, log, loss, status, view};
-use crate::train::events::{RunState, TrainingEvent};
+use tinyvae_host::train::events::{RunState, TrainingEvent};
 
 const COLOR: Theme = Theme {
     ascii: false,

@@ -17,7 +17,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 pub use super::eta::Eta;
 pub use super::history::{EpochHistory, LossHistory, Term};
-use crate::train::events::{Command, RunInfo, RunState, Snapshot, StepReport, TrainingEvent};
+use tinyvae_host::train::events::{Command, RunInfo, RunState, Snapshot, StepReport, TrainingEvent};
 
 /// Buckets kept by a [`LossHistory`]; when one more is needed, pairs are merged.
 pub const LOSS_BUCKETS: usize = 512;
@@ -463,7 +463,7 @@ pub fn format_duration(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::events::{EpochReport, LossReport};
+    use tinyvae_host::train::events::{EpochReport, LossReport};
     use crate::ui::synthetic;
 
     fn key(code: KeyCode) -> KeyEvent {

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use crate::train::events::{
+use tinyvae_host::train::events::{
     EpochReport, Image, LatentPoint, LossReport, RunInfo, RunState, Snapshot, StepReport,
     TrainingEvent,
 };

@@ -21,7 +21,7 @@ use super::DashboardOptions;
 use super::state::{DashboardState, Level};
 use super::theme::Theme;
 use super::view::{self, FrameInfo};
-use crate::train::events::{Command, RunState, TrainingEvent};
+use tinyvae_host::train::events::{Command, RunState, TrainingEvent};
 
 /// Longest wait for input in one turn of the loop: a key takes effect well within 100 ms.
 pub const POLL: Duration = Duration::from_millis(20);

@@ -4,8 +4,8 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use tinyvae::checkpoint::Checkpoint;
-use tinyvae::presets::VaeDigits;
+use tinyvae_host::checkpoint::Checkpoint;
+use tinyvae_host::presets::VaeDigits;
 use tinyvae_core::weights::blob_len;
 
 fn tinyvae(args: &[&str], dir: &Path) -> Output {
@@ -134,7 +134,7 @@ fn bad_input_is_a_clear_error_with_exit_code_1() {
     );
 
     // MNIST images are 28×28; the digits model takes 64 pixels.
-    let mnist = tinyvae::data::default_data_dir().join("mnist");
+    let mnist = tinyvae_host::data::default_data_dir().join("mnist");
     let output = tinyvae(
         &[
             "train",

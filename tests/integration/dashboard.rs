@@ -179,7 +179,7 @@ fn a_person_trains_pauses_saves_reads_help_and_quits() {
     let screen = tmux.screen();
     assert!(!screen.contains("TRAINING"), "{screen}");
     assert!(
-        tinyvae::checkpoint::Checkpoint::read(&checkpoint)
+        tinyvae_host::checkpoint::Checkpoint::read(&checkpoint)
             .unwrap()
             .step()
             > 0

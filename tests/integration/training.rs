@@ -1,11 +1,11 @@
 //! Training on the shipped 8×8 digits: determinism, resume, and a loss that goes down.
 
-use tinyvae::checkpoint::{Checkpoint, checkpoint_bytes};
-use tinyvae::data::{Split, default_data_dir, load_digits};
-use tinyvae::presets::{AeDigits, VaeDigits};
-use tinyvae::train::config::{OptimizerChoice, TrainConfig};
-use tinyvae::train::model::TrainableModel;
-use tinyvae::train::trainer::Trainer;
+use tinyvae_host::checkpoint::{Checkpoint, checkpoint_bytes};
+use tinyvae_host::data::{Split, default_data_dir, load_digits};
+use tinyvae_host::presets::{AeDigits, VaeDigits};
+use tinyvae_host::train::config::{OptimizerChoice, TrainConfig};
+use tinyvae_host::train::model::TrainableModel;
+use tinyvae_host::train::trainer::Trainer;
 
 fn digits() -> Split {
     load_digits(&default_data_dir().join("digits").join("digits.csv.gz")).unwrap()

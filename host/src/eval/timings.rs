@@ -26,7 +26,7 @@ fn idx(path: &Path, dims: usize) -> Vec<u8> {
 
 /// Images scaled to [0, 1] and labels of one MNIST split.
 fn mnist(images: &str, labels: &str) -> (Vec<f32>, Vec<u8>) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mnist");
     let pixels = idx(&dir.join(images), 3);
     let pixels = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
     (pixels, idx(&dir.join(labels), 1))
