@@ -3,9 +3,9 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use tinyvae_host::train::events::TrainingEvent;
 
-use tinyvae_host::train::events::{LossReport, RunState, TrainingEvent};
+use crate::format;
 
 /// Turns training events into a progress display and a JSON-lines metrics stream.
 pub struct HeadlessRenderer<P: Write, M: Write> {
@@ -34,28 +34,15 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
         }
     }
 
-    /// Renders one event.
+    /// Renders one event: its JSON line (every event but pictures) and the progress display.
     pub fn render(&mut self, event: &TrainingEvent) -> io::Result<()> {
+        if !matches!(event, TrainingEvent::Snapshot(_)) {
+            serde_json::to_writer(&mut self.metrics, event)?;
+            self.metrics.write_all(b"\n")?;
+        }
         match event {
             TrainingEvent::Started(info) => {
                 self.total_steps = info.total_steps;
-                let hyperparameters: serde_json::Map<String, serde_json::Value> = info
-                    .hyperparameters
-                    .iter()
-                    .map(|(k, v)| (k.clone(), json!(v)))
-                    .collect();
-                self.json(json!({
-                    "event": "start",
-                    "preset": info.preset,
-                    "architecture": info.architecture,
-                    "dataset": info.dataset,
-                    "seed": info.seed,
-                    "train_samples": info.train_samples,
-                    "batch_size": info.batch_size,
-                    "epochs": info.epochs,
-                    "total_steps": info.total_steps,
-                    "hyperparameters": hyperparameters,
-                }))?;
                 writeln!(
                     self.progress,
                     "training {} on {}: {}",
@@ -63,17 +50,6 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
                 )?;
             }
             TrainingEvent::Step(step) => {
-                self.json(json!({
-                    "event": "step",
-                    "step": step.step,
-                    "epoch": step.epoch,
-                    "loss": step.loss.total,
-                    "reconstruction": step.loss.reconstruction,
-                    "kl": step.loss.kl,
-                    "samples_per_second": step.samples_per_second,
-                    "learning_rate": step.learning_rate,
-                    "beta": step.beta,
-                }))?;
                 self.progress_line(
                     step.step,
                     step.epoch,
@@ -82,12 +58,6 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
                 )?;
             }
             TrainingEvent::Epoch(epoch) => {
-                self.json(json!({
-                    "event": "epoch",
-                    "epoch": epoch.epoch,
-                    "train": loss_json(&epoch.train),
-                    "test": loss_json(&epoch.test),
-                }))?;
                 self.clear_line()?;
                 writeln!(
                     self.progress,
@@ -99,36 +69,39 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
                     epoch.test.kl
                 )?;
             }
-            TrainingEvent::State(state) => {
-                let name = match state {
-                    RunState::Training => "training",
-                    RunState::Paused => "paused",
-                    RunState::Done => "done",
-                    RunState::Stopped => "stopped",
-                };
-                self.json(json!({ "event": "state", "state": name }))?;
-            }
-            TrainingEvent::Hyperparameter(name, value) => {
-                self.json(json!({ "event": "hyperparameter", "name": name, "value": value }))?;
-            }
-            TrainingEvent::Saved { what, path } => {
-                self.json(
-                    json!({ "event": "saved", "what": what, "path": path.display().to_string() }),
-                )?;
+            TrainingEvent::Saved { artifact, path } => {
                 self.clear_line()?;
-                writeln!(self.progress, "saved {what} to {}", path.display())?;
+                writeln!(
+                    self.progress,
+                    "saved {} to {}",
+                    format::artifact(*artifact),
+                    path.display()
+                )?;
             }
-            TrainingEvent::Warning(message) => {
-                self.json(json!({ "event": "warning", "message": message }))?;
+            TrainingEvent::SaveFailed {
+                artifact,
+                path,
+                error,
+            } => {
+                self.clear_line()?;
+                writeln!(
+                    self.progress,
+                    "warning: {} not saved to {}: {error}",
+                    format::artifact(*artifact),
+                    path.display()
+                )?;
+            }
+            TrainingEvent::Warning { message } => {
                 self.clear_line()?;
                 writeln!(self.progress, "warning: {message}")?;
             }
-            TrainingEvent::Failed(message) => {
-                self.json(json!({ "event": "failed", "message": message }))?;
+            TrainingEvent::Failed { error } => {
                 self.clear_line()?;
-                writeln!(self.progress, "error: {message}")?;
+                writeln!(self.progress, "error: {error}")?;
             }
-            TrainingEvent::Snapshot(_) => {}
+            TrainingEvent::State { .. }
+            | TrainingEvent::Hyperparameter(_)
+            | TrainingEvent::Snapshot(_) => {}
         }
         Ok(())
     }
@@ -138,11 +111,6 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
         self.clear_line()?;
         self.progress.flush()?;
         self.metrics.flush()
-    }
-
-    fn json(&mut self, value: serde_json::Value) -> io::Result<()> {
-        serde_json::to_writer(&mut self.metrics, &value)?;
-        self.metrics.write_all(b"\n")
     }
 
     fn progress_line(&mut self, step: u64, epoch: usize, loss: f32, rate: f32) -> io::Result<()> {
@@ -189,10 +157,6 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
     }
 }
 
-fn loss_json(loss: &LossReport) -> serde_json::Value {
-    json!({ "loss": loss.total, "reconstruction": loss.reconstruction, "kl": loss.kl })
-}
-
 /// `[=====>    ]` of `width` cells.
 fn bar(fraction: f64, width: usize) -> String {
     let filled = ((fraction.clamp(0.0, 1.0) * width as f64) as usize).min(width);
@@ -221,51 +185,82 @@ pub fn format_duration(seconds: f64) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use tinyvae_host::train::events::{EpochReport, StepReport};
+    use tinyvae_host::data::{Dataset, Split};
+    use tinyvae_host::presets::{VaeDigits, find_preset};
+    use tinyvae_host::train::events::{
+        Artifact, EpochReport, Hyperparameter, LossParts, RunInfo, RunState, StepReport,
+    };
+    use tinyvae_host::train::trainer::Trainer;
 
+    /// One event of every kind, with a `RunInfo` built by the real code for `vae-digits`.
+    fn every_kind_of_event() -> Vec<TrainingEvent> {
+        let config = find_preset("vae-digits").unwrap().config;
+        let trainer = Trainer::<VaeDigits>::new(config).unwrap();
+        let images = |n: usize| Dataset::new("digits", 8, 8, vec![0.5; n * 64], vec![3; n]);
+        let data = Split {
+            train: images(40).unwrap(),
+            test: images(10).unwrap(),
+        };
+        let loss = LossParts {
+            total: 100.0,
+            reconstruction: 90.0,
+            kl: 10.0,
+        };
+        vec![
+            TrainingEvent::Started(RunInfo::new(&trainer, &data, "vae-digits")),
+            TrainingEvent::state(RunState::Training),
+            TrainingEvent::Step(StepReport {
+                step: 1,
+                epoch: 1,
+                loss,
+                samples_per_second: 1000.0,
+                learning_rate: 1e-3,
+                beta: 1.0,
+            }),
+            TrainingEvent::Snapshot(Box::default()),
+            TrainingEvent::Epoch(EpochReport {
+                epoch: 1,
+                train: loss,
+                test: loss,
+            }),
+            TrainingEvent::Hyperparameter(Hyperparameter::LearningRate(2e-3)),
+            TrainingEvent::Saved {
+                artifact: Artifact::Checkpoint,
+                path: "checkpoints/vae-digits.ckpt".into(),
+            },
+            TrainingEvent::SaveFailed {
+                artifact: Artifact::DeviceWeights,
+                path: "/read-only/vae-digits.tvw".into(),
+                error: "Read-only file system (os error 30)".into(),
+            },
+            TrainingEvent::Warning {
+                message: "could not draw the model".into(),
+            },
+            TrainingEvent::Failed {
+                error: "the loss became NaN or infinite at step 2".into(),
+            },
+            TrainingEvent::state(RunState::Done),
+        ]
+    }
+
+    /// The JSON-lines schema: one line per event but pictures, derived from the event types.
     #[test]
-    fn every_line_is_json() {
+    fn json_lines_schema() {
         let mut metrics = Vec::new();
         let mut progress = Vec::new();
         {
             let mut renderer = HeadlessRenderer::new(&mut progress, &mut metrics, false);
-            let loss = LossReport {
-                total: 100.0,
-                reconstruction: 90.0,
-                kl: 10.0,
-            };
-            renderer
-                .render(&TrainingEvent::Step(StepReport {
-                    step: 1,
-                    epoch: 1,
-                    loss,
-                    samples_per_second: 1000.0,
-                    learning_rate: 1e-3,
-                    beta: 1.0,
-                }))
-                .unwrap();
-            renderer
-                .render(&TrainingEvent::Epoch(EpochReport {
-                    epoch: 1,
-                    train: loss,
-                    test: loss,
-                }))
-                .unwrap();
-            renderer
-                .render(&TrainingEvent::State(RunState::Done))
-                .unwrap();
+            for event in every_kind_of_event() {
+                renderer.render(&event).unwrap();
+            }
             renderer.finish().unwrap();
         }
         let text = String::from_utf8(metrics).unwrap();
-        let lines: Vec<serde_json::Value> = text
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        assert_eq!(lines.len(), 3);
-        assert_eq!(lines[0]["event"], "step");
-        assert_eq!(lines[0]["kl"], 10.0);
-        assert_eq!(lines[1]["test"]["reconstruction"], 90.0);
-        assert_eq!(lines[2]["state"], "done");
+        for line in text.lines() {
+            serde_json::from_str::<serde_json::Value>(line).unwrap();
+        }
+        assert_eq!(text.lines().count(), every_kind_of_event().len() - 1);
+        insta::assert_snapshot!(text);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod format;
 pub mod headless;
 pub mod ui;
 

@@ -11,9 +11,9 @@ use std::process::{Child, Command as Process, Stdio};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
-use tinyvae_host::train::events::{Command, RunState, TrainingEvent};
 use tinyvae::ui::synthetic::{Kind, SyntheticRun};
 use tinyvae::ui::{DashboardOptions, run};
+use tinyvae_host::train::events::{Artifact, Command, RunState, TrainingEvent};
 
 const CHILD: &str = "TINYVAE_UI_PTY_CHILD";
 
@@ -41,17 +41,17 @@ fn fake_trainer(events: Sender<TrainingEvent>, commands: Receiver<Command>, log:
                     } else {
                         RunState::Training
                     };
-                    let _ = events.send(TrainingEvent::State(state));
+                    let _ = events.send(TrainingEvent::state(state));
                 }
                 Command::Stop { save } => {
                     if save {
                         std::thread::sleep(Duration::from_millis(100));
                         let _ = events.send(TrainingEvent::Saved {
-                            what: "checkpoint".into(),
+                            artifact: Artifact::Checkpoint,
                             path: "checkpoints/test.ckpt".into(),
                         });
                     }
-                    let _ = events.send(TrainingEvent::State(RunState::Stopped));
+                    let _ = events.send(TrainingEvent::state(RunState::Stopped));
                     return;
                 }
                 _ => {}

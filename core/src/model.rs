@@ -20,7 +20,7 @@ pub enum ModelKind {
 }
 
 /// Per-sample means of a loss over a batch and of its parts.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LossParts {
     /// The loss minimized: reconstruction + β·KL for a VAE, reconstruction otherwise.
     pub total: f32,

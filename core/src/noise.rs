@@ -8,7 +8,8 @@ use crate::batch::check_input;
 use crate::rng::{SeededRng, standard_normal, uniform};
 
 /// The corruption process q(x̃ | x), applied independently to every feature.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Noise {
     /// x̃ = x: a plain autoencoder. Draws nothing from the generator.
     #[default]

@@ -14,7 +14,8 @@ use tinyvae_core::weights;
 use crate::atomic_file::write_atomically;
 use crate::train::config::{OptimizerChoice, TrainConfig};
 use crate::train::model::TrainableModel;
-use crate::train::trainer::{Position, Trainer};
+use crate::train::optimizer::OptimizerState;
+use crate::train::trainer::{Position, SavedRun, Trainer};
 
 const MAGIC: [u8; 8] = *b"TVAECKPT";
 const VERSION: u16 = 1;
@@ -183,10 +184,11 @@ impl Checkpoint {
         preset: &str,
     ) -> Result<Trainer<M>, CheckpointError> {
         self.check_preset(preset)?;
-        let mut trainer = Trainer::<M>::new(self.config())
-            .map_err(|e| CheckpointError::Corrupt(e.to_string()))?;
-        weights::load(&self.file.model, &mut *trainer.model)?;
-        let mut values = trainer.optimizer.values_mut();
+        let config = self.config();
+        let mut model: Box<M> = bytemuck::zeroed_box();
+        weights::load(&self.file.model, &mut *model)?;
+        let mut optimizer = OptimizerState::<M>::new(config.optimizer);
+        let mut values = optimizer.values_mut();
         if values.len() != self.file.optimizer.len() {
             return Err(CheckpointError::Corrupt(
                 "optimizer state does not match the optimizer".into(),
@@ -195,16 +197,20 @@ impl Checkpoint {
         for (value, blob) in values.iter_mut().zip(&self.file.optimizer) {
             weights::load(blob, &mut **value)?;
         }
-        trainer.optimizer.set_counter(self.file.optimizer_counter);
-        trainer.rng = self.file.rng.clone();
-        trainer.position = Position {
-            step: self.file.step,
-            epoch: self.file.epoch as usize,
-            batch: self.file.batch as usize,
+        optimizer.set_counter(self.file.optimizer_counter);
+        let saved = SavedRun {
+            model,
+            optimizer,
+            rng: self.file.rng,
+            position: Position {
+                step: self.file.step,
+                epoch: self.file.epoch as usize,
+                batch: self.file.batch as usize,
+            },
+            learning_rate: self.file.learning_rate,
+            beta: self.file.beta,
         };
-        trainer.learning_rate = self.file.learning_rate;
-        trainer.beta = self.file.beta;
-        Ok(trainer)
+        Trainer::resume(config, saved).map_err(|e| CheckpointError::Corrupt(e.to_string()))
     }
 
     fn check_preset(&self, preset: &str) -> Result<(), CheckpointError> {
@@ -260,12 +266,12 @@ pub fn checkpoint_bytes<M: TrainableModel>(
         epoch: position.epoch as u64,
         batch: position.batch as u64,
         learning_rate: trainer.learning_rate(),
-        beta: trainer.beta,
-        rng: trainer.rng.clone(),
+        beta: trainer.beta(),
+        rng: trainer.rng().clone(),
         model: blob(trainer.model())?,
-        optimizer_counter: trainer.optimizer.counter(),
+        optimizer_counter: trainer.optimizer().counter(),
         optimizer: trainer
-            .optimizer
+            .optimizer()
             .values()
             .into_iter()
             .map(blob)

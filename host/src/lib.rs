@@ -4,11 +4,13 @@
 //! renderer consume its events.
 #![deny(missing_docs)]
 
+pub mod architecture;
 pub mod atomic_file;
 pub mod checkpoint;
 pub mod data;
 pub mod eval;
 pub mod export;
+pub mod files;
 pub mod pictures;
 pub mod presets;
 pub mod train;

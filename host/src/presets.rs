@@ -5,7 +5,7 @@ use tinyvae_core::noise::Noise;
 use tinyvae_core::stacked::{StackedAutoencoder, StackedConfig, Stage};
 use tinyvae_core::tied::TiedAutoencoder;
 use tinyvae_core::vae::{Likelihood, MlpVae, VaeConfig};
-use tinyvae_core::{Architecture, Error, Model, Network, SeededRng};
+use tinyvae_core::{Error, Network, SeededRng};
 
 use crate::train::config::TrainConfig;
 use crate::train::model::{Phase, TrainableModel};
@@ -164,29 +164,6 @@ pub fn with_preset<V: PresetVisitor>(preset: &'static Preset, visitor: V) -> V::
         "vae-digits" => visitor.visit::<VaeDigits>(preset),
         _ => visitor.visit::<AeDigits>(preset),
     }
-}
-
-/// `784-400(relu)-20 …`: the layers of a model as its weight header records them.
-pub fn architecture_of<M: Model>() -> String {
-    let mut architecture = Architecture::new();
-    if M::describe(&mut architecture).is_err() {
-        return "?".to_string();
-    }
-    architecture
-        .iter()
-        .map(|layer| {
-            let activation = match layer.activation {
-                0 => String::new(),
-                1 => "(relu)".into(),
-                2 => "(leaky)".into(),
-                3 => "(σ)".into(),
-                4 => "(tanh)".into(),
-                other => format!("({other})"),
-            };
-            format!("{}→{}{activation}", layer.inputs, layer.outputs)
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn autoencoder_config(train: &TrainConfig) -> AutoencoderConfig {

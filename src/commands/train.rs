@@ -12,13 +12,15 @@ use tinyvae_core::noise::Noise;
 use super::{Failure, default_path, exit, load_data, open_checkpoint};
 use crate::cli::{OptimizerArg, TrainArgs};
 use crate::headless::HeadlessRenderer;
+use crate::ui::{self, DashboardOptions};
+use tinyvae_host::files::RunFiles;
 use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset};
 use tinyvae_host::train::config::{OptimizerChoice, TrainConfig};
-use tinyvae_host::train::events::{Command, RunState, TrainingEvent};
+use tinyvae_host::train::events::{Command, RunInfo, RunState, TrainingEvent};
 use tinyvae_host::train::model::TrainableModel;
+use tinyvae_host::train::options::{ReportEvery, WorkerOptions};
 use tinyvae_host::train::trainer::Trainer;
-use tinyvae_host::train::worker::{ReportEvery, RunEnd, WorkerOptions, run_training};
-use crate::ui::{self, DashboardOptions};
+use tinyvae_host::train::worker::{RunEnd, run_training};
 
 /// Parses `none`, `gaussian:SIGMA` or `mask:P`.
 pub fn parse_noise(text: &str) -> Result<Noise, String> {
@@ -124,22 +126,19 @@ impl PresetVisitor for TrainVisitor {
         };
         trainer.check_data(&data.train).map_err(Failure::input)?;
         let headless = args.headless || !io::stdout().is_terminal();
-        let options = WorkerOptions {
+        let info = RunInfo::new(&trainer, &data, preset.name);
+        let files = RunFiles {
             preset: preset.name.to_string(),
-            dataset: format!(
-                "{} ({} train / {} test)",
-                data.train.name(),
-                data.train.len(),
-                data.test.len()
-            ),
-            checkpoint_path: args
+            checkpoint: args
                 .checkpoint
                 .clone()
                 .unwrap_or_else(|| default_path(preset, "ckpt")),
-            export_path: args
+            weights: args
                 .export
                 .clone()
                 .unwrap_or_else(|| default_path(preset, "tvw")),
+        };
+        let options = WorkerOptions {
             report: if headless {
                 ReportEvery::Steps(args.log_every.max(1))
             } else {
@@ -154,14 +153,16 @@ impl PresetVisitor for TrainVisitor {
         let (commands, command_receiver) = mpsc::channel();
         let data = Arc::new(data);
         let worker_data = Arc::clone(&data);
-        let worker_options = options.clone();
+        let worker_files = files.clone();
         let worker = std::thread::Builder::new()
             .name("training".into())
             .spawn(move || {
                 run_training(
                     trainer,
                     &worker_data,
-                    &worker_options,
+                    info,
+                    &options,
+                    &worker_files,
                     &event_sender,
                     &command_receiver,
                 )
@@ -191,7 +192,7 @@ impl PresetVisitor for TrainVisitor {
             _ if interrupted => Err(Failure {
                 message: format!(
                     "interrupted; checkpoint saved to {}",
-                    options.checkpoint_path.display()
+                    files.checkpoint.display()
                 ),
                 code: exit::INTERRUPTED,
             }),
@@ -241,7 +242,7 @@ fn render_headless(
                     .render(&event)
                     .map_err(|e| Failure::input(format!("cannot write metrics: {e}")))?;
                 // Headless runs end with the schedule: save and hang up so the worker returns.
-                if event == TrainingEvent::State(RunState::Done) && !stop_sent {
+                if event == TrainingEvent::state(RunState::Done) && !stop_sent {
                     stop_sent = true;
                     let _ = commands.send(Command::Stop { save: true });
                 }

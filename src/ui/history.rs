@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use tinyvae_host::train::events::{EpochReport, LossReport};
+use tinyvae_host::train::events::{EpochReport, LossParts};
 
 use super::state::{LOSS_BUCKETS, MAX_EPOCH_POINTS};
 
@@ -20,7 +20,7 @@ pub enum Term {
 
 impl Term {
     /// This term of a loss report.
-    pub fn of(self, loss: &LossReport) -> f32 {
+    pub fn of(self, loss: &LossParts) -> f32 {
         match self {
             Term::Total => loss.total,
             Term::Reconstruction => loss.reconstruction,
@@ -66,7 +66,7 @@ impl Default for LossHistory {
 
 impl LossHistory {
     /// Adds the loss of one step.
-    pub fn push(&mut self, step: u64, loss: &LossReport) {
+    pub fn push(&mut self, step: u64, loss: &LossParts) {
         let values = [loss.total, loss.reconstruction, loss.kl].map(|v| {
             if v.is_finite() {
                 f64::from(v)

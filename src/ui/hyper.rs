@@ -9,6 +9,7 @@ use ratatui::widgets::Widget;
 use super::state::DashboardState;
 use super::text::{note, put};
 use super::theme::{Role, Theme};
+use crate::format;
 
 /// Draws `(name, value)` rows with the names padded to a common width; long values wrap onto
 /// the next lines. Returns the rows used.
@@ -60,7 +61,15 @@ pub fn render(state: &DashboardState, theme: &Theme, area: Rect, buf: &mut Buffe
         note(buf, inner, "none reported", theme.style(Role::Dim));
         return;
     }
-    let rows: Vec<(&str, String)> = hp.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+    let rows: Vec<(&str, String)> = hp
+        .iter()
+        .map(|setting| {
+            (
+                format::hyperparameter_name(setting),
+                format::hyperparameter_value(setting),
+            )
+        })
+        .collect();
     table(&rows, theme, inner, buf);
 }
 
@@ -116,7 +125,15 @@ pub fn render_run(state: &DashboardState, theme: &Theme, area: Rect, buf: &mut B
             rest.y,
             &[("hyperparameters", theme.style(Role::Title))],
         );
-        let rows: Vec<(&str, String)> = hp.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+        let rows: Vec<(&str, String)> = hp
+            .iter()
+            .map(|setting| {
+                (
+                    format::hyperparameter_name(setting),
+                    format::hyperparameter_value(setting),
+                )
+            })
+            .collect();
         let below = Rect {
             y: rest.y + 1,
             height: rest.height - 1,

@@ -11,7 +11,7 @@ use super::state::{DashboardState, Mode};
 use super::synthetic::{Kind, SyntheticRun};
 use super::theme::Theme;
 use super::{digits, header, help, hyper, latent, log, loss, status, view};
-use tinyvae_host::train::events::{RunState, TrainingEvent};
+use tinyvae_host::train::events::{Artifact, RunState, TrainingEvent};
 
 const COLOR: Theme = Theme {
     ascii: false,
@@ -287,10 +287,14 @@ fn panel_hyperparameters() {
 fn panel_log_and_status() {
     let mut state = vae();
     state.apply(TrainingEvent::Saved {
-        what: "checkpoint".into(),
+        artifact: Artifact::Checkpoint,
         path: "checkpoints/vae-mnist-2d.ckpt".into(),
     });
-    state.apply(TrainingEvent::Warning("export failed: disk full".into()));
+    state.apply(TrainingEvent::SaveFailed {
+        artifact: Artifact::DeviceWeights,
+        path: "checkpoints/vae-mnist-2d.tvw".into(),
+        error: "No space left on device (os error 28)".into(),
+    });
     let s = panel(80, 8, |a, b| {
         log::render(&state, &COLOR, Rect { height: 7, ..a }, b);
         status::render(

@@ -17,7 +17,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 pub use super::eta::Eta;
 pub use super::history::{EpochHistory, LossHistory, Term};
-use tinyvae_host::train::events::{Command, RunInfo, RunState, Snapshot, StepReport, TrainingEvent};
+use tinyvae_host::train::events::{
+    Command, Hyperparameter, RunInfo, RunState, Snapshot, StepReport, TrainingEvent,
+};
+
+use crate::format;
 
 /// Buckets kept by a [`LossHistory`]; when one more is needed, pairs are merged.
 pub const LOSS_BUCKETS: usize = 512;
@@ -113,7 +117,7 @@ pub struct DashboardState {
     losses: LossHistory,
     epochs: EpochHistory,
     snapshot: Option<Box<Snapshot>>,
-    hyperparameters: Vec<(String, String)>,
+    hyperparameters: Vec<Hyperparameter>,
     log: VecDeque<Message>,
     failure: Option<String>,
     eta: Eta,
@@ -166,7 +170,7 @@ impl DashboardState {
             }
             TrainingEvent::Epoch(report) => self.epochs.push(report),
             TrainingEvent::Snapshot(snapshot) => self.snapshot = Some(snapshot),
-            TrainingEvent::State(state) => {
+            TrainingEvent::State { state } => {
                 match state {
                     RunState::Paused => self.eta.pause(now),
                     RunState::Training => self.eta.resume(now),
@@ -183,20 +187,46 @@ impl DashboardState {
                 }
                 self.run_state = Some(state);
             }
-            TrainingEvent::Hyperparameter(name, value) => {
-                self.push_message(Level::Info, format!("{name} = {value}"));
-                match self.hyperparameters.iter_mut().find(|(n, _)| *n == name) {
-                    Some((_, v)) => *v = value,
-                    None => self.hyperparameters.push((name, value)),
+            TrainingEvent::Hyperparameter(setting) => {
+                self.push_message(
+                    Level::Info,
+                    format!(
+                        "{} = {}",
+                        format::hyperparameter_name(&setting),
+                        format::hyperparameter_value(&setting)
+                    ),
+                );
+                match self
+                    .hyperparameters
+                    .iter_mut()
+                    .find(|known| known.same_setting(&setting))
+                {
+                    Some(known) => *known = setting,
+                    None => self.hyperparameters.push(setting),
                 }
             }
-            TrainingEvent::Saved { what, path } => {
-                self.push_message(Level::Info, format!("saved {what} to {}", path.display()));
+            TrainingEvent::Saved { artifact, path } => {
+                self.push_message(
+                    Level::Info,
+                    format!("saved {} to {}", format::artifact(artifact), path.display()),
+                );
             }
-            TrainingEvent::Warning(text) => self.push_message(Level::Warning, text),
-            TrainingEvent::Failed(text) => {
-                self.push_message(Level::Error, format!("failed: {text}"));
-                self.failure = Some(text);
+            TrainingEvent::SaveFailed {
+                artifact,
+                path,
+                error,
+            } => self.push_message(
+                Level::Warning,
+                format!(
+                    "{} not saved to {}: {error}",
+                    format::artifact(artifact),
+                    path.display()
+                ),
+            ),
+            TrainingEvent::Warning { message } => self.push_message(Level::Warning, message),
+            TrainingEvent::Failed { error } => {
+                self.push_message(Level::Error, format!("failed: {error}"));
+                self.failure = Some(error);
                 self.run_state = Some(RunState::Stopped);
             }
         }
@@ -375,7 +405,7 @@ impl DashboardState {
     }
 
     /// Hyperparameters in force, as (name, value).
-    pub fn hyperparameters(&self) -> &[(String, String)] {
+    pub fn hyperparameters(&self) -> &[Hyperparameter] {
         &self.hyperparameters
     }
 
@@ -463,8 +493,8 @@ pub fn format_duration(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tinyvae_host::train::events::{EpochReport, LossReport};
     use crate::ui::synthetic;
+    use tinyvae_host::train::events::{EpochReport, LossParts};
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
@@ -482,7 +512,7 @@ mod tests {
         TrainingEvent::Step(StepReport {
             step,
             epoch: 1,
-            loss: LossReport {
+            loss: LossParts {
                 total: 100.0 + step as f32,
                 reconstruction: 90.0,
                 kl: 10.0,
@@ -605,14 +635,19 @@ mod tests {
                 state.apply_at(
                     TrainingEvent::Epoch(EpochReport {
                         epoch: (i / 50) as usize,
-                        train: LossReport::default(),
-                        test: LossReport::default(),
+                        train: LossParts::default(),
+                        test: LossParts::default(),
                     }),
                     t0,
                 );
             }
             if i % 10 == 0 {
-                state.apply_at(TrainingEvent::Warning(format!("w{i}")), t0);
+                state.apply_at(
+                    TrainingEvent::Warning {
+                        message: format!("w{i}"),
+                    },
+                    t0,
+                );
             }
         }
         assert!(state.losses().len() <= LOSS_BUCKETS);
@@ -634,7 +669,7 @@ mod tests {
     fn loss_buckets_average_their_steps() {
         let mut history = LossHistory::default();
         for s in 1..=(LOSS_BUCKETS as u64 + 1) {
-            let loss = LossReport {
+            let loss = LossParts {
                 total: s as f32,
                 reconstruction: 0.0,
                 kl: 0.0,
@@ -650,9 +685,9 @@ mod tests {
         // Non-finite losses are not plotted.
         history.push(
             600,
-            &LossReport {
+            &LossParts {
                 total: f32::NAN,
-                ..LossReport::default()
+                ..LossParts::default()
             },
         );
         assert_eq!(history.len(), LOSS_BUCKETS / 2 + 1);
@@ -663,7 +698,7 @@ mod tests {
         // One report every 97 steps (a trainer reporting every 100 ms).
         let mut history = LossHistory::default();
         for i in 1..=10_000u64 {
-            history.push(i * 97, &LossReport::default());
+            history.push(i * 97, &LossParts::default());
             assert!(history.len() <= LOSS_BUCKETS);
             if i == 100 {
                 // One report per bucket yet: a column is 97 steps.
@@ -739,15 +774,19 @@ mod tests {
     #[test]
     fn failures_and_hyperparameters_are_recorded() {
         let mut state = started(true);
-        state.apply(TrainingEvent::Hyperparameter(
-            "learning_rate".into(),
-            "2e-3".into(),
-        ));
-        state.apply(TrainingEvent::Hyperparameter("new".into(), "1".into()));
+        let before = state.hyperparameters().len();
+        state.apply(TrainingEvent::Hyperparameter(Hyperparameter::LearningRate(
+            2e-3,
+        )));
+        state.apply(TrainingEvent::Hyperparameter(Hyperparameter::ClipNorm(1.0)));
         let hp = state.hyperparameters();
-        assert!(hp.contains(&("learning_rate".to_string(), "2e-3".to_string())));
-        assert_eq!(hp.last(), Some(&("new".to_string(), "1".to_string())));
-        state.apply(TrainingEvent::Failed("NaN loss".into()));
+        // The learning rate is replaced in place; a setting not shown before is added.
+        assert_eq!(hp.len(), before + 1);
+        assert!(hp.contains(&Hyperparameter::LearningRate(2e-3)));
+        assert_eq!(hp.last(), Some(&Hyperparameter::ClipNorm(1.0)));
+        state.apply(TrainingEvent::Failed {
+            error: "NaN loss".into(),
+        });
         assert_eq!(state.failure(), Some("NaN loss"));
         assert!(state.finished());
     }

@@ -5,9 +5,11 @@
 
 use std::collections::VecDeque;
 
+use tinyvae_core::noise::Noise;
+use tinyvae_host::train::config::OptimizerChoice;
 use tinyvae_host::train::events::{
-    EpochReport, Image, LatentPoint, LossReport, RunInfo, RunState, Snapshot, StepReport,
-    TrainingEvent,
+    EpochReport, Hyperparameter, Image, LatentPoint, LossParts, RunInfo, RunState, Snapshot,
+    StepReport, TrainingEvent,
 };
 
 /// Which kind of run to imitate.
@@ -226,12 +228,11 @@ pub fn mnist_vae_info() -> RunInfo {
         epochs: 20,
         total_steps: 12_000,
         hyperparameters: vec![
-            ("optimizer".to_string(), "adam 0.9/0.999".to_string()),
-            ("learning_rate".to_string(), "1.0e-3".to_string()),
-            ("batch_size".to_string(), "100".to_string()),
-            ("beta".to_string(), "1.00".to_string()),
-            ("beta_warmup".to_string(), "2 epochs".to_string()),
-            ("loss".to_string(), "bce + beta*kl".to_string()),
+            Hyperparameter::Optimizer(OptimizerChoice::Adam),
+            Hyperparameter::LearningRate(1e-3),
+            Hyperparameter::BatchSize(100),
+            Hyperparameter::Beta(1.0),
+            Hyperparameter::KlWarmupSteps(1200),
         ],
     }
 }
@@ -253,11 +254,10 @@ pub fn digits_dae_info() -> RunInfo {
         epochs: 50,
         total_steps: 2250,
         hyperparameters: vec![
-            ("optimizer".to_string(), "adam 0.9/0.999".to_string()),
-            ("learning_rate".to_string(), "3.0e-3".to_string()),
-            ("batch_size".to_string(), "32".to_string()),
-            ("noise".to_string(), "gaussian 0.3".to_string()),
-            ("loss".to_string(), "mse".to_string()),
+            Hyperparameter::Optimizer(OptimizerChoice::Adam),
+            Hyperparameter::LearningRate(3e-3),
+            Hyperparameter::BatchSize(32),
+            Hyperparameter::Noise(Noise::Gaussian { std_dev: 0.3 }),
         ],
     }
 }
@@ -332,21 +332,21 @@ impl SyntheticRun {
         (self.step as f32 / self.info.total_steps.max(1) as f32).min(1.0)
     }
 
-    fn loss_at(&mut self, step: u64, noise: f32) -> LossReport {
+    fn loss_at(&mut self, step: u64, noise: f32) -> LossParts {
         let t = step as f32;
         let n = self.rng.normal() * noise;
         if self.info.is_variational {
             let kl = 6.5 - 4.5 * (-t / 600.0).exp() + n * 0.1;
             let reconstruction = 138.0 + 400.0 * (-t / 250.0).exp() + 60.0 * (-t / 3000.0).exp();
             let reconstruction = reconstruction * (1.0 + 0.03 * n);
-            LossReport {
+            LossParts {
                 total: reconstruction + kl,
                 reconstruction,
                 kl,
             }
         } else {
             let total = (0.018 + 0.09 * (-t / 200.0).exp()) * (1.0 + 0.05 * n);
-            LossReport {
+            LossParts {
                 total,
                 reconstruction: total,
                 kl: 0.0,
@@ -484,7 +484,7 @@ impl SyntheticRun {
         if self.step >= self.info.total_steps {
             if !self.finished {
                 self.finished = true;
-                self.queue.push_back(TrainingEvent::State(RunState::Done));
+                self.queue.push_back(TrainingEvent::state(RunState::Done));
             }
             return;
         }
@@ -558,7 +558,7 @@ mod tests {
             .count() as u64;
         assert_eq!(steps, total);
         assert!(matches!(events.first(), Some(TrainingEvent::Started(_))));
-        assert_eq!(events.last(), Some(&TrainingEvent::State(RunState::Done)));
+        assert_eq!(events.last(), Some(&TrainingEvent::state(RunState::Done)));
         let epochs = events
             .iter()
             .filter(|e| matches!(e, TrainingEvent::Epoch(_)))

@@ -21,7 +21,7 @@ use super::DashboardOptions;
 use super::state::{DashboardState, Level};
 use super::theme::Theme;
 use super::view::{self, FrameInfo};
-use tinyvae_host::train::events::{Command, RunState, TrainingEvent};
+use tinyvae_host::train::events::{Artifact, Command, RunState, TrainingEvent};
 
 /// Longest wait for input in one turn of the loop: a key takes effect well within 100 ms.
 pub const POLL: Duration = Duration::from_millis(20);
@@ -57,7 +57,7 @@ pub struct DashboardExit {
     /// by closing its channel) within [`STOP_WAIT`]; otherwise it may still be saving.
     pub confirmed: bool,
     /// Files the trainer reported writing during the session, as (what, where).
-    pub saved: Vec<(String, PathBuf)>,
+    pub saved: Vec<(Artifact, PathBuf)>,
     /// Why the run failed, if it did.
     pub failure: Option<String>,
 }
@@ -84,7 +84,7 @@ pub struct Dashboard<W: Write> {
     last_draw: Option<Instant>,
     force: bool,
     frames: u64,
-    saved: Vec<(String, PathBuf)>,
+    saved: Vec<(Artifact, PathBuf)>,
 }
 
 /// What draining the event channel found.
@@ -132,11 +132,11 @@ impl<W: Write> Dashboard<W> {
 
     /// Takes an event received at `now` into account.
     pub fn apply(&mut self, event: TrainingEvent, now: Instant) {
-        if let TrainingEvent::Saved { what, path } = &event {
+        if let TrainingEvent::Saved { artifact, path } = &event {
             if self.saved.len() == MAX_SAVED {
                 self.saved.remove(0);
             }
-            self.saved.push((what.clone(), path.clone()));
+            self.saved.push((*artifact, path.clone()));
         }
         self.state.apply_at(event, now);
     }
@@ -165,7 +165,10 @@ impl<W: Write> Dashboard<W> {
     fn note(&self, event: &TrainingEvent, drained: &mut Drained) {
         match event {
             TrainingEvent::Saved { .. } => drained.saved = true,
-            TrainingEvent::State(RunState::Stopped | RunState::Done) | TrainingEvent::Failed(_) => {
+            TrainingEvent::State {
+                state: RunState::Stopped | RunState::Done,
+            }
+            | TrainingEvent::Failed { .. } => {
                 drained.stopped = true;
             }
             _ => {}
@@ -618,10 +621,10 @@ mod tests {
         let worker = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(30));
             let _ = sender.send(TrainingEvent::Saved {
-                what: "checkpoint".into(),
+                artifact: Artifact::Checkpoint,
                 path: "c.ckpt".into(),
             });
-            let _ = sender.send(TrainingEvent::State(RunState::Stopped));
+            let _ = sender.send(TrainingEvent::state(RunState::Stopped));
             // Keep the channel open: the Stopped event alone must end the wait.
             std::thread::sleep(Duration::from_millis(500));
         });
@@ -631,7 +634,7 @@ mod tests {
         let exit = d.exit(ExitReason::Terminated, true);
         assert_eq!(
             exit.saved,
-            vec![("checkpoint".to_string(), PathBuf::from("c.ckpt"))]
+            vec![(Artifact::Checkpoint, PathBuf::from("c.ckpt"))]
         );
         assert_eq!(exit.signal(), Some(SIGTERM));
         let _ = worker.join();

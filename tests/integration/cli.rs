@@ -4,9 +4,9 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
+use tinyvae_core::weights::blob_len;
 use tinyvae_host::checkpoint::Checkpoint;
 use tinyvae_host::presets::VaeDigits;
-use tinyvae_core::weights::blob_len;
 
 fn tinyvae(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tinyvae"))
@@ -51,12 +51,12 @@ fn headless_training_writes_json_lines_a_checkpoint_and_exports() {
     assert!(
         steps
             .iter()
-            .all(|s| s["loss"].as_f64().unwrap().is_finite())
+            .all(|s| s["loss"]["total"].as_f64().unwrap().is_finite())
     );
     let epochs: Vec<_> = lines.iter().filter(|l| l["event"] == "epoch").collect();
     assert_eq!(epochs.len(), 2);
     assert!(
-        epochs[1]["test"]["loss"].as_f64().unwrap() < epochs[0]["test"]["loss"].as_f64().unwrap()
+        epochs[1]["test"]["total"].as_f64().unwrap() < epochs[0]["test"]["total"].as_f64().unwrap()
     );
 
     let checkpoint = dir.path().join("checkpoints/vae-digits.ckpt");

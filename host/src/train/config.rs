@@ -3,7 +3,8 @@
 use tinyvae_core::noise::Noise;
 
 /// The optimizer of a run.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OptimizerChoice {
     /// Stochastic gradient descent with classical momentum.
     Sgd {

@@ -5,6 +5,12 @@
 
 use std::path::PathBuf;
 
+use serde::Serialize;
+pub use tinyvae_core::LossParts;
+use tinyvae_core::noise::Noise;
+
+use super::config::OptimizerChoice;
+
 /// A grey-scale image with pixels in [0, 1], row-major.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Image {
@@ -17,7 +23,7 @@ pub struct Image {
 }
 
 /// Fixed facts of a run, sent once when it starts.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunInfo {
     /// Preset name, e.g. `vae-mnist-2d`.
     pub preset: String,
@@ -45,30 +51,61 @@ pub struct RunInfo {
     pub epochs: usize,
     /// Optimizer steps planned in all.
     pub total_steps: u64,
-    /// Hyperparameters in force, as (name, value) pairs for display.
-    pub hyperparameters: Vec<(String, String)>,
+    /// Hyperparameters in force when the run starts.
+    pub hyperparameters: Vec<Hyperparameter>,
 }
 
-/// Per-sample means of a loss and its parts.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct LossReport {
-    /// The loss minimized.
-    pub total: f32,
-    /// Reconstruction term.
-    pub reconstruction: f32,
-    /// KL term (0 for plain autoencoders).
-    pub kl: f32,
+/// A setting of the run and its value. The JSON lines write it as
+/// `{"name": "learning_rate", "value": 0.001}`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "name", content = "value", rename_all = "snake_case")]
+pub enum Hyperparameter {
+    /// The optimizer.
+    Optimizer(OptimizerChoice),
+    /// The step size in force.
+    LearningRate(f32),
+    /// Samples per step.
+    BatchSize(usize),
+    /// Epochs of the whole schedule.
+    Epochs(usize),
+    /// Target weight of the KL term (variational models).
+    Beta(f32),
+    /// Steps over which β rises from 0 (variational models).
+    KlWarmupSteps(u64),
+    /// Corruption of the inputs (denoising models).
+    Noise(Noise),
+    /// Epochs of greedy pretraining per layer (stacked models).
+    PretrainEpochsPerLayer(usize),
+    /// Global norm gradients are clipped to.
+    ClipNorm(f32),
+}
+
+impl Hyperparameter {
+    /// Whether `self` and `other` are values of the same setting.
+    pub fn same_setting(&self, other: &Hyperparameter) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
+}
+
+/// A file a run writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Artifact {
+    /// The checkpoint: model, optimizer state, generator state and position.
+    Checkpoint,
+    /// The device weight blob.
+    DeviceWeights,
 }
 
 /// One optimizer step.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct StepReport {
     /// Steps done so far, this one included.
     pub step: u64,
     /// Epoch being trained, from 1.
     pub epoch: usize,
-    /// The batch's loss.
-    pub loss: LossReport,
+    /// Per-sample loss, averaged over the steps since the last report.
+    pub loss: LossParts,
     /// Training throughput, averaged over recent steps.
     pub samples_per_second: f32,
     /// Learning rate in force.
@@ -78,14 +115,14 @@ pub struct StepReport {
 }
 
 /// The end of an epoch.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct EpochReport {
     /// The epoch, from 1.
     pub epoch: usize,
     /// Mean training loss over the epoch.
-    pub train: LossReport,
+    pub train: LossParts,
     /// Loss on the test set.
-    pub test: LossReport,
+    pub test: LossParts,
 }
 
 /// A point of the latent scatter: a test sample's code in two dimensions and its label.
@@ -100,7 +137,7 @@ pub struct LatentPoint {
 }
 
 /// Pictures of what the model does now, sent at a capped rate.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
     /// Step at which it was taken.
     pub step: u64,
@@ -125,7 +162,8 @@ pub struct Snapshot {
 }
 
 /// Where the run stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RunState {
     /// Steps are being taken.
     Training,
@@ -137,32 +175,61 @@ pub enum RunState {
     Stopped,
 }
 
-/// Everything a run reports.
-#[derive(Clone, Debug, PartialEq)]
+/// Everything a run reports. Serialized, it is one line of the JSON-lines metrics, tagged by
+/// `"event"`; snapshots are pictures for the dashboard and are not serialized.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum TrainingEvent {
     /// The run starts.
+    #[serde(rename = "start")]
     Started(RunInfo),
-    /// One optimizer step was taken.
+    /// Optimizer steps were taken (one report per step or per interval).
     Step(StepReport),
     /// An epoch ended and the test set was evaluated.
     Epoch(EpochReport),
     /// Fresh pictures.
+    #[serde(skip)]
     Snapshot(Box<Snapshot>),
     /// The run changed state.
-    State(RunState),
-    /// A hyperparameter changed, as (name, new value).
-    Hyperparameter(String, String),
-    /// A file was written: a checkpoint or the device weights.
+    State {
+        /// The new state.
+        state: RunState,
+    },
+    /// A hyperparameter changed.
+    Hyperparameter(Hyperparameter),
+    /// A file was written.
     Saved {
         /// What was written.
-        what: String,
+        artifact: Artifact,
         /// Where.
         path: PathBuf,
     },
-    /// Something went wrong without ending the run (e.g. a save failed).
-    Warning(String),
+    /// A file could not be written; the previous one at `path`, if any, is intact.
+    SaveFailed {
+        /// What was to be written.
+        artifact: Artifact,
+        /// Where.
+        path: PathBuf,
+        /// Why it failed.
+        error: String,
+    },
+    /// Something went wrong without ending the run (e.g. the pictures could not be drawn).
+    Warning {
+        /// What happened.
+        message: String,
+    },
     /// The run ended with an error; the model was left as it was before the failing step.
-    Failed(String),
+    Failed {
+        /// The error.
+        error: String,
+    },
+}
+
+impl TrainingEvent {
+    /// The event for a change to `state`.
+    pub fn state(state: RunState) -> Self {
+        Self::State { state }
+    }
 }
 
 /// What the driver (dashboard, signal handler) may ask of a running training.

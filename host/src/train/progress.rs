@@ -6,25 +6,41 @@ use std::time::Instant;
 
 use tinyvae_core::LossParts;
 
-use super::events::{EpochReport, LossReport, RunState, StepReport, TrainingEvent};
+use super::events::{EpochReport, RunState, StepReport, TrainingEvent};
 use super::model::TrainableModel;
+use super::options::{ReportEvery, WorkerOptions};
 use super::snapshot::{SnapshotRequest, take_snapshot};
 use super::trainer::Trainer;
-use super::worker::{ReportEvery, WorkerOptions, save};
 use crate::data::Split;
 
 /// Bookkeeping of the loop: windows of steps for reports, the epoch's running loss.
 pub(super) struct Run {
     window_loss: [f64; 3],
     window_steps: u64,
-    pub(super) window_samples: usize,
-    pub(super) window_start: Instant,
+    window_samples: usize,
+    window_start: Instant,
     last_report: Instant,
     epoch_loss: [f64; 3],
     epoch_samples: usize,
-    pub(super) last_snapshot: Instant,
+    last_snapshot: Instant,
     last_save: Instant,
-    pub(super) request: SnapshotRequest,
+    request: SnapshotRequest,
+}
+
+/// What the end of an epoch leaves to the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct EpochEnd {
+    /// The checkpoint interval has passed: save now (then call [`Run::saved`]).
+    pub(super) save_due: bool,
+}
+
+/// Mean of summed loss parts over `n`.
+fn mean(sum: &[f64; 3], n: f64) -> LossParts {
+    LossParts {
+        total: (sum[0] / n) as f32,
+        reconstruction: (sum[1] / n) as f32,
+        kl: (sum[2] / n) as f32,
+    }
 }
 
 impl Run {
@@ -53,6 +69,38 @@ impl Run {
                 seed: trainer.config().seed,
             },
         }
+    }
+
+    /// Starts a new report window at `now` (after a pause: paused time is not training time).
+    pub(super) fn restart_window(&mut self, now: Instant) {
+        self.window_start = now;
+        self.window_samples = 0;
+    }
+
+    /// Draws other samples from the prior at the next snapshot.
+    pub(super) fn resample(&mut self) {
+        self.request.seed = self.request.seed.wrapping_add(1);
+    }
+
+    /// Moves the digits shown by `offset` places in a test set of `len` samples, wrapping.
+    pub(super) fn move_digits(&mut self, offset: isize, len: usize) {
+        let len = len.max(1) as isize;
+        let moved = (self.request.first_index as isize + offset).rem_euclid(len);
+        self.request.first_index = moved as usize;
+    }
+
+    /// Whether a snapshot is due mid-epoch.
+    pub(super) fn snapshot_due(&self, options: &WorkerOptions) -> bool {
+        options
+            .snapshots
+            .is_some_and(|every| self.last_snapshot.elapsed() >= every)
+    }
+
+    /// Records that a checkpoint was written from `started` until now; that time is not
+    /// training time.
+    pub(super) fn saved(&mut self, started: Instant) {
+        self.last_save = Instant::now();
+        self.window_start += started.elapsed();
     }
 
     pub(super) fn record(&mut self, loss: &LossParts, samples: usize) {
@@ -90,11 +138,7 @@ impl Run {
         let _ = events.send(TrainingEvent::Step(StepReport {
             step: position.step,
             epoch: position.epoch + usize::from(position.batch > 0),
-            loss: LossReport {
-                total: (self.window_loss[0] / steps) as f32,
-                reconstruction: (self.window_loss[1] / steps) as f32,
-                kl: (self.window_loss[2] / steps) as f32,
-            },
+            loss: mean(&self.window_loss, steps),
             samples_per_second: (self.window_samples as f64 / seconds) as f32,
             learning_rate: trainer.learning_rate(),
             beta: if M::IS_VARIATIONAL {
@@ -110,21 +154,16 @@ impl Run {
         self.last_report = self.window_start;
     }
 
-    /// Evaluates the test set and reports the epoch; false when the evaluation failed.
+    /// Evaluates the test set and reports the epoch; None when the evaluation failed.
     pub(super) fn end_epoch<M: TrainableModel>(
         &mut self,
         trainer: &Trainer<M>,
         data: &Split,
         options: &WorkerOptions,
         events: &Sender<TrainingEvent>,
-    ) -> bool {
+    ) -> Option<EpochEnd> {
         let evaluation_started = Instant::now();
-        let n = self.epoch_samples.max(1) as f64;
-        let train = LossReport {
-            total: (self.epoch_loss[0] / n) as f32,
-            reconstruction: (self.epoch_loss[1] / n) as f32,
-            kl: (self.epoch_loss[2] / n) as f32,
-        };
+        let train = mean(&self.epoch_loss, self.epoch_samples.max(1) as f64);
         self.epoch_loss = [0.0; 3];
         self.epoch_samples = 0;
         match trainer.evaluate(&data.test) {
@@ -132,26 +171,20 @@ impl Run {
                 let _ = events.send(TrainingEvent::Epoch(EpochReport {
                     epoch: trainer.position().epoch,
                     train,
-                    test: LossReport {
-                        total: test.total,
-                        reconstruction: test.reconstruction,
-                        kl: test.kl,
-                    },
+                    test,
                 }));
             }
             Err(error) => {
-                let _ = events.send(TrainingEvent::Failed(error.to_string()));
-                let _ = events.send(TrainingEvent::State(RunState::Stopped));
-                return false;
+                let _ = events.send(TrainingEvent::Failed {
+                    error: error.to_string(),
+                });
+                let _ = events.send(TrainingEvent::state(RunState::Stopped));
+                return None;
             }
         }
-        if options
+        let save_due = options
             .checkpoint_interval
-            .is_some_and(|every| self.last_save.elapsed() >= every)
-        {
-            save(trainer, options, events);
-            self.last_save = Instant::now();
-        }
+            .is_some_and(|every| self.last_save.elapsed() >= every);
         // Short epochs (the 8×8 digits take milliseconds) must not draw more often than asked.
         if options
             .snapshots
@@ -161,7 +194,7 @@ impl Run {
         }
         // Time spent evaluating is not training time.
         self.window_start += evaluation_started.elapsed();
-        true
+        Some(EpochEnd { save_due })
     }
 
     pub(super) fn snapshot<M: TrainableModel>(
@@ -186,9 +219,9 @@ impl Run {
                 let _ = events.send(TrainingEvent::Snapshot(Box::new(snapshot)));
             }
             Err(error) => {
-                let _ = events.send(TrainingEvent::Warning(format!(
-                    "could not draw the model: {error}"
-                )));
+                let _ = events.send(TrainingEvent::Warning {
+                    message: format!("could not draw the model: {error}"),
+                });
             }
         }
         self.last_snapshot = Instant::now();

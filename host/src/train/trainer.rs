@@ -61,6 +61,22 @@ pub struct StepOutcome {
     pub finished_epoch: bool,
 }
 
+/// A run's state besides its config, as a checkpoint holds it: see [`Trainer::resume`].
+pub struct SavedRun<M: TrainableModel> {
+    /// The model.
+    pub model: Box<M>,
+    /// The optimizer with its state.
+    pub optimizer: OptimizerState<M>,
+    /// The generator.
+    pub rng: SeededRng,
+    /// Where the run stood.
+    pub position: Position,
+    /// The learning rate in force.
+    pub learning_rate: f32,
+    /// The target β in force.
+    pub beta: f32,
+}
+
 /// Seed of the generator used for evaluation, so that it never shifts the training stream.
 const EVALUATION_SEED: u64 = 0xE7A1;
 
@@ -70,13 +86,13 @@ pub const EVALUATION_BATCH: usize = 500;
 /// A model being trained, with its gradients, optimizer state and generator.
 pub struct Trainer<M: TrainableModel> {
     config: TrainConfig,
-    pub(crate) model: Box<M>,
+    model: Box<M>,
     grads: Box<M>,
-    pub(crate) optimizer: OptimizerState<M>,
-    pub(crate) rng: SeededRng,
-    pub(crate) position: Position,
-    pub(crate) learning_rate: f32,
-    pub(crate) beta: f32,
+    optimizer: OptimizerState<M>,
+    rng: SeededRng,
+    position: Position,
+    learning_rate: f32,
+    beta: f32,
     order: Vec<u32>,
     order_epoch: Option<usize>,
     inputs: Vec<f32>,
@@ -106,6 +122,39 @@ impl<M: TrainableModel> Trainer<M> {
         })
     }
 
+    /// A trainer that continues a run where it stood: the model, the optimizer's state, the
+    /// generator, the position and the learning rate and β in force, as a checkpoint holds
+    /// them. Fails if the config, the learning rate or β is out of range.
+    pub fn resume(config: TrainConfig, saved: SavedRun<M>) -> Result<Self, TrainError> {
+        config.validate().map_err(TrainError::Config)?;
+        if !(saved.learning_rate > 0.0 && saved.learning_rate.is_finite()) {
+            return Err(TrainError::Config(format!(
+                "the learning rate in force, {}, is not a positive number",
+                saved.learning_rate
+            )));
+        }
+        if !(saved.beta >= 0.0 && saved.beta.is_finite()) {
+            return Err(TrainError::Config(format!(
+                "beta in force, {}, is not a non-negative number",
+                saved.beta
+            )));
+        }
+        Ok(Self {
+            optimizer: saved.optimizer,
+            grads: bytemuck::zeroed_box(),
+            model: saved.model,
+            rng: saved.rng,
+            position: saved.position,
+            learning_rate: saved.learning_rate,
+            beta: saved.beta,
+            order: Vec::new(),
+            order_epoch: None,
+            inputs: vec![0.0; M::INPUTS * config.batch_size],
+            workspace: vec![0.0; M::WORKSPACE * config.batch_size],
+            config,
+        })
+    }
+
     /// The settings of the run.
     pub fn config(&self) -> &TrainConfig {
         &self.config
@@ -124,6 +173,21 @@ impl<M: TrainableModel> Trainer<M> {
     /// The learning rate in force.
     pub fn learning_rate(&self) -> f32 {
         self.learning_rate
+    }
+
+    /// The optimizer and its state.
+    pub fn optimizer(&self) -> &OptimizerState<M> {
+        &self.optimizer
+    }
+
+    /// The generator as it stands: the next draws of noise, ε and binarization.
+    pub fn rng(&self) -> &SeededRng {
+        &self.rng
+    }
+
+    /// The target β (before warm-up).
+    pub fn beta(&self) -> f32 {
+        self.beta
     }
 
     /// Multiplies the learning rate by `factor`.

@@ -1,0 +1,38 @@
+//! The files of a run on disk: the checkpoint and the device weights, each at its path.
+
+use std::path::{Path, PathBuf};
+
+use crate::checkpoint::save_checkpoint;
+use crate::export::export_weights;
+use crate::train::events::Artifact;
+use crate::train::model::TrainableModel;
+use crate::train::persistence::{Persistence, SaveError};
+use crate::train::trainer::Trainer;
+
+/// A run's checkpoint and device-weight paths, and the preset name checkpoints record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunFiles {
+    /// The preset name, recorded in checkpoints.
+    pub preset: String,
+    /// Where checkpoints go.
+    pub checkpoint: PathBuf,
+    /// Where the device weight blob goes.
+    pub weights: PathBuf,
+}
+
+impl<M: TrainableModel> Persistence<M> for RunFiles {
+    fn path(&self, artifact: Artifact) -> &Path {
+        match artifact {
+            Artifact::Checkpoint => &self.checkpoint,
+            Artifact::DeviceWeights => &self.weights,
+        }
+    }
+
+    fn save_checkpoint(&self, trainer: &Trainer<M>) -> Result<(), SaveError> {
+        Ok(save_checkpoint(trainer, &self.preset, &self.checkpoint)?)
+    }
+
+    fn export_weights(&self, model: &M) -> Result<(), SaveError> {
+        Ok(export_weights(model, &self.weights)?)
+    }
+}

@@ -1,0 +1,80 @@
+//! How both renderers write the values a run reports: one place, so the dashboard and the
+//! plain output never disagree.
+
+use tinyvae_core::noise::Noise;
+use tinyvae_host::train::config::OptimizerChoice;
+use tinyvae_host::train::events::{Artifact, Hyperparameter};
+
+/// A setting's name as shown, e.g. `learning rate`.
+pub fn hyperparameter_name(setting: &Hyperparameter) -> &'static str {
+    match setting {
+        Hyperparameter::Optimizer(_) => "optimizer",
+        Hyperparameter::LearningRate(_) => "learning rate",
+        Hyperparameter::BatchSize(_) => "batch size",
+        Hyperparameter::Epochs(_) => "epochs",
+        Hyperparameter::Beta(_) => "beta",
+        Hyperparameter::KlWarmupSteps(_) => "KL warm-up",
+        Hyperparameter::Noise(_) => "noise",
+        Hyperparameter::PretrainEpochsPerLayer(_) => "pretrain epochs/layer",
+        Hyperparameter::ClipNorm(_) => "clip norm",
+    }
+}
+
+/// A setting's value as shown, e.g. `1.00e-3`.
+pub fn hyperparameter_value(setting: &Hyperparameter) -> String {
+    match *setting {
+        Hyperparameter::Optimizer(OptimizerChoice::Adam) => "Adam".to_string(),
+        Hyperparameter::Optimizer(OptimizerChoice::Sgd { momentum }) => {
+            format!("SGD, momentum {momentum}")
+        }
+        Hyperparameter::LearningRate(rate) => format!("{rate:.2e}"),
+        Hyperparameter::Beta(beta) => format!("{beta:.3}"),
+        Hyperparameter::BatchSize(n)
+        | Hyperparameter::Epochs(n)
+        | Hyperparameter::PretrainEpochsPerLayer(n) => n.to_string(),
+        Hyperparameter::KlWarmupSteps(steps) => format!("{steps} steps"),
+        Hyperparameter::Noise(noise) => noise_text(noise),
+        Hyperparameter::ClipNorm(norm) => format!("{norm}"),
+    }
+}
+
+/// `gaussian σ=0.3`, `mask keep=0.75`, `none`.
+pub fn noise_text(noise: Noise) -> String {
+    match noise {
+        Noise::Gaussian { std_dev } => format!("gaussian σ={std_dev}"),
+        Noise::Masking { keep_probability } => format!("mask keep={keep_probability}"),
+        _ => "none".to_string(),
+    }
+}
+
+/// What a written file is, in a few words.
+pub fn artifact(artifact: Artifact) -> &'static str {
+    match artifact {
+        Artifact::Checkpoint => "checkpoint",
+        Artifact::DeviceWeights => "device weights",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_as_before() {
+        assert_eq!(
+            hyperparameter_value(&Hyperparameter::LearningRate(1e-3)),
+            "1.00e-3"
+        );
+        assert_eq!(hyperparameter_value(&Hyperparameter::Beta(0.8)), "0.800");
+        assert_eq!(
+            hyperparameter_value(&Hyperparameter::Noise(Noise::Masking {
+                keep_probability: 0.75
+            })),
+            "mask keep=0.75"
+        );
+        assert_eq!(
+            hyperparameter_name(&Hyperparameter::KlWarmupSteps(3)),
+            "KL warm-up"
+        );
+    }
+}
