@@ -1,14 +1,21 @@
-//! Named, fixed-size architectures. Adding a preset is one type alias and one table row.
+//! Named, fixed-size architectures: each a type alias, a [`PresetId`] and a row of
+//! [`PRESETS`].
+//!
+//! Adding a preset to the tool takes three edits in this file, and the compiler checks the
+//! last two: a type alias for the model (any sizes of a core family: `MlpVae<X, H, Z>`,
+//! `ShallowAutoencoder<X, H>`, `TiedAutoencoder<X, H>`, `StackedAutoencoder<X, H1, H2, Z>`), a
+//! variant of [`PresetId`] with its arm in [`with_preset`] (the `match` has no catch-all, so a
+//! variant without its model type does not compile), and a row of [`PRESETS`] with its name,
+//! description, data and settings (a test checks that every variant has exactly one row).
 
-use tinyvae_core::autoencoder::{AutoencoderConfig, ReconstructionLoss, ShallowAutoencoder};
+use tinyvae_core::autoencoder::ShallowAutoencoder;
 use tinyvae_core::noise::Noise;
-use tinyvae_core::stacked::{StackedAutoencoder, StackedConfig, Stage};
+use tinyvae_core::stacked::StackedAutoencoder;
 use tinyvae_core::tied::TiedAutoencoder;
-use tinyvae_core::vae::{Likelihood, MlpVae, VaeConfig};
-use tinyvae_core::{Error, Network, SeededRng};
+use tinyvae_core::vae::MlpVae;
 
 use crate::train::config::TrainConfig;
-use crate::train::model::{Phase, TrainableModel};
+use crate::train::model::TrainableModel;
 
 /// 784-400-20, ReLU, Bernoulli decoder: the PyTorch examples' VAE.
 pub type VaeMnist = MlpVae<784, 400, 20>;
@@ -34,9 +41,34 @@ pub enum ShippedData {
     Digits,
 }
 
+/// Every preset, one variant each; [`with_preset`] maps each to its model type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresetId {
+    /// [`VaeMnist`].
+    VaeMnist,
+    /// [`VaeMnist2d`].
+    VaeMnist2d,
+    /// [`AeMnist`].
+    AeMnist,
+    /// [`TiedAeMnist`].
+    TiedAeMnist,
+    /// [`AeMnist`] with masking noise.
+    DaeMnist,
+    /// [`AeMnist`] with Gaussian noise.
+    DaeMnistGaussian,
+    /// [`SdaeMnist`].
+    SdaeMnist,
+    /// [`VaeDigits`].
+    VaeDigits,
+    /// [`AeDigits`].
+    AeDigits,
+}
+
 /// A named preset: its data and the settings it starts from.
 #[derive(Clone, Copy, Debug)]
 pub struct Preset {
+    /// Which preset it is.
+    pub id: PresetId,
     /// The name used on the command line.
     pub name: &'static str,
     /// One line about it.
@@ -67,30 +99,35 @@ const fn config(epochs: usize, batch_size: usize, noise: Noise) -> TrainConfig {
 /// Every preset.
 pub const PRESETS: &[Preset] = &[
     Preset {
+        id: PresetId::VaeMnist,
         name: "vae-mnist",
         description: "VAE 784-400-20, Bernoulli decoder (PyTorch examples)",
         data: ShippedData::Mnist,
         config: config(10, 128, Noise::None),
     },
     Preset {
+        id: PresetId::VaeMnist2d,
         name: "vae-mnist-2d",
         description: "VAE 784-400-2: latent plane and manifold",
         data: ShippedData::Mnist,
         config: config(10, 128, Noise::None),
     },
     Preset {
+        id: PresetId::AeMnist,
         name: "ae-mnist",
         description: "autoencoder 784-256, sigmoid, cross-entropy",
         data: ShippedData::Mnist,
         config: config(10, 128, Noise::None),
     },
     Preset {
+        id: PresetId::TiedAeMnist,
         name: "tied-ae-mnist",
         description: "tied-weight autoencoder 784-256 (W* = Wᵀ)",
         data: ShippedData::Mnist,
         config: config(10, 128, Noise::None),
     },
     Preset {
+        id: PresetId::DaeMnist,
         name: "dae-mnist",
         description: "denoising autoencoder 784-256, masking noise (keep 75 %)",
         data: ShippedData::Mnist,
@@ -103,12 +140,14 @@ pub const PRESETS: &[Preset] = &[
         ),
     },
     Preset {
+        id: PresetId::DaeMnistGaussian,
         name: "dae-mnist-gaussian",
         description: "denoising autoencoder 784-256, Gaussian noise σ = 0.3",
         data: ShippedData::Mnist,
         config: config(10, 128, Noise::Gaussian { std_dev: 0.3 }),
     },
     Preset {
+        id: PresetId::SdaeMnist,
         name: "sdae-mnist",
         description: "stacked denoising autoencoder 784-500-250-30",
         data: ShippedData::Mnist,
@@ -121,12 +160,14 @@ pub const PRESETS: &[Preset] = &[
         ),
     },
     Preset {
+        id: PresetId::VaeDigits,
         name: "vae-digits",
         description: "VAE 64-32-2 on the 8×8 digits (microcontroller size)",
         data: ShippedData::Digits,
         config: config(200, 32, Noise::None),
     },
     Preset {
+        id: PresetId::AeDigits,
         name: "ae-digits",
         description: "autoencoder 64-16 on the 8×8 digits (microcontroller size)",
         data: ShippedData::Digits,
@@ -155,98 +196,68 @@ pub trait PresetVisitor {
 
 /// Runs `visitor` with the model type of `preset`.
 pub fn with_preset<V: PresetVisitor>(preset: &'static Preset, visitor: V) -> V::Output {
-    match preset.name {
-        "vae-mnist" => visitor.visit::<VaeMnist>(preset),
-        "vae-mnist-2d" => visitor.visit::<VaeMnist2d>(preset),
-        "ae-mnist" | "dae-mnist" | "dae-mnist-gaussian" => visitor.visit::<AeMnist>(preset),
-        "tied-ae-mnist" => visitor.visit::<TiedAeMnist>(preset),
-        "sdae-mnist" => visitor.visit::<SdaeMnist>(preset),
-        "vae-digits" => visitor.visit::<VaeDigits>(preset),
-        _ => visitor.visit::<AeDigits>(preset),
+    match preset.id {
+        PresetId::VaeMnist => visitor.visit::<VaeMnist>(preset),
+        PresetId::VaeMnist2d => visitor.visit::<VaeMnist2d>(preset),
+        PresetId::AeMnist | PresetId::DaeMnist | PresetId::DaeMnistGaussian => {
+            visitor.visit::<AeMnist>(preset)
+        }
+        PresetId::TiedAeMnist => visitor.visit::<TiedAeMnist>(preset),
+        PresetId::SdaeMnist => visitor.visit::<SdaeMnist>(preset),
+        PresetId::VaeDigits => visitor.visit::<VaeDigits>(preset),
+        PresetId::AeDigits => visitor.visit::<AeDigits>(preset),
     }
 }
 
-fn autoencoder_config(train: &TrainConfig) -> AutoencoderConfig {
-    AutoencoderConfig {
-        loss: ReconstructionLoss::CrossEntropy,
-        noise: train.noise,
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Every variant, listed by a match without a catch-all so that a new one must be added.
+    fn all_ids() -> Vec<PresetId> {
+        let ids = [
+            PresetId::VaeMnist,
+            PresetId::VaeMnist2d,
+            PresetId::AeMnist,
+            PresetId::TiedAeMnist,
+            PresetId::DaeMnist,
+            PresetId::DaeMnistGaussian,
+            PresetId::SdaeMnist,
+            PresetId::VaeDigits,
+            PresetId::AeDigits,
+        ];
+        for id in ids {
+            match id {
+                PresetId::VaeMnist
+                | PresetId::VaeMnist2d
+                | PresetId::AeMnist
+                | PresetId::TiedAeMnist
+                | PresetId::DaeMnist
+                | PresetId::DaeMnistGaussian
+                | PresetId::SdaeMnist
+                | PresetId::VaeDigits
+                | PresetId::AeDigits => {}
+            }
+        }
+        ids.to_vec()
     }
-}
 
-impl<E, const H: usize, const Z: usize, D> TrainableModel for tinyvae_core::vae::Vae<E, H, Z, D>
-where
-    E: Network + Send + Sync + 'static,
-    D: Network + Send + Sync + 'static,
-{
-    const IS_VARIATIONAL: bool = true;
-
-    fn model_config(_: &TrainConfig, beta: f32, _: Phase) -> VaeConfig {
-        VaeConfig {
-            likelihood: Likelihood::Bernoulli,
-            beta,
+    #[test]
+    fn every_preset_has_exactly_one_row_and_a_unique_name() {
+        for id in all_ids() {
+            assert_eq!(PRESETS.iter().filter(|p| p.id == id).count(), 1, "{id:?}");
+        }
+        assert_eq!(PRESETS.len(), all_ids().len());
+        for preset in PRESETS {
+            assert_eq!(find_preset(preset.name).unwrap().id, preset.id);
+            preset.config.validate().unwrap();
         }
     }
 
-    fn sample_prior(
-        &self,
-        rng: &mut SeededRng,
-        output: &mut [f32],
-        count: usize,
-        workspace: &mut [f32],
-    ) -> Result<(), Error> {
-        tinyvae_core::vae::Vae::sample_prior(self, rng, output, count, workspace)
-    }
-
-    fn importance_weighted_log_likelihood(
-        &self,
-        config: &VaeConfig,
-        input: &[f32],
-        samples: usize,
-        rng: &mut SeededRng,
-        workspace: &mut [f32],
-    ) -> Result<f32, Error> {
-        tinyvae_core::vae::Vae::importance_weighted_log_likelihood(
-            self, config, input, samples, rng, workspace,
-        )
-    }
-
-    fn importance_workspace_len(samples: usize) -> usize {
-        // Decode up to 500 draws at a time: batched GEMMs, bounded memory.
-        Self::importance_workspace(samples.clamp(1, 500))
-    }
-}
-
-impl<E, D> TrainableModel for tinyvae_core::autoencoder::Autoencoder<E, D>
-where
-    E: Network + Send + Sync + 'static,
-    D: Network + Send + Sync + 'static,
-{
-    fn model_config(train: &TrainConfig, _: f32, _: Phase) -> AutoencoderConfig {
-        autoencoder_config(train)
-    }
-}
-
-impl<const X: usize, const H: usize, A: tinyvae_core::Activation + Send + Sync> TrainableModel
-    for TiedAutoencoder<X, H, A>
-{
-    fn model_config(train: &TrainConfig, _: f32, _: Phase) -> AutoencoderConfig {
-        autoencoder_config(train)
-    }
-}
-
-impl<const X: usize, const H1: usize, const H2: usize, const Z: usize> TrainableModel
-    for StackedAutoencoder<X, H1, H2, Z>
-{
-    const PRETRAIN_STAGES: usize = tinyvae_core::stacked::STAGES;
-
-    fn model_config(train: &TrainConfig, _: f32, phase: Phase) -> StackedConfig {
-        StackedConfig {
-            stage: match phase {
-                Phase::Pretrain(layer) => Stage::Pretrain(layer),
-                Phase::Train => Stage::FineTune,
-            },
-            loss: ReconstructionLoss::CrossEntropy,
-            noise: train.noise,
-        }
+    #[test]
+    fn unknown_names_list_the_presets() {
+        let message = find_preset("vae-mnsit").unwrap_err();
+        assert!(message.contains("vae-mnist-2d"), "{message}");
     }
 }

@@ -87,9 +87,18 @@ pub fn default_path(preset: &Preset, extension: &str) -> PathBuf {
     PathBuf::from("checkpoints").join(format!("{}.{extension}", preset.name))
 }
 
-/// Prints the presets, one a line.
+/// How to add a preset, printed under the list.
+pub const ADDING_A_PRESET: &str = "\
+To add a preset, edit host/src/presets.rs: a type alias for the model (any sizes of a core
+family, e.g. `pub type VaeSensor = MlpVae<384, 64, 8>;`), a PresetId variant with its arm in
+with_preset (the compiler refuses a variant without one), and a PRESETS row with the name,
+description, data and settings. A model in your own crate needs none of this: see
+examples/custom-model.";
+
+/// Prints the presets, one a line, then how to add one.
 pub fn list_presets() {
     for preset in tinyvae_host::presets::PRESETS {
         println!("{:<20} {}", preset.name, preset.description);
     }
+    println!("\n{ADDING_A_PRESET}");
 }

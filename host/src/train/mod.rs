@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod events;
+mod families;
 pub mod model;
 pub mod optimizer;
 pub mod options;
