@@ -14,8 +14,8 @@
 //!   `data/device/vae-digits.tvw` itself, or with `TINYVAE_BLOB=<variant>` one of the broken
 //!   blobs of [`VARIANTS`] (each checked here to be rejected as intended).
 //! - Writes `digits.rs`: the first [`TEST_DIGITS`] digits of the test split of
-//!   `data/digits/digits.csv.gz` (the last fifth, rounded up, as the host's loader splits it)
-//!   as raw 0–16 pixels.
+//!   `data/digits/digits.csv.gz`, read and split by the host's loader
+//!   (`tinyvae_host::data::load_digits`), as raw 0–16 pixels.
 //! - Writes `reference.rs`: the figures the host computes for those digits and the fine-tuning
 //!   runs, as f32 bit patterns, by running `src/workload.rs` (included below) on the host with
 //!   the same blobs, inputs and seeds as the device.
@@ -24,11 +24,11 @@ use std::env;
 use std::error::Error;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use bytemuck::Zeroable;
 use tinyvae_core::weights::{self, HEADER_LEN};
+use tinyvae_host::data::{Split, load_digits};
 
 #[allow(dead_code)]
 #[path = "src/workload.rs"]
@@ -38,6 +38,10 @@ use workload::{
     AeDigits, FINETUNE_BATCH, PIXELS, TEST_DIGITS, Trainable, Training, Trajectory, Update,
     VaeDigits, VaeFigures,
 };
+
+/// The CRC-32 of the weight blobs (ISO-HDLC, as zlib and PNG), as `tinyvae_core::weights`
+/// computes it.
+const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 /// RAM linked by a measurement build: 256 KiB of mps2-an386's 4 MiB SSRAM at 0x2000_0000.
 const MEASUREMENT_RAM: u64 = 256 * 1024;
@@ -223,7 +227,7 @@ fn firmware_blob(variant: &str, vae: &[u8], ae: &[u8]) -> Result<Vec<u8>, BoxErr
         "nan-weight" => {
             let at = payload.start + 4 * 100;
             blob[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
-            let crc = crc32(&blob[payload]);
+            let crc = CRC32.checksum(&blob[payload]);
             blob[HEADER_LEN - 4..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
             "NonFinite"
         }
@@ -249,22 +253,6 @@ fn load_vae(blob: &[u8]) -> Result<VaeDigits, tinyvae_core::Error> {
     Ok(model)
 }
 
-/// CRC-32 (ISO-HDLC, as zlib), bit by bit: only the nan-weight variant needs it.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 /// The first test digits and where they come from.
 struct TestDigits {
     images: Vec<[u8; PIXELS]>,
@@ -273,40 +261,46 @@ struct TestDigits {
     rows: usize,
 }
 
-/// Reads the CSV and keeps the first [`TEST_DIGITS`] rows of the test split.
+/// Loads the digits with the host's loader and keeps the first [`TEST_DIGITS`] of its test
+/// split, as the raw 0–16 pixels the firmware carries.
 fn test_digits(path: &Path) -> Result<TestDigits, BoxError> {
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(fs::File::open(path)?).read_to_string(&mut text)?;
-    let rows: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    // The host's split: the last fifth, rounded up, is the test set.
-    let first_row = rows.len() - rows.len().div_ceil(5);
+    let Split { train, test } = load_digits(path)?;
+    test.ensure_pixels_per_image(PIXELS)?;
+    if test.len() < TEST_DIGITS {
+        return Err(format!(
+            "{}: test split of {} digits, shorter than TEST_DIGITS",
+            path.display(),
+            test.len()
+        )
+        .into());
+    }
     let mut images = Vec::new();
     let mut labels = Vec::new();
-    for (index, row) in rows[first_row..].iter().take(TEST_DIGITS).enumerate() {
-        let fields = row
-            .split(',')
-            .map(|f| f.trim().parse::<u8>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("digits.csv row {}: {e}", first_row + index + 1))?;
-        let (label, pixels) = fields
-            .split_last()
-            .filter(|(_, p)| p.len() == PIXELS)
-            .ok_or_else(|| format!("digits.csv row {}: not 65 fields", first_row + index + 1))?;
-        let image: [u8; PIXELS] = pixels.try_into()?;
-        if image.iter().any(|&p| p > 16) || *label > 9 {
-            return Err(format!("digits.csv row {}: out of range", first_row + index + 1).into());
+    for (index, (image, label)) in test.iter().take(TEST_DIGITS).enumerate() {
+        // The loader gives v / 16 for a raw v in 0..=16, exact in f32: v is the product back.
+        let raw: [u8; PIXELS] = std::array::from_fn(|i| (image[i] * workload::MAX_PIXEL) as u8);
+        // The firmware turns the bytes into inputs with `workload::pixels`: they must be the
+        // loader's values, bit for bit.
+        let inputs = workload::pixels(&raw);
+        if inputs
+            .iter()
+            .map(|v| v.to_bits())
+            .ne(image.iter().map(|v| v.to_bits()))
+        {
+            return Err(format!(
+                "{}: test digit {index}: pixels are not raw values / 16",
+                path.display()
+            )
+            .into());
         }
-        images.push(image);
-        labels.push(*label);
-    }
-    if images.len() != TEST_DIGITS {
-        return Err("digits.csv: test split shorter than TEST_DIGITS".into());
+        images.push(raw);
+        labels.push(label);
     }
     Ok(TestDigits {
         images,
         labels,
-        first_row,
-        rows: rows.len(),
+        first_row: train.len(),
+        rows: train.len() + test.len(),
     })
 }
 

@@ -40,6 +40,7 @@ mod network;
 pub mod noise;
 pub mod optim;
 mod parameters;
+pub mod presets;
 pub mod rng;
 pub mod stacked;
 pub mod tied;

@@ -1,6 +1,6 @@
 //! Comparing the device's figures with the host's, value by value.
 
-use crate::report::DeviceError;
+use crate::error::DeviceError;
 
 /// The agreement the firmware claims, and fails without: every value bit for bit.
 pub const CLAIMED_MAX_ULPS: u32 = 0;

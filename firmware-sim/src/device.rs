@@ -15,10 +15,11 @@ use tinyvae_core::{Model, Network, seeded_rng, weights};
 use crate::agreement::Agreement;
 use crate::bench::TickCounter;
 use crate::data::TEST_DIGITS;
+use crate::error::DeviceError;
 use crate::reference::{self, TrajectoryBits};
 use crate::report::{
-    AeInferenceReport, BenchReport, DeviceError, InferenceBench, InferenceBreakdown,
-    InferenceReport, TrainReport,
+    AeInferenceReport, BenchReport, InferenceBench, InferenceBreakdown, InferenceReport,
+    TrainReport,
 };
 use crate::workload::{
     self, AE_CODE, AE_INFERENCE_MACS, AeDigits, FINETUNE_BATCH, PIXELS, PlainSgd, Trainable,

@@ -16,12 +16,15 @@ pub mod bench;
 pub mod blob;
 pub mod data;
 pub mod device;
+pub mod error;
+pub mod micro;
 pub mod reference;
 pub mod report;
 pub mod workload;
 
 pub use bench::TickCounter;
-pub use report::{BenchReport, DeviceError, InferenceReport, TrainReport};
+pub use error::DeviceError;
+pub use report::{BenchReport, InferenceReport, TrainReport};
 
 /// RAM budget in bytes, parsed from `memory.x` (`RAM` `LENGTH`) by build.rs.
 pub const RAM_BUDGET: usize = parse_usize(env!("TINYVAE_RAM_BUDGET"));

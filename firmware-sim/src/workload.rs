@@ -7,15 +7,12 @@
 //! (never a GEMM), so both compilations run the same arithmetic in the same order.
 
 use bytemuck::Zeroable;
-use tinyvae_core::autoencoder::{AutoencoderConfig, ShallowAutoencoder};
+use tinyvae_core::autoencoder::AutoencoderConfig;
 use tinyvae_core::optim::{Adam, AdamState, Optimizer, Sgd};
-use tinyvae_core::vae::{MlpVae, VaeConfig};
+use tinyvae_core::vae::VaeConfig;
 use tinyvae_core::{Error, LossParts, Model, Parameters, SeededRng, seeded_rng};
 
-/// The `vae-digits` preset: 64-32-2, ReLU, Bernoulli decoder (4 420 parameters).
-pub type VaeDigits = MlpVae<64, 32, 2>;
-/// The `ae-digits` preset: 64-16 sigmoid autoencoder (2 128 parameters).
-pub type AeDigits = ShallowAutoencoder<64, 16>;
+pub use tinyvae_core::presets::{AeDigits, VaeDigits};
 
 /// Pixels of one 8×8 digit.
 pub const PIXELS: usize = 64;

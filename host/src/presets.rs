@@ -27,10 +27,7 @@ pub type AeMnist = ShallowAutoencoder<784, 256>;
 pub type TiedAeMnist = TiedAutoencoder<784, 256>;
 /// 784-500-250-30, greedy layer-wise then fine-tuned.
 pub type SdaeMnist = StackedAutoencoder<784, 500, 250, 30>;
-/// 64-32-2: the microcontroller VAE on the 8×8 digits.
-pub type VaeDigits = MlpVae<64, 32, 2>;
-/// 64-16 sigmoid autoencoder: the microcontroller autoencoder on the 8×8 digits.
-pub type AeDigits = ShallowAutoencoder<64, 16>;
+pub use tinyvae_core::presets::{AeDigits, VaeDigits};
 
 /// The data a preset trains on by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,7 +13,8 @@ use cortex_m_semihosting::{debug, heprintln, hprintln};
 use firmware_sim::agreement::{Agreement, CLAIMED_MAX_ULPS};
 use firmware_sim::blob::{AE_DIGITS, BLOB_VARIANT, FIRMWARE_VAE};
 use firmware_sim::data::{FIRST_TEST_ROW, TEST_DIGITS, TEST_LABELS};
-use firmware_sim::report::{AeInferenceReport, InferenceBench, Micro};
+use firmware_sim::micro::Micro;
+use firmware_sim::report::{AeInferenceReport, InferenceBench};
 use firmware_sim::workload::{AeDigits, DENSE_64X32_MACS, VaeDigits};
 use firmware_sim::{
     BenchReport, DeviceError, FLASH_BUDGET, InferenceReport, MEASUREMENT_BUILD, RAM_BUDGET,

@@ -1,0 +1,31 @@
+//! The microcontroller-size presets of tinyvae, as types.
+//!
+//! These are the models sized for a device: they train on the 8×8 digits, fit a Cortex-M4's
+//! RAM with their gradients and optimizer state, and their weight blobs are what the firmware
+//! carries. They are declared once, here, so the host that trains and exports them and the
+//! firmware that loads and runs them name the same types.
+
+use crate::autoencoder::ShallowAutoencoder;
+use crate::vae::MlpVae;
+
+/// The `vae-digits` preset: 64-32-2, ReLU, Bernoulli decoder, the microcontroller VAE on the
+/// 8×8 digits (4 420 parameters).
+pub type VaeDigits = MlpVae<64, 32, 2>;
+
+/// The `ae-digits` preset: 64-16 sigmoid autoencoder, the microcontroller autoencoder on the
+/// 8×8 digits (2 128 parameters).
+pub type AeDigits = ShallowAutoencoder<64, 16>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Model, Parameters};
+
+    #[test]
+    fn presets_have_the_documented_sizes() {
+        assert_eq!(VaeDigits::SCALARS, 4420);
+        assert_eq!(AeDigits::SCALARS, 2128);
+        assert_eq!((VaeDigits::INPUTS, VaeDigits::LATENT), (64, 2));
+        assert_eq!((AeDigits::INPUTS, AeDigits::LATENT), (64, 16));
+    }
+}
