@@ -294,7 +294,7 @@ fn test_digits(path: &Path) -> Result<TestDigits, BoxError> {
             .into());
         }
         images.push(raw);
-        labels.push(label);
+        labels.push(label.ok_or_else(|| format!("{}: the digits have no labels", path.display()))?);
     }
     Ok(TestDigits {
         images,

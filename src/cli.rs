@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use tinyvae_host::data::{DataFormat, LabelColumn, Normalization};
 
 /// A terminal trainer for autoencoders and variational autoencoders, for embedded and edge use.
 ///
@@ -58,10 +59,9 @@ pub struct TrainArgs {
     /// The preset to train (see `tinyvae presets`).
     #[arg(long, short, default_value = "vae-mnist-2d")]
     pub preset: String,
-    /// A directory of IDX files (MNIST layout) or a digits CSV to train on instead of the
-    /// preset's shipped data.
-    #[arg(long)]
-    pub data: Option<PathBuf>,
+    /// The data to train on (default: the preset's shipped set).
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Passes over the training set.
     #[arg(long)]
     pub epochs: Option<usize>,
@@ -128,15 +128,51 @@ pub struct TrainArgs {
     pub ascii: bool,
 }
 
+/// Which data to use, when not the default.
+#[derive(Clone, Debug, Default, Args)]
+pub struct DataArgs {
+    /// The data: a folder of IDX files (MNIST layout, any image size), a CSV or TSV table of
+    /// float vectors (optional header), or a NumPy .npy array of shape (N, D) or (N, H, W);
+    /// gzip-compressed or not.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// The format of --data when its name does not tell: idx, digits, csv, tsv or npy.
+    #[arg(long, requires = "data")]
+    pub format: Option<DataFormat>,
+    /// The test set of --data, a file of the same format (default: --test-fraction held out).
+    #[arg(long, requires = "data")]
+    pub test_data: Option<PathBuf>,
+    /// The fraction of --data held out as the test set when there is no --test-data.
+    #[arg(long, requires = "data", conflicts_with = "test_data")]
+    pub test_fraction: Option<f64>,
+    /// Seed of the held-out test set.
+    #[arg(long, requires = "data", default_value_t = 0)]
+    pub split_seed: u64,
+    /// The label column of a table: `last`, a column number from 1, or a header name.
+    #[arg(long, requires = "data")]
+    pub label_column: Option<LabelColumn>,
+    /// The labels of a .npy array: a file holding a 1-D integer array, one label per sample.
+    #[arg(long, requires = "data")]
+    pub labels: Option<PathBuf>,
+    /// The labels of --test-data (.npy).
+    #[arg(long, requires = "test_data")]
+    pub test_labels: Option<PathBuf>,
+    /// Input normalization, fitted on the training set and stored in the checkpoint: none,
+    /// minmax (each feature to [0, 1] by its training range), standardize (each feature to mean
+    /// 0, deviation 1) or range:MIN:MAX (one range for all).
+    #[arg(long)]
+    pub normalize: Option<Normalization>,
+}
+
 /// Options of `eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// The checkpoint to evaluate.
     #[arg(long)]
     pub checkpoint: PathBuf,
-    /// Data to evaluate on instead of the preset's shipped data.
-    #[arg(long)]
-    pub data: Option<PathBuf>,
+    /// Data to evaluate on (default: the data the checkpoint was trained on).
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Importance samples per test point for log p(x).
     #[arg(long, default_value_t = 5000)]
     pub iw_samples: usize,
@@ -168,9 +204,9 @@ pub struct PictureArgs {
     /// The PNG to write.
     #[arg(long, short)]
     pub out: PathBuf,
-    /// Data to draw from instead of the preset's shipped data.
-    #[arg(long)]
-    pub data: Option<PathBuf>,
+    /// Data to draw from (default: the data the checkpoint was trained on).
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Images per side (samples, manifold) or digits shown (recon).
     #[arg(long, default_value_t = 10)]
     pub count: usize,

@@ -1,8 +1,11 @@
-//! Checkpoints: model, optimizer state, generator state and position, in one file.
+//! Checkpoints: model, optimizer state, generator state, position and the data trained on, in
+//! one file.
 //!
-//! The weights and each optimizer moment are blobs of the core's weight format (header,
-//! architecture, CRC), so a checkpoint of one preset never loads into another. The whole file
-//! is postcard bytes followed by a CRC-32 of them, and is written atomically.
+//! Layout: the magic `TVAECKPT`, the format version as a little-endian `u16`, the postcard
+//! body, and a CRC-32 of everything before it. The version is read before anything else, so a
+//! file of another version is reported as such rather than as damaged. The weights and each
+//! optimizer moment are blobs of the core's weight format (header, architecture, CRC), so a
+//! checkpoint of one preset never loads into another. Files are written atomically.
 
 use std::path::Path;
 
@@ -12,13 +15,15 @@ use tinyvae_core::rng::SeededRng;
 use tinyvae_core::weights;
 
 use crate::atomic_file::write_atomically;
+use crate::data::DataRecord;
 use crate::train::config::{OptimizerChoice, TrainConfig};
 use crate::train::model::TrainableModel;
 use crate::train::optimizer::OptimizerState;
 use crate::train::trainer::{Position, SavedRun, Trainer};
 
 const MAGIC: [u8; 8] = *b"TVAECKPT";
-const VERSION: u16 = 1;
+/// The checkpoint format this build reads and writes.
+pub const VERSION: u16 = 2;
 const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 /// Why a checkpoint could not be written or read.
@@ -35,6 +40,12 @@ pub enum CheckpointError {
     /// The file is not a checkpoint, is damaged or truncated.
     #[error("not a valid tinyvae checkpoint: {0}")]
     Corrupt(String),
+    /// A checkpoint of a format version this build does not read.
+    #[error("unsupported checkpoint version {found} (this build reads version {VERSION})")]
+    UnsupportedVersion {
+        /// The version in the file.
+        found: u16,
+    },
     /// The checkpoint is of another preset.
     #[error("the checkpoint is of preset {found}, not {expected}")]
     WrongPreset {
@@ -79,9 +90,8 @@ struct StoredConfig {
 
 #[derive(Serialize, Deserialize)]
 struct CheckpointFile {
-    magic: [u8; 8],
-    version: u16,
     preset: String,
+    data: DataRecord,
     config: StoredConfig,
     step: u64,
     epoch: u64,
@@ -131,32 +141,45 @@ impl Checkpoint {
         }
     }
 
+    /// The data the run was trained on.
+    pub fn data(&self) -> &DataRecord {
+        &self.file.data
+    }
+
     /// Optimizer steps taken when it was written.
     pub fn step(&self) -> u64 {
         self.file.step
     }
 
-    /// Parses checkpoint bytes, checking magic, version and CRC.
+    /// Parses checkpoint bytes, checking magic, version and CRC, in that order.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CheckpointError> {
         let corrupt = |what: &str| CheckpointError::Corrupt(what.to_string());
-        if bytes.len() < MAGIC.len() + 4 || bytes[..MAGIC.len()] != MAGIC {
+        let Some(version) = bytes
+            .strip_prefix(&MAGIC)
+            .and_then(|rest| rest.first_chunk::<2>())
+        else {
             return Err(corrupt("bad magic"));
+        };
+        let version = u16::from_le_bytes(*version);
+        if version != VERSION {
+            return Err(CheckpointError::UnsupportedVersion { found: version });
         }
-        let (body, stored_crc) = bytes.split_at(bytes.len() - 4);
+        let header = MAGIC.len() + 2;
+        if bytes.len() < header + 4 {
+            return Err(corrupt("truncated"));
+        }
+        let (checked, stored_crc) = bytes.split_at(bytes.len() - 4);
         let stored_crc =
             u32::from_le_bytes([stored_crc[0], stored_crc[1], stored_crc[2], stored_crc[3]]);
-        if CRC.checksum(body) != stored_crc {
+        if CRC.checksum(checked) != stored_crc {
             return Err(corrupt(
                 "checksum mismatch (the file is damaged or truncated)",
             ));
         }
         let (file, rest): (CheckpointFile, _) =
-            postcard::take_from_bytes(body).map_err(|e| corrupt(&e.to_string()))?;
+            postcard::take_from_bytes(&checked[header..]).map_err(|e| corrupt(&e.to_string()))?;
         if !rest.is_empty() {
             return Err(corrupt("trailing bytes"));
-        }
-        if file.version != VERSION {
-            return Err(corrupt(&format!("unsupported version {}", file.version)));
         }
         Ok(Self { file })
     }
@@ -224,10 +247,11 @@ impl Checkpoint {
     }
 }
 
-/// The bytes of a checkpoint of `trainer`.
+/// The bytes of a checkpoint of `trainer`, trained on `data`.
 pub fn checkpoint_bytes<M: TrainableModel>(
     trainer: &Trainer<M>,
     preset: &str,
+    data: &DataRecord,
 ) -> Result<Vec<u8>, CheckpointError> {
     let c = trainer.config();
     let blob = |m: &M| -> Result<Vec<u8>, CheckpointError> {
@@ -238,9 +262,8 @@ pub fn checkpoint_bytes<M: TrainableModel>(
     };
     let position = trainer.position();
     let file = CheckpointFile {
-        magic: MAGIC,
-        version: VERSION,
         preset: preset.to_string(),
+        data: data.clone(),
         config: StoredConfig {
             epochs: c.epochs as u64,
             batch_size: c.batch_size as u64,
@@ -277,20 +300,22 @@ pub fn checkpoint_bytes<M: TrainableModel>(
             .map(blob)
             .collect::<Result<_, _>>()?,
     };
-    let mut bytes =
-        postcard::to_stdvec(&file).map_err(|e| CheckpointError::Corrupt(e.to_string()))?;
+    let mut bytes = MAGIC.to_vec();
+    bytes.extend_from_slice(&VERSION.to_le_bytes());
+    bytes.extend(postcard::to_stdvec(&file).map_err(|e| CheckpointError::Corrupt(e.to_string()))?);
     let crc = CRC.checksum(&bytes);
     bytes.extend_from_slice(&crc.to_le_bytes());
     Ok(bytes)
 }
 
-/// Writes a checkpoint of `trainer` to `path` atomically.
+/// Writes a checkpoint of `trainer`, trained on `data`, to `path` atomically.
 pub fn save_checkpoint<M: TrainableModel>(
     trainer: &Trainer<M>,
     preset: &str,
+    data: &DataRecord,
     path: &Path,
 ) -> Result<(), CheckpointError> {
-    let bytes = checkpoint_bytes(trainer, preset)?;
+    let bytes = checkpoint_bytes(trainer, preset, data)?;
     write_atomically(path, &bytes).map_err(|source| CheckpointError::Io {
         path: path.display().to_string(),
         source,

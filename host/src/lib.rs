@@ -13,4 +13,5 @@ pub mod export;
 pub mod files;
 pub mod pictures;
 pub mod presets;
+pub mod shuffle;
 pub mod train;

@@ -6,6 +6,9 @@ use std::path::Path;
 use crate::atomic_file::write_atomically;
 use crate::train::events::{Image, LatentPoint};
 
+/// The colour of a point whose data has no labels.
+pub const UNLABELLED_COLOUR: [u8; 3] = [120, 120, 120];
+
 /// Ten colours that stay apart on white, one per digit (Tableau 10).
 pub const DIGIT_COLOURS: [[u8; 3]; 10] = [
     [31, 119, 180],
@@ -110,7 +113,9 @@ pub fn latent_scatter(points: &[LatentPoint], size: usize) -> Picture {
     for p in finite {
         let cx = (margin + (p.x - min_x) / span_x * usable) as isize;
         let cy = (margin + (max_y - p.y) / span_y * usable) as isize;
-        let colour = DIGIT_COLOURS[usize::from(p.label) % 10];
+        let colour = p.label.map_or(UNLABELLED_COLOUR, |label| {
+            DIGIT_COLOURS[usize::from(label) % 10]
+        });
         // A 3×3 dot.
         for dy in -1..=1 {
             for dx in -1..=1 {
@@ -177,12 +182,12 @@ mod tests {
             LatentPoint {
                 x: 0.0,
                 y: 0.0,
-                label: 1,
+                label: Some(1),
             },
             LatentPoint {
                 x: 1.0,
                 y: 1.0,
-                label: 3,
+                label: Some(3),
             },
         ];
         let picture = latent_scatter(&points, 20);

@@ -7,7 +7,7 @@
 use std::process::Command;
 use std::time::Instant;
 
-use super::{Failure, load_data};
+use super::{Failure, load_data, shipped_spec};
 use crate::cli::BenchArgs;
 use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset};
 use tinyvae_host::train::model::TrainableModel;
@@ -123,7 +123,7 @@ impl PresetVisitor for ChildVisitor {
     type Output = Result<Measurement, Failure>;
 
     fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
-        let data = load_data(preset, None, M::INPUTS)?;
+        let data = load_data(&shipped_spec(preset), M::INPUTS)?.split;
         let mut config = preset.config;
         config.epochs = usize::MAX / 2;
         if let Some(batch) = self.batch_size {

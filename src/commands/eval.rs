@@ -4,7 +4,7 @@ use rand::SeedableRng;
 use serde_json::json;
 use tinyvae_core::SeededRng;
 
-use super::{Failure, load_data, open_checkpoint};
+use super::{CheckpointData, DataUse, Failure, checkpoint_data, open_checkpoint};
 use crate::cli::{EvalArgs, ExportArgs};
 use tinyvae_host::data::Dataset;
 use tinyvae_host::eval::{Pca, active_units, knn_accuracy, linear_probe_accuracy};
@@ -54,7 +54,9 @@ impl PresetVisitor for EvalVisitor {
     fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
         let Self { args, checkpoint } = self;
         let model = checkpoint.model::<M>(preset.name).map_err(Failure::input)?;
-        let data = load_data(preset, args.data.as_deref(), M::INPUTS)?;
+        let CheckpointData { loaded, used, .. } =
+            checkpoint_data(&checkpoint, &args.data, M::INPUTS)?;
+        let data = loaded.split;
         let failure = |e: &dyn std::fmt::Display| Failure::input(format!("evaluation failed: {e}"));
         let train_config = checkpoint.config();
         // The honest bound: β = 1 whatever β the model was trained with.
@@ -69,37 +71,19 @@ impl PresetVisitor for EvalVisitor {
         let pca_error = pca
             .reconstruction_error(data.test.images())
             .map_err(|e| failure(&e))?;
-        let code_accuracy = linear_probe_accuracy(
-            &train_codes,
-            data.train.labels(),
-            &test_codes,
-            data.test.labels(),
-            M::LATENT,
-        )
-        .map_err(|e| failure(&e))?;
-        // k-NN reads classes that sit in curved or split regions, which a 2-D code has and a
-        // linear probe misses; on codes it costs about a second, on raw pixels minutes.
-        let code_knn_accuracy = knn_accuracy(
-            &train_codes,
-            data.train.labels(),
-            &test_codes,
-            data.test.labels(),
-            M::LATENT,
-            KNN_NEIGHBOURS.min(data.train.len()),
-        )
-        .map_err(|e| failure(&e))?;
-        let pixel_accuracy = linear_probe_accuracy(
-            data.train.images(),
-            data.train.labels(),
-            data.test.images(),
-            data.test.labels(),
-            M::INPUTS,
-        )
-        .map_err(|e| failure(&e))?;
-
         let mut report = json!({
             "preset": preset.name,
             "step": checkpoint.step(),
+            "data": data.test.name(),
+            "data_source": match &used {
+                DataUse::TrainedOn => checkpoint.data().spec.path.display().to_string(),
+                DataUse::Other { path, .. } => path.display().to_string(),
+            },
+            "data_is_training_data": used == DataUse::TrainedOn,
+            "test_set_is_training_run_test_set": match &used {
+                DataUse::TrainedOn => true,
+                DataUse::Other { same_test_set, .. } => *same_test_set,
+            },
             "test_samples": data.test.len(),
             "test_loss": loss.total,
             "test_reconstruction": loss.reconstruction,
@@ -108,11 +92,42 @@ impl PresetVisitor for EvalVisitor {
             "reconstruction_cross_entropy": reconstruction.1,
             "pca_squared_error": pca_error,
             "latent_size": M::LATENT,
-            "linear_probe_accuracy_codes": code_accuracy,
-            "linear_probe_accuracy_pixels": pixel_accuracy,
-            "knn_neighbours": KNN_NEIGHBOURS.min(data.train.len()),
-            "knn_accuracy_codes": code_knn_accuracy,
         });
+        // The probes need labels on both sides; unlabelled data gets the rest of the report.
+        if let (Some(train_labels), Some(test_labels)) = (data.train.labels(), data.test.labels()) {
+            let code_accuracy = linear_probe_accuracy(
+                &train_codes,
+                train_labels,
+                &test_codes,
+                test_labels,
+                M::LATENT,
+            )
+            .map_err(|e| failure(&e))?;
+            // k-NN reads classes that sit in curved or split regions, which a 2-D code has and
+            // a linear probe misses; on codes it costs about a second, on raw pixels minutes.
+            let neighbours = KNN_NEIGHBOURS.min(data.train.len());
+            let code_knn_accuracy = knn_accuracy(
+                &train_codes,
+                train_labels,
+                &test_codes,
+                test_labels,
+                M::LATENT,
+                neighbours,
+            )
+            .map_err(|e| failure(&e))?;
+            let pixel_accuracy = linear_probe_accuracy(
+                data.train.images(),
+                train_labels,
+                data.test.images(),
+                test_labels,
+                M::INPUTS,
+            )
+            .map_err(|e| failure(&e))?;
+            report["linear_probe_accuracy_codes"] = json!(code_accuracy);
+            report["linear_probe_accuracy_pixels"] = json!(pixel_accuracy);
+            report["knn_neighbours"] = json!(neighbours);
+            report["knn_accuracy_codes"] = json!(code_knn_accuracy);
+        }
         if M::IS_VARIATIONAL {
             let units = active_units(&test_codes, M::LATENT).map_err(|e| failure(&e))?;
             report["active_units"] = json!(units.count);
@@ -214,6 +229,18 @@ fn print_report(report: &serde_json::Value) {
         report["step"],
         report["test_samples"]
     );
+    let provenance = if report["data_is_training_data"] == true {
+        "the checkpoint's own test set"
+    } else if report["test_set_is_training_run_test_set"] == true {
+        "other data, whose test set is the training run's"
+    } else {
+        "other data than the checkpoint was trained on"
+    };
+    println!(
+        "  data: {} from {} ({provenance})",
+        report["data"].as_str().unwrap_or("?"),
+        report["data_source"].as_str().unwrap_or("?")
+    );
     println!(
         "  test loss (β = 1)            {:>10.3}  = reconstruction {:.3} + KL {:.3}",
         number("test_loss"),
@@ -246,6 +273,10 @@ fn print_report(report: &serde_json::Value) {
         report["latent_size"],
         number("pca_squared_error")
     );
+    if report.get("linear_probe_accuracy_codes").is_none() {
+        println!("  (no labels: no linear probe or k-NN accuracy)");
+        return;
+    }
     println!(
         "  linear probe accuracy        {:>9.1} %  on codes, {:.1} % on raw pixels",
         100.0 * number("linear_probe_accuracy_codes"),

@@ -9,8 +9,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use tinyvae_host::checkpoint::Checkpoint;
-use tinyvae_host::data::{Split, default_data_dir, load_digits, load_idx_dir};
-use tinyvae_host::presets::{Preset, ShippedData, find_preset};
+use tinyvae_host::data::{
+    DEFAULT_TEST_FRACTION, DataFormat, DataRecord, DataSpec, LoadedData, Normalization, Split,
+    TestSet, default_data_dir,
+};
+use tinyvae_host::presets::{
+    PRESETS, Preset, PresetVisitor, ShippedData, find_preset, with_preset,
+};
+use tinyvae_host::train::model::TrainableModel;
+
+use crate::cli::DataArgs;
 
 /// Exit codes that mean something to scripts.
 pub mod exit {
@@ -50,29 +58,193 @@ impl From<Failure> for ExitCode {
     }
 }
 
-/// Loads `data` if given (a directory of IDX files, or a digits CSV), else the preset's
-/// shipped data, and checks its images fit a model of `inputs` pixels.
-pub fn load_data(preset: &Preset, data: Option<&Path>, inputs: usize) -> Result<Split, Failure> {
-    let split = match data {
-        Some(path) if path.is_dir() => load_idx_dir(path),
-        Some(path) => load_digits(path),
-        None => match preset.data {
-            ShippedData::Mnist => load_idx_dir(&default_data_dir().join("mnist")),
-            ShippedData::Digits => {
-                load_digits(&default_data_dir().join("digits").join("digits.csv.gz"))
-            }
-        },
+/// The shipped set a preset trains on by default.
+pub fn shipped_spec(preset: &Preset) -> DataSpec {
+    match preset.data {
+        ShippedData::Mnist => {
+            DataSpec::with_format(default_data_dir().join("mnist"), DataFormat::Idx)
+        }
+        ShippedData::Digits => DataSpec::with_format(
+            default_data_dir().join("digits").join("digits.csv.gz"),
+            DataFormat::Digits,
+        ),
     }
-    .map_err(Failure::input)?;
-    split
-        .train
-        .ensure_pixels_per_image(inputs)
-        .map_err(Failure::input)?;
-    split
-        .test
-        .ensure_pixels_per_image(inputs)
-        .map_err(Failure::input)?;
-    Ok(split)
+}
+
+/// The data `args` name, or `None` when they name none; `--normalize` is left to the caller.
+pub fn spec_from_args(args: &DataArgs) -> Result<Option<DataSpec>, Failure> {
+    let Some(path) = &args.data else {
+        return Ok(None);
+    };
+    let mut spec = match args.format {
+        Some(format) => DataSpec::with_format(path, format),
+        None => DataSpec::new(path),
+    };
+    spec.label_column.clone_from(&args.label_column);
+    spec.labels.clone_from(&args.labels);
+    if let Some(test) = &args.test_data {
+        spec.test = TestSet::File {
+            path: test.clone(),
+            labels: args.test_labels.clone(),
+        };
+    } else if !spec.format.has_test_set() {
+        spec.test = TestSet::HeldOut {
+            fraction: args.test_fraction.unwrap_or(DEFAULT_TEST_FRACTION),
+            seed: args.split_seed,
+        };
+    } else if args.test_fraction.is_some() {
+        return Err(Failure::input(format!(
+            "--test-fraction does not apply to {}: {:?} data holds its own test set",
+            path.display(),
+            spec.format
+        )));
+    }
+    Ok(Some(spec))
+}
+
+/// Loads `spec` and checks that its samples have the `inputs` values a model takes.
+pub fn load_data(spec: &DataSpec, inputs: usize) -> Result<LoadedData, Failure> {
+    let loaded = spec.load().map_err(Failure::input)?;
+    check_inputs(spec, &loaded, inputs)?;
+    Ok(loaded)
+}
+
+/// Checks that the samples of `loaded` have the `inputs` values a model takes; a mismatch
+/// names the presets that would take the data.
+fn check_inputs(spec: &DataSpec, loaded: &LoadedData, inputs: usize) -> Result<(), Failure> {
+    let shape = loaded.split.train.shape();
+    if shape.features() != inputs {
+        let fitting: Vec<&str> = PRESETS
+            .iter()
+            .filter(|p| preset_inputs(p) == shape.features())
+            .map(|p| p.name)
+            .collect();
+        let hint = if fitting.is_empty() {
+            format!(
+                "no preset takes {} values; a model of your own sizes takes a few lines (see \
+                 examples/custom-model)",
+                shape.features()
+            )
+        } else {
+            format!("presets that take it: {}", fitting.join(", "))
+        };
+        return Err(Failure::input(format!(
+            "the model takes {inputs} values per sample but {} has {shape} ({} values); {hint}",
+            spec.path.display(),
+            shape.features()
+        )));
+    }
+    Ok(())
+}
+
+/// Values per sample of a preset's model.
+fn preset_inputs(preset: &'static Preset) -> usize {
+    struct Inputs;
+    impl PresetVisitor for Inputs {
+        type Output = usize;
+        fn visit<M: TrainableModel>(self, _: &'static Preset) -> usize {
+            M::INPUTS
+        }
+    }
+    with_preset(preset, Inputs)
+}
+
+/// Refuses data outside [0, 1] for a model whose loss needs it (Bernoulli decoder,
+/// cross-entropy).
+pub fn check_unit_interval(data: &Split) -> Result<(), Failure> {
+    for side in [&data.train, &data.test] {
+        if let Some((index, value)) = side
+            .images()
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(0.0..=1.0).contains(*v))
+        {
+            let features = side.pixels_per_image().max(1);
+            return Err(Failure::input(format!(
+                "{}: value {value} (sample {}, feature {}) is outside [0, 1], which the \
+                 Bernoulli decoder and cross-entropy need; scale the data with --normalize \
+                 minmax or --normalize range:MIN:MAX",
+                side.name(),
+                index / features,
+                index % features
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Which data a command on a checkpoint uses.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataUse {
+    /// The data the checkpoint was trained on.
+    TrainedOn,
+    /// Other data of the same shape, normalized as the training data was; `same_test_set`
+    /// when its test set is the training run's after all.
+    Other {
+        /// Where it comes from.
+        path: PathBuf,
+        /// Whether its test set has the fingerprint of the training run's.
+        same_test_set: bool,
+    },
+}
+
+/// The data a command on a checkpoint uses, and how it relates to the training data.
+pub struct CheckpointData {
+    /// The samples, normalized as the training data was.
+    pub loaded: LoadedData,
+    /// Their record (the checkpoint's own, or that of the other data).
+    pub record: DataRecord,
+    /// Whether they are the training data.
+    pub used: DataUse,
+}
+
+/// The data for a command on `checkpoint`: its own, or the data `args` name, checked against
+/// it (another shape is an error) and normalized with the checkpoint's transform.
+pub fn checkpoint_data(
+    checkpoint: &Checkpoint,
+    args: &DataArgs,
+    inputs: usize,
+) -> Result<CheckpointData, Failure> {
+    let trained_on = checkpoint.data();
+    let Some(mut spec) = spec_from_args(args)? else {
+        let loaded = trained_on.load().map_err(Failure::input)?;
+        check_inputs(&trained_on.spec, &loaded, inputs)?;
+        return Ok(CheckpointData {
+            loaded,
+            record: trained_on.clone(),
+            used: DataUse::TrainedOn,
+        });
+    };
+    if args.normalize.is_some() {
+        return Err(Failure::input(
+            "--normalize applies when training; other data is normalized as the checkpoint's was",
+        ));
+    }
+    spec.normalization = Normalization::None;
+    let mut split = spec.load_raw().map_err(Failure::input)?;
+    let shape = split.train.shape();
+    if shape != trained_on.shape {
+        return Err(Failure::input(format!(
+            "{} has {shape} but the checkpoint was trained on {}",
+            spec.path.display(),
+            trained_on.shape
+        )));
+    }
+    trained_on.normalize(&mut split).map_err(Failure::input)?;
+    let loaded = LoadedData {
+        split,
+        transform: trained_on.transform.clone(),
+    };
+    let same_test_set = trained_on.same_test_set(&loaded.split.test);
+    let record = DataRecord::of(&spec, &loaded);
+    Ok(CheckpointData {
+        loaded,
+        record,
+        used: DataUse::Other {
+            path: spec.path,
+            same_test_set,
+        },
+    })
 }
 
 /// Reads a checkpoint and finds its preset.

@@ -1,6 +1,6 @@
 //! `tinyvae sample`, `recon`, `manifold` and `latent`: PNG pictures of a checkpoint's model.
 
-use super::{Failure, load_data, open_checkpoint};
+use super::{CheckpointData, DataUse, Failure, checkpoint_data, open_checkpoint};
 use crate::cli::PictureArgs;
 use tinyvae_host::pictures::{grid, latent_scatter};
 use tinyvae_host::presets::{Preset, PresetVisitor, with_preset};
@@ -65,7 +65,9 @@ impl PresetVisitor for PictureVisitor {
             }
             _ => {}
         }
-        let data = load_data(preset, args.data.as_deref(), M::INPUTS)?;
+        let CheckpointData { loaded, used, .. } =
+            checkpoint_data(&checkpoint, &args.data, M::INPUTS)?;
+        let data = loaded.split;
         let count = args.count.max(1);
         let request = SnapshotRequest {
             first_index: 0,
@@ -108,8 +110,12 @@ impl PresetVisitor for PictureVisitor {
         picture
             .save(&args.out)
             .map_err(|e| Failure::input(format!("{}: {e}", args.out.display())))?;
+        let source = match &used {
+            DataUse::TrainedOn => format!("{}, the data it was trained on", data.test.name()),
+            DataUse::Other { path, .. } => format!("{} from {}", data.test.name(), path.display()),
+        };
         eprintln!(
-            "wrote {} ({}×{})",
+            "wrote {} ({}×{}) from {source}",
             args.out.display(),
             picture.width,
             picture.height

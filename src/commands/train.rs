@@ -9,10 +9,14 @@ use std::time::Duration;
 
 use tinyvae_core::noise::Noise;
 
-use super::{Failure, default_path, exit, load_data, open_checkpoint};
+use super::{
+    CheckpointData, Failure, check_unit_interval, checkpoint_data, default_path, exit, load_data,
+    open_checkpoint, shipped_spec, spec_from_args,
+};
 use crate::cli::{OptimizerArg, TrainArgs};
 use crate::headless::HeadlessRenderer;
 use crate::ui::{self, DashboardOptions};
+use tinyvae_host::data::DataRecord;
 use tinyvae_host::files::RunFiles;
 use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset};
 use tinyvae_host::train::config::{OptimizerChoice, TrainConfig};
@@ -114,21 +118,37 @@ impl PresetVisitor for TrainVisitor {
 
     fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
         let args = self.args;
-        let data = load_data(preset, args.data.as_deref(), M::INPUTS)?;
-        let trainer: Trainer<M> = match self.resume {
-            Some(checkpoint) => checkpoint
-                .into_trainer(preset.name)
-                .map_err(Failure::input)?,
+        let (trainer, data, record): (Trainer<M>, _, _) = match self.resume {
+            Some(checkpoint) => {
+                let CheckpointData { loaded, record, .. } =
+                    checkpoint_data(&checkpoint, &args.data, M::INPUTS)?;
+                let trainer = checkpoint
+                    .into_trainer(preset.name)
+                    .map_err(Failure::input)?;
+                (trainer, loaded.split, record)
+            }
             None => {
+                let mut spec = spec_from_args(&args.data)?.unwrap_or_else(|| shipped_spec(preset));
+                if let Some(normalization) = args.data.normalize {
+                    spec.normalization = normalization;
+                }
+                let loaded = load_data(&spec, M::INPUTS)?;
+                let record = DataRecord::of(&spec, &loaded);
                 let config = config_from_args(preset, &args).map_err(Failure::input)?;
-                Trainer::new(config).map_err(Failure::input)?
+                (
+                    Trainer::new(config).map_err(Failure::input)?,
+                    loaded.split,
+                    record,
+                )
             }
         };
         trainer.check_data(&data.train).map_err(Failure::input)?;
+        check_unit_interval(&data)?;
         let headless = args.headless || !io::stdout().is_terminal();
         let info = RunInfo::new(&trainer, &data, preset.name);
         let files = RunFiles {
             preset: preset.name.to_string(),
+            data: record,
             checkpoint: args
                 .checkpoint
                 .clone()

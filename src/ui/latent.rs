@@ -139,8 +139,12 @@ pub fn render_scatter(state: &DashboardState, theme: &Theme, area: Rect, buf: &m
         }
         let (x, y) = (column(p.x), row(p.y));
         if let Some(cell) = buf.cell_mut((x, y)) {
-            cell.set_symbol(DIGITS[usize::from(p.label % 10)])
-                .set_style(theme.digit(p.label));
+            match p.label {
+                Some(label) => cell
+                    .set_symbol(DIGITS[usize::from(label % 10)])
+                    .set_style(theme.digit(label)),
+                None => cell.set_symbol("*"),
+            };
         }
     }
 }

@@ -415,7 +415,7 @@ impl SyntheticRun {
                     LatentPoint {
                         x: cx + self.rng.normal() * spread * 0.5,
                         y: cy + self.rng.normal() * spread * 0.5,
-                        label,
+                        label: Some(label),
                     }
                 })
                 .collect();

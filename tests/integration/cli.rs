@@ -8,7 +8,7 @@ use tinyvae_core::weights::blob_len;
 use tinyvae_host::checkpoint::Checkpoint;
 use tinyvae_host::presets::VaeDigits;
 
-fn tinyvae(args: &[&str], dir: &Path) -> Output {
+pub fn tinyvae(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tinyvae"))
         .args(args)
         .current_dir(dir)
@@ -17,7 +17,7 @@ fn tinyvae(args: &[&str], dir: &Path) -> Output {
         .unwrap()
 }
 
-fn stderr(output: &Output) -> String {
+pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
@@ -149,7 +149,22 @@ fn bad_input_is_a_clear_error_with_exit_code_1() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("64"), "{}", stderr(&output));
 
+    // The version comes first: bytes " n" after the magic read as version 0x6e20.
     std::fs::write(dir.path().join("bad.ckpt"), b"TVAECKPT not really").unwrap();
+    let output = tinyvae(
+        &["export", "--checkpoint", "bad.ckpt", "--out", "x.tvw"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("unsupported checkpoint version 28192"),
+        "{}",
+        stderr(&output)
+    );
+    let mut damaged = b"TVAECKPT".to_vec();
+    damaged.extend_from_slice(&tinyvae_host::checkpoint::VERSION.to_le_bytes());
+    damaged.extend_from_slice(b"not really a body");
+    std::fs::write(dir.path().join("bad.ckpt"), damaged).unwrap();
     let output = tinyvae(
         &["export", "--checkpoint", "bad.ckpt", "--out", "x.tvw"],
         dir.path(),

@@ -3,4 +3,5 @@
 
 mod cli;
 mod dashboard;
+mod own_data;
 mod training;

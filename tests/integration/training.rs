@@ -1,7 +1,8 @@
 //! Training on the shipped 8×8 digits: determinism, resume, and a loss that goes down.
 
 use tinyvae_host::checkpoint::{Checkpoint, checkpoint_bytes};
-use tinyvae_host::data::{Split, default_data_dir, load_digits};
+use tinyvae_host::checkpoint::{CheckpointError, VERSION};
+use tinyvae_host::data::{DataFormat, DataRecord, DataSpec, Split, default_data_dir, load_digits};
 use tinyvae_host::presets::{AeDigits, VaeDigits};
 use tinyvae_host::train::config::{OptimizerChoice, TrainConfig};
 use tinyvae_host::train::model::TrainableModel;
@@ -9,6 +10,15 @@ use tinyvae_host::train::trainer::Trainer;
 
 fn digits() -> Split {
     load_digits(&default_data_dir().join("digits").join("digits.csv.gz")).unwrap()
+}
+
+/// The record a run on the shipped digits writes into its checkpoints.
+fn digits_record() -> DataRecord {
+    let spec = DataSpec::with_format(
+        default_data_dir().join("digits").join("digits.csv.gz"),
+        DataFormat::Digits,
+    );
+    DataRecord::of(&spec, &spec.load().unwrap())
 }
 
 fn config(epochs: usize) -> TrainConfig {
@@ -70,7 +80,7 @@ fn resume_continues_bit_for_bit() {
         for _ in 0..60 {
             first.step(&data.train).unwrap();
         }
-        let bytes = checkpoint_bytes(&first, "vae-digits").unwrap();
+        let bytes = checkpoint_bytes(&first, "vae-digits", &digits_record()).unwrap();
         drop(first);
         let mut resumed: Trainer<VaeDigits> = Checkpoint::from_bytes(&bytes)
             .unwrap()
@@ -89,8 +99,10 @@ fn a_checkpoint_of_one_preset_does_not_load_as_another() {
     let data = digits();
     let mut trainer = Trainer::<VaeDigits>::new(config(1)).unwrap();
     trainer.step(&data.train).unwrap();
-    let bytes = checkpoint_bytes(&trainer, "vae-digits").unwrap();
+    let record = digits_record();
+    let bytes = checkpoint_bytes(&trainer, "vae-digits", &record).unwrap();
     let checkpoint = Checkpoint::from_bytes(&bytes).unwrap();
+    assert_eq!(checkpoint.data(), &record);
     assert!(checkpoint.model::<AeDigits>("vae-digits").is_err());
     assert!(
         Checkpoint::from_bytes(&bytes)
@@ -110,6 +122,15 @@ fn a_checkpoint_of_one_preset_does_not_load_as_another() {
         damaged[at] ^= 0x10;
         assert!(Checkpoint::from_bytes(&damaged).is_err(), "byte {at}");
     }
+    // Another format version is named as such, before the checksum is looked at.
+    let mut other = bytes.clone();
+    other[8..10].copy_from_slice(&(VERSION + 1).to_le_bytes());
+    assert!(matches!(
+        Checkpoint::from_bytes(&other),
+        Err(CheckpointError::UnsupportedVersion { found }) if found == VERSION + 1
+    ));
+    let message = Checkpoint::from_bytes(&other).err().unwrap().to_string();
+    assert!(message.starts_with(&format!("unsupported checkpoint version {}", VERSION + 1)));
 }
 
 #[test]

@@ -48,14 +48,8 @@ pub fn load_digits(path: &Path) -> Result<Split, DataError> {
     let train_len = labels.len() - test_len;
     let all = Dataset::new(name.clone(), DIGITS_SIDE, DIGITS_SIDE, images, labels)?;
     let split = Split {
-        train: Dataset {
-            name: format!("{name} train"),
-            ..all.subset(..train_len)
-        },
-        test: Dataset {
-            name: format!("{name} test"),
-            ..all.subset(train_len..)
-        },
+        train: all.subset(..train_len).renamed(format!("{name} train")),
+        test: all.subset(train_len..).renamed(format!("{name} test")),
     };
     for side in [&split.train, &split.test] {
         if side.is_empty() {
@@ -189,6 +183,7 @@ mod tests {
         );
         let mut test_counts = [0; 10];
         test.labels()
+            .unwrap()
             .iter()
             .for_each(|&l| test_counts[usize::from(l)] += 1);
         assert_eq!(test_counts, [35, 36, 35, 37, 37, 37, 37, 36, 33, 37]);
@@ -204,7 +199,7 @@ mod tests {
         .unwrap();
         let Split { train, test } = load_digits(&path).unwrap();
         assert_eq!((train.len(), test.len()), (8, 2));
-        assert_eq!(train.labels(), [0, 1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(train.labels().unwrap(), [0, 1, 2, 3, 4, 5, 6, 7]);
         assert_eq!(train.image(3).unwrap()[16], 16.0 / 16.0);
     }
 

@@ -4,6 +4,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use super::{DataFormat, SampleShape};
+
 /// Everything that can go wrong while loading or preparing a dataset.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -120,21 +122,27 @@ pub enum DataError {
         height: usize,
     },
 
-    /// The dataset's images do not have the size the model takes.
+    /// The dataset's samples do not have the size the model takes.
     #[error(
-        "the model takes {expected} pixels per image but {dataset} has {width}x{height} = {} \
-         pixels per image",
-        width * height
+        "the model takes {expected} values per sample but {dataset} has {shape} ({} values)",
+        shape.features()
     )]
-    WrongImageSize {
+    WrongSampleSize {
         /// Name of the dataset.
         dataset: String,
-        /// Pixels per image the model takes.
+        /// Values per sample the model takes.
         expected: usize,
-        /// Image width in pixels.
-        width: usize,
-        /// Image height in pixels.
-        height: usize,
+        /// What a sample of the data is.
+        shape: SampleShape,
+    },
+
+    /// An evaluation needs labels the data does not have.
+    #[error("{dataset} has no labels, which {purpose} needs")]
+    NoLabels {
+        /// Name of the dataset.
+        dataset: String,
+        /// What needs them.
+        purpose: &'static str,
     },
 
     /// A line of a CSV file cannot be read as one image and its label.
@@ -161,6 +169,65 @@ pub enum DataError {
         max: u8,
     },
 
+    /// A `.npy` file that does not hold a dataset.
+    #[error("{}: {problem}", path.display())]
+    BadNpy {
+        /// The file being read.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+
+    /// A test fraction outside (0, 1).
+    #[error("the test fraction must be between 0 and 1 (exclusive), not {fraction}")]
+    BadTestFraction {
+        /// The fraction given.
+        fraction: f64,
+    },
+
+    /// Too few samples to hold a test set out of.
+    #[error("{dataset} has {samples} sample(s): at least 2 are needed to hold out a test set")]
+    TooFewToSplit {
+        /// Name of the dataset.
+        dataset: String,
+        /// Samples it has.
+        samples: usize,
+    },
+
+    /// A format without a test set of its own, asked to use it.
+    #[error("{format:?} data holds no test set: give a test file or a fraction to hold out")]
+    NoTestSet {
+        /// The format.
+        format: DataFormat,
+    },
+
+    /// A format that holds its own test set, given another.
+    #[error("{format:?} data holds its own test set; a test file or fraction does not apply")]
+    TestSetIncluded {
+        /// The format.
+        format: DataFormat,
+    },
+
+    /// The training and test data have different shapes.
+    #[error("the training data has {train} but the test data has {test}")]
+    ShapesDiffer {
+        /// Shape of the training samples.
+        train: SampleShape,
+        /// Shape of the test samples.
+        test: SampleShape,
+    },
+
+    /// A label column that the table does not have.
+    #[error("{}: no column {column} (the table has {columns} columns)", path.display())]
+    NoSuchColumn {
+        /// The file being read.
+        path: PathBuf,
+        /// The column asked for, as given.
+        column: String,
+        /// Columns in the table.
+        columns: usize,
+    },
+
     /// A dataset, or one side of a train/test split, has no images.
     #[error("{dataset} has no images")]
     EmptyDataset {
@@ -182,7 +249,7 @@ pub enum DataError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RowProblem {
-    /// The line does not have the expected number of comma-separated fields.
+    /// The line does not have the expected number of fields.
     FieldCount {
         /// Fields required.
         expected: usize,
@@ -195,6 +262,29 @@ pub enum RowProblem {
         column: usize,
         /// The field as written.
         text: String,
+    },
+    /// A field is not a decimal number.
+    NotANumber {
+        /// Column number, counting from 1.
+        column: usize,
+        /// The field as written.
+        text: String,
+    },
+    /// A field is a number but not a finite one (NaN, inf).
+    NotFinite {
+        /// Column number, counting from 1.
+        column: usize,
+        /// The field as written.
+        text: String,
+    },
+    /// A label outside 0..=max.
+    LabelOutOfRange {
+        /// Column number, counting from 1.
+        column: usize,
+        /// The value as read.
+        value: i64,
+        /// The largest valid label.
+        max: u8,
     },
     /// A pixel value outside its range.
     PixelOutOfRange {
@@ -211,13 +301,22 @@ impl fmt::Display for RowProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::FieldCount { expected, found } => {
-                write!(
-                    f,
-                    "expected {expected} comma-separated values, found {found}"
-                )
+                write!(f, "expected {expected} values, found {found}")
             }
             Self::NotAnInteger { column, text } => {
                 write!(f, "column {column}: {text:?} is not an integer")
+            }
+            Self::NotANumber { column, text } => {
+                write!(f, "column {column}: {text:?} is not a number")
+            }
+            Self::NotFinite { column, text } => {
+                write!(f, "column {column}: {text:?} is not finite")
+            }
+            Self::LabelOutOfRange { column, value, max } => {
+                write!(
+                    f,
+                    "column {column}: label {value} is out of range 0..={max}"
+                )
             }
             Self::PixelOutOfRange { column, value, max } => {
                 write!(
@@ -260,15 +359,17 @@ mod tests {
             "data file not found: data/mnist/train-images-idx3-ubyte \
              (nor data/mnist/train-images-idx3-ubyte.gz)"
         );
-        let size = DataError::WrongImageSize {
+        let size = DataError::WrongSampleSize {
             dataset: "mnist train".into(),
             expected: 64,
-            width: 28,
-            height: 28,
+            shape: SampleShape::Image {
+                width: 28,
+                height: 28,
+            },
         };
         assert_eq!(
             size.to_string(),
-            "the model takes 64 pixels per image but mnist train has 28x28 = 784 pixels per image"
+            "the model takes 64 values per sample but mnist train has 28x28 images (784 values)"
         );
         let row = DataError::BadCsvRow {
             path: PathBuf::from("d.csv"),

@@ -266,11 +266,14 @@ mod tests {
             (train.width(), train.height(), test.pixels_per_image()),
             (28, 28, 784)
         );
-        assert_eq!(train.labels()[..5], [5, 0, 4, 1, 9]);
-        assert_eq!(test.labels()[..5], [7, 2, 1, 0, 4]);
+        assert_eq!(train.labels().unwrap()[..5], [5, 0, 4, 1, 9]);
+        assert_eq!(test.labels().unwrap()[..5], [7, 2, 1, 0, 4]);
         let counts = |d: &Dataset| {
             let mut counts = [0usize; 10];
-            d.labels().iter().for_each(|&l| counts[usize::from(l)] += 1);
+            d.labels()
+                .unwrap()
+                .iter()
+                .for_each(|&l| counts[usize::from(l)] += 1);
             counts
         };
         // The per-digit counts published with MNIST.
@@ -304,7 +307,7 @@ mod tests {
             (raw.train.len(), raw.train.width(), raw.train.height()),
             (3, 2, 3)
         );
-        assert_eq!(raw.train.labels(), [1, 2, 3]);
+        assert_eq!(raw.train.labels().unwrap(), [1, 2, 3]);
         assert_eq!(raw.train.image(1).unwrap()[5], 15.0 / 255.0);
     }
 

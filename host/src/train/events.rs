@@ -132,8 +132,8 @@ pub struct LatentPoint {
     pub x: f32,
     /// Second coordinate.
     pub y: f32,
-    /// The digit, 0–9.
-    pub label: u8,
+    /// Its label (the digit, 0–9, for the shipped sets), if the data has labels.
+    pub label: Option<u8>,
 }
 
 /// Pictures of what the model does now, sent at a capped rate.

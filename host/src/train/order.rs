@@ -3,31 +3,15 @@
 use rand::SeedableRng;
 use tinyvae_core::rng::SeededRng;
 
+use crate::shuffle::permutation;
+
 /// A permutation of `0..len` that depends only on the run's seed and the epoch, so that a
 /// resumed run visits the samples in exactly the order an uninterrupted one would.
 pub fn epoch_order(len: usize, seed: u64, epoch: usize) -> Vec<u32> {
     // A stream of its own: shuffling never shifts the draws of noise or ε.
     let mut rng =
         SeededRng::seed_from_u64(seed ^ 0x005E_ED0F_0DE5 ^ (epoch as u64).rotate_left(32));
-    let mut order: Vec<u32> = (0..len as u32).collect();
-    // Fisher–Yates with an unbiased bounded draw.
-    for i in (1..len).rev() {
-        let j = bounded(&mut rng, i as u32 + 1);
-        order.swap(i, j as usize);
-    }
-    order
-}
-
-/// Uniform integer in `0..bound` (Lemire's multiply-shift with rejection).
-fn bounded(rng: &mut SeededRng, bound: u32) -> u32 {
-    use rand::Rng;
-    let threshold = bound.wrapping_neg() % bound;
-    loop {
-        let product = u64::from(rng.next_u32()) * u64::from(bound);
-        if (product as u32) >= threshold {
-            return (product >> 32) as u32;
-        }
-    }
+    permutation(len, &mut rng)
 }
 
 #[cfg(test)]

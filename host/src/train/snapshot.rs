@@ -92,7 +92,7 @@ pub fn take_snapshot<M: TrainableModel>(
             .map(|i| LatentPoint {
                 x: xs[i],
                 y: ys[i],
-                label: test.labels()[i],
+                label: test.label(i),
             })
             .collect();
     }

@@ -1,0 +1,369 @@
+//! NumPy `.npy` arrays as datasets: `(N, D)` is N vectors of D features, `(N, H, W)` is N
+//! images of H rows of W pixels. Float (`f4`, `f8`) and integer (`i1`…`i8`, `u1`…`u8`) arrays
+//! in either byte order and in C or Fortran order load as `f32`; labels come from a 1-D integer
+//! array of the same length with values 0..=255.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use npyz::{DType, NpyFile, Order, TypeChar};
+
+use super::{DataError, Dataset, SampleShape};
+
+/// The most values a data array may hold: 2³⁰ (4 GiB as `f32`).
+pub const MAX_NPY_VALUES: u64 = 1 << 30;
+
+/// An array read whole: its shape and its values in C order.
+struct Array {
+    shape: Vec<usize>,
+    values: Vec<f64>,
+}
+
+/// Loads the array at `path` as a dataset named `name`, with the labels at `labels` if given.
+pub fn load_npy(path: &Path, labels: Option<&Path>, name: &str) -> Result<Dataset, DataError> {
+    let array = read_array(path)?;
+    let (len, shape) = match array.shape[..] {
+        [n, width] => (n, SampleShape::Vector { width }),
+        [n, height, width] => (n, SampleShape::Image { width, height }),
+        _ => {
+            return Err(bad(
+                path,
+                format!(
+                    "an array of shape {:?}; data must be (samples, features) or (samples, rows, \
+                     columns)",
+                    array.shape
+                ),
+            ));
+        }
+    };
+    if len == 0 {
+        return Err(DataError::EmptyDataset {
+            dataset: name.to_string(),
+        });
+    }
+    let mut values = Vec::with_capacity(array.values.len());
+    for (index, &v) in array.values.iter().enumerate() {
+        let value = v as f32;
+        if !value.is_finite() {
+            return Err(bad(
+                path,
+                format!(
+                    "value {v} at sample {}, feature {} is not a finite f32",
+                    index / shape.features().max(1),
+                    index % shape.features().max(1)
+                ),
+            ));
+        }
+        values.push(value);
+    }
+    let labels = labels.map(|p| read_labels(p, len)).transpose()?;
+    Dataset::from_parts(name, shape, values, len, labels)
+}
+
+fn read_labels(path: &Path, len: usize) -> Result<Vec<u8>, DataError> {
+    let array = read_array(path)?;
+    if array.shape != [len] {
+        return Err(bad(
+            path,
+            format!(
+                "labels of shape {:?}; the data has {len} samples, so they must be ({len},)",
+                array.shape
+            ),
+        ));
+    }
+    array
+        .values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            if v.fract() == 0.0 && (0.0..=255.0).contains(&v) {
+                Ok(v as u8)
+            } else {
+                Err(bad(
+                    path,
+                    format!("label {v} of sample {i} is not in 0..=255"),
+                ))
+            }
+        })
+        .collect()
+}
+
+fn bad(path: &Path, problem: String) -> DataError {
+    DataError::BadNpy {
+        path: path.to_path_buf(),
+        problem,
+    }
+}
+
+fn read_array(path: &Path) -> Result<Array, DataError> {
+    let io = |source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => DataError::MissingFile {
+            path: path.to_path_buf(),
+            alternatives: Vec::new(),
+        },
+        _ => io(source),
+    })?;
+    let file_len = file.metadata().map_err(io)?.len();
+    let npy = NpyFile::new(BufReader::new(file))
+        .map_err(|e| bad(path, format!("not a NumPy array file: {e}")))?;
+    let DType::Plain(type_str) = npy.dtype() else {
+        return Err(bad(
+            path,
+            "a structured array; expected plain numbers".into(),
+        ));
+    };
+    let size = type_str.size_field();
+    let count = npy.len();
+    if count > MAX_NPY_VALUES {
+        return Err(bad(
+            path,
+            format!("{count} values, more than the {MAX_NPY_VALUES} a dataset may hold"),
+        ));
+    }
+    if count.saturating_mul(size) > file_len {
+        return Err(DataError::Truncated {
+            path: path.to_path_buf(),
+            expected: count.saturating_mul(size),
+            found: file_len,
+        });
+    }
+    let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
+    let order = npy.order();
+    let read = |e: std::io::Error| bad(path, format!("cannot read the values: {e}"));
+    let values: Vec<f64> = match (type_str.type_char(), size) {
+        (TypeChar::Float, 4) => widen(npy.into_vec::<f32>().map_err(read)?),
+        (TypeChar::Float, 8) => npy.into_vec::<f64>().map_err(read)?,
+        (TypeChar::Int, 1) => widen(npy.into_vec::<i8>().map_err(read)?),
+        (TypeChar::Int, 2) => widen(npy.into_vec::<i16>().map_err(read)?),
+        (TypeChar::Int, 4) => widen(npy.into_vec::<i32>().map_err(read)?),
+        (TypeChar::Int, 8) => npy
+            .into_vec::<i64>()
+            .map_err(read)?
+            .into_iter()
+            .map(|v| v as f64)
+            .collect(),
+        (TypeChar::Uint, 1) => widen(npy.into_vec::<u8>().map_err(read)?),
+        (TypeChar::Uint, 2) => widen(npy.into_vec::<u16>().map_err(read)?),
+        (TypeChar::Uint, 4) => widen(npy.into_vec::<u32>().map_err(read)?),
+        (TypeChar::Uint, 8) => npy
+            .into_vec::<u64>()
+            .map_err(read)?
+            .into_iter()
+            .map(|v| v as f64)
+            .collect(),
+        _ => {
+            return Err(bad(
+                path,
+                format!("values of type {type_str}; expected floats or integers"),
+            ));
+        }
+    };
+    let values = match order {
+        Order::C => values,
+        Order::Fortran => to_c_order(&values, &shape),
+    };
+    Ok(Array { shape, values })
+}
+
+fn widen<T: Into<f64>>(values: Vec<T>) -> Vec<f64> {
+    values.into_iter().map(Into::into).collect()
+}
+
+/// Reorders column-major (Fortran) `values` of `shape` into row-major order.
+fn to_c_order(values: &[f64], shape: &[usize]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(values.len());
+    let mut index = vec![0usize; shape.len()];
+    for _ in 0..values.len() {
+        // Position of `index` in Fortran order: the first axis varies fastest.
+        let (mut offset, mut stride) = (0, 1);
+        for (&i, &d) in index.iter().zip(shape) {
+            offset += i * stride;
+            stride *= d;
+        }
+        out.push(values[offset]);
+        // Next index in C order: the last axis varies fastest.
+        for axis in (0..shape.len()).rev() {
+            index[axis] += 1;
+            if index[axis] < shape[axis] {
+                break;
+            }
+            index[axis] = 0;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::path::PathBuf;
+
+    use tempfile::TempDir;
+
+    use super::*;
+
+    /// A version 1.0 `.npy` file of `descr` and `shape` around `data`.
+    fn npy(
+        dir: &TempDir,
+        name: &str,
+        descr: &str,
+        fortran: bool,
+        shape: &str,
+        data: &[u8],
+    ) -> PathBuf {
+        let mut header = format!(
+            "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
+            if fortran { "True" } else { "False" }
+        );
+        while (10 + header.len() + 1) % 64 != 0 {
+            header.push(' ');
+        }
+        header.push('\n');
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(header.as_bytes());
+        bytes.extend_from_slice(data);
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn f32s(values: &[f32]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn vectors_images_and_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = npy(
+            &dir,
+            "x.npy",
+            "<f4",
+            false,
+            "(2, 3)",
+            &f32s(&[1., 2., 3., 4., 5., 6.]),
+        );
+        let labels = npy(&dir, "y.npy", "|u1", false, "(2,)", &[4, 9]);
+        let d = load_npy(&data, Some(&labels), "x").unwrap();
+        assert_eq!(d.shape(), SampleShape::Vector { width: 3 });
+        assert_eq!(d.image(1).unwrap(), [4.0, 5.0, 6.0]);
+        assert_eq!(d.labels().unwrap(), [4, 9]);
+
+        let images = npy(
+            &dir,
+            "i.npy",
+            "|u1",
+            false,
+            "(1, 2, 3)",
+            &[0, 1, 2, 3, 4, 5],
+        );
+        let d = load_npy(&images, None, "i").unwrap();
+        assert_eq!(
+            d.shape(),
+            SampleShape::Image {
+                width: 3,
+                height: 2
+            }
+        );
+        assert_eq!(d.images(), [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn fortran_order_and_big_endian_doubles() {
+        let dir = tempfile::tempdir().unwrap();
+        // [[1, 2, 3], [4, 5, 6]] stored column by column.
+        let bytes: Vec<u8> = [1.0f64, 4., 2., 5., 3., 6.]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
+        let path = npy(&dir, "f.npy", ">f8", true, "(2, 3)", &bytes);
+        let d = load_npy(&path, None, "f").unwrap();
+        assert_eq!(d.images(), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    }
+
+    #[test]
+    fn broken_arrays_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let flat = npy(&dir, "a.npy", "<f4", false, "(3,)", &f32s(&[1., 2., 3.]));
+        assert!(
+            load_npy(&flat, None, "a")
+                .unwrap_err()
+                .to_string()
+                .contains("shape [3]")
+        );
+        let nan = npy(
+            &dir,
+            "n.npy",
+            "<f4",
+            false,
+            "(1, 2)",
+            &f32s(&[1., f32::NAN]),
+        );
+        assert!(
+            load_npy(&nan, None, "n")
+                .unwrap_err()
+                .to_string()
+                .contains("not a finite")
+        );
+        let short = npy(&dir, "s.npy", "<f4", false, "(1000, 1000)", &f32s(&[1.]));
+        assert!(matches!(
+            load_npy(&short, None, "s"),
+            Err(DataError::Truncated { .. })
+        ));
+        let huge = npy(&dir, "h.npy", "<f4", false, "(100000, 100000)", &[]);
+        assert!(
+            load_npy(&huge, None, "h")
+                .unwrap_err()
+                .to_string()
+                .contains("more than")
+        );
+        let text = npy(&dir, "t.npy", "<U3", false, "(1, 1)", &[0; 12]);
+        assert!(
+            load_npy(&text, None, "t")
+                .unwrap_err()
+                .to_string()
+                .contains("type")
+        );
+        let data = npy(&dir, "x.npy", "<f4", false, "(2, 1)", &f32s(&[1., 2.]));
+        let labels = npy(&dir, "y.npy", "<i8", false, "(3,)", &[0; 24]);
+        assert!(
+            load_npy(&data, Some(&labels), "x")
+                .unwrap_err()
+                .to_string()
+                .contains("(2,)")
+        );
+        let negative = npy(&dir, "z.npy", "<i2", false, "(2,)", &[0, 0, 0xff, 0xff]);
+        assert!(
+            load_npy(&data, Some(&negative), "x")
+                .unwrap_err()
+                .to_string()
+                .contains("-1")
+        );
+        std::fs::write(dir.path().join("junk.npy"), b"not numpy").unwrap();
+        let junk = load_npy(&dir.path().join("junk.npy"), None, "j").unwrap_err();
+        assert!(
+            junk.to_string().contains("not a NumPy array file"),
+            "{junk}"
+        );
+    }
+
+    #[test]
+    fn fortran_reorder_of_three_axes() {
+        // shape (2, 2, 2); C-order value at (i, j, k) is 4i + 2j + k.
+        let fortran: Vec<f64> = (0..8)
+            .map(|offset| {
+                let (i, j, k) = (offset % 2, offset / 2 % 2, offset / 4);
+                f64::from(4 * i + 2 * j + k)
+            })
+            .collect();
+        assert_eq!(
+            to_c_order(&fortran, &[2, 2, 2]),
+            (0..8).map(f64::from).collect::<Vec<_>>()
+        );
+    }
+}
