@@ -18,10 +18,7 @@ fn main() -> ExitCode {
         Some(Command::Manifold(args)) => commands::pictures::draw(PictureKind::Manifold, args),
         Some(Command::Latent(args)) => commands::pictures::draw(PictureKind::Latent, args),
         Some(Command::Bench(args)) => commands::bench::bench(args),
-        Some(Command::Presets) => {
-            commands::list_presets();
-            Ok(())
-        }
+        Some(Command::Presets) => commands::list_presets(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,7 +12,8 @@ use tinyvae_core::autoencoder::ShallowAutoencoder;
 use tinyvae_core::noise::Noise;
 use tinyvae_core::stacked::StackedAutoencoder;
 use tinyvae_core::tied::TiedAutoencoder;
-use tinyvae_core::vae::MlpVae;
+use tinyvae_core::vae::{MlpVae, Vae};
+use tinyvae_core::{Chain, Dense, Tanh};
 
 use crate::train::config::TrainConfig;
 use crate::train::model::TrainableModel;
@@ -21,6 +22,14 @@ use crate::train::model::TrainableModel;
 pub type VaeMnist = MlpVae<784, 400, 20>;
 /// 784-400-2: the latent plane and its manifold of digits.
 pub type VaeMnist2d = MlpVae<784, 400, 2>;
+/// 784-200-200-50 with tanh, two deterministic layers on each side: the VAE of Burda et al.
+/// (2015), "Importance Weighted Autoencoders", Table 1.
+pub type VaeMnistIwae = Vae<
+    Chain<Dense<784, 200, Tanh>, Dense<200, 200, Tanh>>,
+    200,
+    50,
+    Chain<Dense<50, 200, Tanh>, Chain<Dense<200, 200, Tanh>, Dense<200, 784>>>,
+>;
 /// 784-256 sigmoid autoencoder, cross-entropy.
 pub type AeMnist = ShallowAutoencoder<784, 256>;
 /// 784-256 with W* = Wᵀ.
@@ -45,6 +54,8 @@ pub enum PresetId {
     VaeMnist,
     /// [`VaeMnist2d`].
     VaeMnist2d,
+    /// [`VaeMnistIwae`].
+    VaeMnistIwae,
     /// [`AeMnist`].
     AeMnist,
     /// [`TiedAeMnist`].
@@ -108,6 +119,17 @@ pub const PRESETS: &[Preset] = &[
         description: "VAE 784-400-2: latent plane and manifold",
         data: ShippedData::Mnist,
         config: config(10, 128, Noise::None),
+    },
+    Preset {
+        id: PresetId::VaeMnistIwae,
+        name: "vae-mnist-iwae",
+        description: "VAE 784-200-200-50 tanh, dynamically binarized (Burda et al. 2015)",
+        data: ShippedData::Mnist,
+        config: TrainConfig {
+            batch_size: 20,
+            dynamic_binarization: true,
+            ..config(100, 20, Noise::None)
+        },
     },
     Preset {
         id: PresetId::AeMnist,
@@ -196,6 +218,7 @@ pub fn with_preset<V: PresetVisitor>(preset: &'static Preset, visitor: V) -> V::
     match preset.id {
         PresetId::VaeMnist => visitor.visit::<VaeMnist>(preset),
         PresetId::VaeMnist2d => visitor.visit::<VaeMnist2d>(preset),
+        PresetId::VaeMnistIwae => visitor.visit::<VaeMnistIwae>(preset),
         PresetId::AeMnist | PresetId::DaeMnist | PresetId::DaeMnistGaussian => {
             visitor.visit::<AeMnist>(preset)
         }
@@ -216,6 +239,7 @@ mod tests {
         let ids = [
             PresetId::VaeMnist,
             PresetId::VaeMnist2d,
+            PresetId::VaeMnistIwae,
             PresetId::AeMnist,
             PresetId::TiedAeMnist,
             PresetId::DaeMnist,
@@ -228,6 +252,7 @@ mod tests {
             match id {
                 PresetId::VaeMnist
                 | PresetId::VaeMnist2d
+                | PresetId::VaeMnistIwae
                 | PresetId::AeMnist
                 | PresetId::TiedAeMnist
                 | PresetId::DaeMnist

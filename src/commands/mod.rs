@@ -5,6 +5,7 @@ pub mod eval;
 pub mod pictures;
 pub mod train;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -267,10 +268,21 @@ with_preset (the compiler refuses a variant without one), and a PRESETS row with
 description, data and settings. A model in your own crate needs none of this: see
 examples/custom-model.";
 
-/// Prints the presets, one a line, then how to add one.
-pub fn list_presets() {
-    for preset in tinyvae_host::presets::PRESETS {
-        println!("{:<20} {}", preset.name, preset.description);
+/// Prints the presets, one a line, then how to add one. A reader that goes away (`| head`)
+/// ends the listing quietly.
+pub fn list_presets() -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    let listing = (|| -> std::io::Result<()> {
+        for preset in tinyvae_host::presets::PRESETS {
+            writeln!(out, "{:<20} {}", preset.name, preset.description)?;
+        }
+        writeln!(out, "\n{ADDING_A_PRESET}")?;
+        out.flush()
+    })();
+    match listing {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::input(format!("cannot write the list: {e}")))
+        }
+        _ => Ok(()),
     }
-    println!("\n{ADDING_A_PRESET}");
 }
