@@ -1,4 +1,4 @@
-//! Training on the shipped 8×8 digits: determinism, resume, and a loss that goes down.
+//! Training on the shipped 8×8 digits: determinism, resume, pinned bits, and a loss that goes down.
 
 use tinyvae_host::checkpoint::{Checkpoint, checkpoint_bytes};
 use tinyvae_host::data::{Split, default_data_dir, load_digits};
@@ -128,4 +128,49 @@ fn training_lowers_the_test_loss_on_real_digits() {
     let ae_after = ae.evaluate(&data.test).unwrap().total;
     println!("ae-digits test loss: {ae_after:.2}");
     assert!(ae_after < 30.0, "ae test loss {ae_after}");
+}
+
+/// FNV-1a over 32-bit words.
+fn fnv1a(words: impl IntoIterator<Item = u32>) -> u64 {
+    words.into_iter().fold(0xcbf2_9ce4_8422_2325, |hash, word| {
+        (hash ^ u64::from(word)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Pins the bits of a seeded run through dynamic binarization, KL warm-up and Adam. Batches of
+/// 4 stay below the size handed to `matrixmultiply` (whose kernels depend on the CPU), so the
+/// values are the same on every host.
+#[test]
+fn binarized_warm_up_run_gives_pinned_bits() {
+    let data = digits();
+    let config = TrainConfig {
+        epochs: 2,
+        batch_size: 4,
+        seed: 7,
+        learning_rate: 1e-2,
+        kl_warmup_steps: 25,
+        dynamic_binarization: true,
+        train_limit: Some(64),
+        ..TrainConfig::default()
+    };
+    let mut trainer = Trainer::<VaeDigits>::new(config).unwrap();
+    let mut losses = Vec::new();
+    let mut betas = Vec::new();
+    while !trainer.is_finished() {
+        betas.push(trainer.effective_beta().to_bits());
+        let loss = trainer.step(&data.train).unwrap().loss;
+        losses.extend([loss.total, loss.reconstruction, loss.kl].map(f32::to_bits));
+    }
+    // The bits of the trainer with its binarization and warm-up written inline; reusing the
+    // data module's binarization and the core's warm-up keeps them.
+    assert_eq!(
+        [
+            f32::from_bits(losses[0]),
+            f32::from_bits(losses[losses.len() - 3])
+        ],
+        [44.355_713, 30.236_04]
+    );
+    assert_eq!(fnv1a(losses.iter().copied()), 0x5587_22d8_0e45_5c3c);
+    assert_eq!(fnv1a(betas), 0x6850_841e_99e6_3481);
+    assert_eq!(fnv1a(weights(&trainer)), 0xdff6_da7c_77aa_c29b);
 }
