@@ -11,9 +11,9 @@ use std::process::{Child, Command as Process, Stdio};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
-use tinyvae_host::train::events::{Command, RunState, TrainingEvent};
 use tinyvae::ui::synthetic::{Kind, SyntheticRun};
 use tinyvae::ui::{DashboardOptions, run};
+use tinyvae_host::train::events::{Command, RunState, TrainingEvent};
 
 const CHILD: &str = "TINYVAE_UI_PTY_CHILD";
 

@@ -12,13 +12,13 @@ use tinyvae_core::noise::Noise;
 use super::{Failure, default_path, exit, load_data, open_checkpoint};
 use crate::cli::{OptimizerArg, TrainArgs};
 use crate::headless::HeadlessRenderer;
+use crate::ui::{self, DashboardOptions};
 use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset};
 use tinyvae_host::train::config::{OptimizerChoice, TrainConfig};
 use tinyvae_host::train::events::{Command, RunState, TrainingEvent};
 use tinyvae_host::train::model::TrainableModel;
 use tinyvae_host::train::trainer::Trainer;
 use tinyvae_host::train::worker::{ReportEvery, RunEnd, WorkerOptions, run_training};
-use crate::ui::{self, DashboardOptions};
 
 /// Parses `none`, `gaussian:SIGMA` or `mask:P`.
 pub fn parse_noise(text: &str) -> Result<Noise, String> {

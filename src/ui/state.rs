@@ -17,7 +17,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 pub use super::eta::Eta;
 pub use super::history::{EpochHistory, LossHistory, Term};
-use tinyvae_host::train::events::{Command, RunInfo, RunState, Snapshot, StepReport, TrainingEvent};
+use tinyvae_host::train::events::{
+    Command, RunInfo, RunState, Snapshot, StepReport, TrainingEvent,
+};
 
 /// Buckets kept by a [`LossHistory`]; when one more is needed, pairs are merged.
 pub const LOSS_BUCKETS: usize = 512;
@@ -463,8 +465,8 @@ pub fn format_duration(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tinyvae_host::train::events::{EpochReport, LossReport};
     use crate::ui::synthetic;
+    use tinyvae_host::train::events::{EpochReport, LossReport};
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)

@@ -4,9 +4,9 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
+use tinyvae_core::weights::blob_len;
 use tinyvae_host::checkpoint::Checkpoint;
 use tinyvae_host::presets::VaeDigits;
-use tinyvae_core::weights::blob_len;
 
 fn tinyvae(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tinyvae"))
