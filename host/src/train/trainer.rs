@@ -142,14 +142,14 @@ impl<M: TrainableModel> Trainer<M> {
         }
     }
 
-    /// β in force at this step, after the linear warm-up.
+    /// β in force at this step, after the linear warm-up
+    /// ([`tinyvae_core::vae::kl_warmup_beta`]).
     pub fn effective_beta(&self) -> f32 {
-        let warmup = self.config.kl_warmup_steps;
-        if warmup == 0 || self.position.step >= warmup {
-            self.beta
-        } else {
-            self.beta * self.position.step as f32 / warmup as f32
-        }
+        tinyvae_core::vae::kl_warmup_beta(
+            self.beta,
+            self.position.step,
+            self.config.kl_warmup_steps,
+        )
     }
 
     /// Epochs of the whole schedule: greedy pretraining first, then training.
