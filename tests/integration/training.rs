@@ -1,4 +1,4 @@
-//! Training on the shipped 8×8 digits: determinism, resume, and a loss that goes down.
+//! Training on the shipped 8×8 digits: determinism, resume, pinned bits, and a loss that goes down.
 
 use tinyvae_host::checkpoint::{Checkpoint, checkpoint_bytes};
 use tinyvae_host::checkpoint::{CheckpointError, VERSION};
@@ -149,4 +149,52 @@ fn training_lowers_the_test_loss_on_real_digits() {
     let ae_after = ae.evaluate(&data.test).unwrap().total;
     println!("ae-digits test loss: {ae_after:.2}");
     assert!(ae_after < 30.0, "ae test loss {ae_after}");
+}
+
+/// CRC-32 of words, little-endian.
+fn crc32(words: &[u32]) -> u32 {
+    const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+    let mut digest = CRC.digest();
+    for word in words {
+        digest.update(&word.to_le_bytes());
+    }
+    digest.finalize()
+}
+
+/// Pins the bits of a seeded run through dynamic binarization, KL warm-up and Adam. Batches of
+/// 4 stay below the size handed to `matrixmultiply` (whose kernels depend on the CPU), so the
+/// values are the same on every host.
+#[test]
+fn binarized_warm_up_run_gives_pinned_bits() {
+    let data = digits();
+    let config = TrainConfig {
+        epochs: 2,
+        batch_size: 4,
+        seed: 7,
+        learning_rate: 1e-2,
+        kl_warmup_steps: 25,
+        dynamic_binarization: true,
+        train_limit: Some(64),
+        ..TrainConfig::default()
+    };
+    let mut trainer = Trainer::<VaeDigits>::new(config).unwrap();
+    let mut losses = Vec::new();
+    let mut betas = Vec::new();
+    while !trainer.is_finished() {
+        betas.push(trainer.effective_beta().to_bits());
+        let loss = trainer.step(&data.train).unwrap().loss;
+        losses.extend([loss.total, loss.reconstruction, loss.kl].map(f32::to_bits));
+    }
+    // The bits of the trainer with its binarization and warm-up written inline; reusing the
+    // data module's binarization and the core's warm-up keeps them.
+    assert_eq!(
+        [
+            f32::from_bits(losses[0]),
+            f32::from_bits(losses[losses.len() - 3])
+        ],
+        [44.355_713, 30.236_04]
+    );
+    assert_eq!(crc32(&losses), 0xeeb8_33e0);
+    assert_eq!(crc32(&betas), 0xe158_028a);
+    assert_eq!(crc32(&weights(&trainer)), 0x3332_805f);
 }

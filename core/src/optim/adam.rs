@@ -15,7 +15,8 @@ use crate::{Error, Parameters};
 ///
 /// The bias corrections undo the zero initialization of m and v, so the first step moves every
 /// parameter by α·g/(|g| + ε) ≈ α·sign(g). They are computed once per step, so the per-scalar
-/// work is θ ← θ − (α / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε).
+/// work is θ ← θ − (α / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε) ([`AdamStep::apply`], the one
+/// implementation, which [`Adam::step_slices`] applies to a flat vector).
 ///
 /// A gradient above about 10¹⁹ in magnitude overflows g² to infinity, after which that
 /// parameter stops moving; [`super::clip_global_norm`] keeps gradients far from that.
@@ -62,6 +63,30 @@ pub struct AdamState<M> {
     pub step: u64,
 }
 
+impl<M: Parameters + Zeroable> Optimizer<M> for Adam {
+    type State = AdamState<M>;
+
+    fn validate(&self) -> Result<(), Error> {
+        Self::validate(self)
+    }
+
+    fn step(&self, params: &mut M, grads: &M, state: &mut AdamState<M>) -> Result<(), Error> {
+        let step = state.step.saturating_add(1);
+        let update = self.at_step(step)?;
+        check_finite(grads)?;
+        for index in 0..M::TENSORS {
+            update.apply(
+                params.tensor_mut(index),
+                grads.tensor(index),
+                state.first_moment.tensor_mut(index),
+                state.second_moment.tensor_mut(index),
+            )?;
+        }
+        state.step = step;
+        Ok(())
+    }
+}
+
 impl Adam {
     /// Checks the hyperparameters; [`Error::InvalidConfig`] names the first bad one.
     pub fn validate(&self) -> Result<(), Error> {
@@ -73,43 +98,57 @@ impl Adam {
         check_unit_interval(self.beta2, "beta2 must be in [0, 1)")?;
         check_positive(self.epsilon, "epsilon must be finite and positive")
     }
-}
 
-impl<M: Parameters + Zeroable> Optimizer<M> for Adam {
-    type State = AdamState<M>;
-
-    fn validate(&self) -> Result<(), Error> {
-        Self::validate(self)
-    }
-
-    fn step(&self, params: &mut M, grads: &M, state: &mut AdamState<M>) -> Result<(), Error> {
+    /// The constants of step `t` (the first step is t = 1), after checking the
+    /// hyperparameters; [`Error::InvalidConfig`] names the first bad one, or says that t is 0.
+    pub fn at_step(&self, t: u64) -> Result<AdamStep, Error> {
         self.validate()?;
-        check_finite(grads)?;
+        if t == 0 {
+            return Err(Error::InvalidConfig("Adam counts steps from 1"));
+        }
         let (beta1, beta2) = (self.beta1, self.beta2);
-        let step = state.step.saturating_add(1);
-        let coefficients = Coefficients {
+        Ok(AdamStep {
             beta1,
             beta2,
             keep1: 1.0 - beta1,
             keep2: 1.0 - beta2,
-            step_size: self.learning_rate / bias_correction(beta1, step),
-            inv_sqrt_correction2: 1.0 / libm::sqrtf(bias_correction(beta2, step)),
+            step_size: self.learning_rate / bias_correction(beta1, t),
+            inv_sqrt_correction2: 1.0 / libm::sqrtf(bias_correction(beta2, t)),
             epsilon: self.epsilon,
-        };
-        for index in 0..M::TENSORS {
-            let theta = params.tensor_mut(index);
-            let g = grads.tensor(index);
-            let m = state.first_moment.tensor_mut(index);
-            let v = state.second_moment.tensor_mut(index);
-            update(theta, g, m, v, &coefficients);
+        })
+    }
+
+    /// Step `t` (from 1) of Adam on one flat parameter vector: `params` θ, its gradient `grads`
+    /// g, and its moment estimates `first_moment` m and `second_moment` v (all zero before step
+    /// 1), updated in place by the formula of [`Adam`], bit for bit as [`Optimizer::step`]
+    /// updates a model.
+    ///
+    /// Nothing is written unless the hyperparameters and `t` are valid ([`Error::InvalidConfig`]),
+    /// the four slices have the same length ([`Error::ShapeMismatch`], expected being the
+    /// length of `params`) and every gradient is finite ([`Error::NonFinite`]). A step size that
+    /// changes from step to step (a schedule) is a new `learning_rate` at each call.
+    pub fn step_slices(
+        &self,
+        t: u64,
+        params: &mut [f32],
+        grads: &[f32],
+        first_moment: &mut [f32],
+        second_moment: &mut [f32],
+    ) -> Result<(), Error> {
+        let update = self.at_step(t)?;
+        check_lengths(params, grads, first_moment, second_moment)?;
+        if !crate::math::all_finite(grads) {
+            return Err(Error::NonFinite);
         }
-        state.step = step;
-        Ok(())
+        update.apply(params, grads, first_moment, second_moment)
     }
 }
 
-/// The constants of one step, shared by every parameter.
-struct Coefficients {
+/// The constants of one step t of [`Adam`], shared by every parameter, from [`Adam::at_step`]:
+/// the decays β₁, β₂, their complements 1 − β₁, 1 − β₂, the bias-corrected step size
+/// α / (1 − β₁ᵗ), 1 / √(1 − β₂ᵗ) and ε.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamStep {
     beta1: f32,
     beta2: f32,
     keep1: f32,
@@ -119,13 +158,54 @@ struct Coefficients {
     epsilon: f32,
 }
 
+impl AdamStep {
+    /// The update of Kingma & Ba 2015, Algorithm 1, on one flat slice of parameters, element
+    /// by element:
+    ///
+    /// m ← β₁·m + (1 − β₁)·g,  v ← β₂·v + (1 − β₂)·(g·g),
+    /// θ ← θ − (α / (1 − β₁ᵗ))·m / (√v · (1 / √(1 − β₂ᵗ)) + ε),
+    ///
+    /// which is θ − α·m̂ / (√v̂ + ε) with the bias corrections computed once per step. This is
+    /// the one Adam kernel: [`Optimizer::step`] calls it on each tensor of a model, and
+    /// [`Adam::step_slices`] on a single vector. With the `std` feature it runs as AVX2 code
+    /// where the CPU has it, with the same bits as the portable loop.
+    ///
+    /// Fails with [`Error::ShapeMismatch`] (expected being the length of `params`), writing
+    /// nothing, unless the four slices have the same length. It does not check the gradients:
+    /// a NaN or infinite g makes its parameter and moments NaN or infinite, so callers check
+    /// them first ([`Adam::step_slices`] and [`Optimizer::step`] do, before any write).
+    pub fn apply(
+        &self,
+        params: &mut [f32],
+        grads: &[f32],
+        first_moment: &mut [f32],
+        second_moment: &mut [f32],
+    ) -> Result<(), Error> {
+        check_lengths(params, grads, first_moment, second_moment)?;
+        update(params, grads, first_moment, second_moment, self);
+        Ok(())
+    }
+}
+
+/// `Err(ShapeMismatch)` unless the gradient and both moments are as long as the parameters.
+fn check_lengths(theta: &[f32], g: &[f32], m: &[f32], v: &[f32]) -> Result<(), Error> {
+    let expected = theta.len();
+    match [g.len(), m.len(), v.len()]
+        .into_iter()
+        .find(|&found| found != expected)
+    {
+        Some(found) => Err(Error::ShapeMismatch { expected, found }),
+        None => Ok(()),
+    }
+}
+
 /// One tensor's update. Zipped slices of equal length leave no bounds checks in the loop; the
 /// AVX2 version computes the same bits eight parameters at a time (see `loss`).
 #[cfg_attr(
     feature = "std",
     multiversion::multiversion(targets("x86_64+avx2+fma"))
 )]
-fn update(theta: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], c: &Coefficients) {
+fn update(theta: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], c: &AdamStep) {
     for (((theta, &g), m), v) in theta.iter_mut().zip(g).zip(m).zip(v) {
         *m = c.beta1 * *m + c.keep1 * g;
         *v = c.beta2 * *v + c.keep2 * (g * g);
@@ -165,15 +245,7 @@ mod tests {
     #[test]
     fn vector_update_matches_element_by_element_bitwise() {
         let mut rng = crate::seeded_rng(9);
-        let c = Coefficients {
-            beta1: 0.9,
-            beta2: 0.999,
-            keep1: 1.0 - 0.9,
-            keep2: 1.0 - 0.999,
-            step_size: 1e-3 / bias_correction(0.9, 3),
-            inv_sqrt_correction2: 1.0 / libm::sqrtf(bias_correction(0.999, 3)),
-            epsilon: 1e-8,
-        };
+        let c = Adam::default().at_step(3).unwrap();
         let mut draw = |n: usize, bound: f32| -> Vec<f32> {
             (0..n)
                 .map(|_| crate::rng::uniform_symmetric(&mut rng, bound))
@@ -196,6 +268,73 @@ mod tests {
                 "parameter {i}"
             );
         }
+    }
+
+    /// The slice kernel and the model-level step give the same bits, step after step.
+    #[test]
+    fn slices_step_like_the_model() {
+        let adam = Adam::with_learning_rate(0.05);
+        let mut params = layer([0.3, -0.7, 0.1]);
+        let mut state = AdamState::<Layer>::zeroed();
+        let (mut theta, mut m, mut v) = (flat(&params), [0.0; 3], [0.0; 3]);
+        for t in 1..=5u64 {
+            let g = [0.5 / t as f32, -0.25 * t as f32, 1e-3];
+            adam.step(&mut params, &layer(g), &mut state).unwrap();
+            adam.step_slices(t, &mut theta, &g, &mut m, &mut v).unwrap();
+            assert_eq!(theta.map(f32::to_bits), flat(&params).map(f32::to_bits));
+            assert_eq!(
+                m.map(f32::to_bits),
+                flat(&state.first_moment).map(f32::to_bits)
+            );
+            assert_eq!(
+                v.map(f32::to_bits),
+                flat(&state.second_moment).map(f32::to_bits)
+            );
+        }
+    }
+
+    #[test]
+    fn slices_of_other_lengths_steps_from_zero_and_non_finite_gradients_are_refused() {
+        let adam = Adam::default();
+        let (mut theta, mut m, mut v) = ([1.0f32, 2.0, 3.0], [0.0f32; 3], [0.0f32; 3]);
+        let g = [1.0f32, -1.0, 0.5];
+        assert_eq!(
+            adam.step_slices(1, &mut theta, &g[..2], &mut m, &mut v),
+            Err(Error::ShapeMismatch {
+                expected: 3,
+                found: 2
+            })
+        );
+        assert_eq!(
+            adam.step_slices(1, &mut theta, &g, &mut m, &mut v[..1]),
+            Err(Error::ShapeMismatch {
+                expected: 3,
+                found: 1
+            })
+        );
+        let step = adam.at_step(1).unwrap();
+        assert_eq!(
+            step.apply(&mut theta, &g, &mut m[..2], &mut v),
+            Err(Error::ShapeMismatch {
+                expected: 3,
+                found: 2
+            })
+        );
+        assert!(matches!(
+            adam.step_slices(0, &mut theta, &g, &mut m, &mut v),
+            Err(Error::InvalidConfig(_))
+        ));
+        assert_eq!(
+            adam.step_slices(1, &mut theta, &[1.0, f32::NAN, 0.0], &mut m, &mut v),
+            Err(Error::NonFinite)
+        );
+        assert!(matches!(
+            Adam { beta2: 1.0, ..adam }.step_slices(1, &mut theta, &g, &mut m, &mut v),
+            Err(Error::InvalidConfig(_))
+        ));
+        assert_eq!((theta, m, v), ([1.0, 2.0, 3.0], [0.0; 3], [0.0; 3]));
+        // An empty vector is a valid, empty step.
+        adam.step_slices(1, &mut [], &[], &mut [], &mut []).unwrap();
     }
 
     #[test]

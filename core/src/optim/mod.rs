@@ -10,7 +10,9 @@
 //! therefore leaves the parameters and the state exactly as they were.
 //!
 //! Updates walk the tensors by index in lockstep (`tensor(i)` of the parameters, the gradients
-//! and the state have the same length) and allocate nothing.
+//! and the state have the same length) and allocate nothing. Adam's update of one flat vector
+//! is public as well ([`Adam::step_slices`], [`AdamStep::apply`]), for parameters that are not
+//! a model, such as a classifier's weights on the host.
 
 use bytemuck::Zeroable;
 
@@ -20,7 +22,7 @@ mod adam;
 mod clip;
 mod sgd;
 
-pub use adam::{Adam, AdamState};
+pub use adam::{Adam, AdamState, AdamStep};
 pub use clip::clip_global_norm;
 pub use sgd::{Sgd, SgdState};
 

@@ -18,7 +18,6 @@
 //! [`EvalError`] rather than a panic.
 
 mod active_units;
-mod adam;
 mod knn;
 mod matrix;
 mod pca;
@@ -124,6 +123,11 @@ pub enum EvalError {
     /// A training setting that cannot work, such as zero epochs.
     #[error("invalid setting: {0}")]
     InvalidConfig(&'static str),
+
+    /// The optimizer of the linear probe refused a step (a gradient became NaN or infinite, or
+    /// the decayed step size is not a positive number).
+    #[error("the linear probe's optimizer failed: {0}")]
+    Optimizer(tinyvae_core::Error),
 
     /// The eigendecomposition did not converge (not expected for finite input).
     #[error("the eigendecomposition of the {dim}x{dim} covariance matrix did not converge")]

@@ -16,15 +16,15 @@
 //! ```
 //!
 //! (`S_b` the standardised batch, `P` its probabilities, `Y` its one-hot labels) minimised by
-//! Adam (`adam.rs`) over mini-batches, the training set shuffled each epoch by a seeded
+//! the core's Adam ([`tinyvae_core::optim::Adam::step_slices`]) over mini-batches, the training set shuffled each epoch by a seeded
 //! generator, for a fixed number of epochs ([`ProbeConfig`]). Weights start at zero, so a run
 //! is deterministic: same data and seed, same classifier, bit for bit. The prediction is
 //! `argmax_c p(c | x)`.
 
 use rand::seq::SliceRandom;
+use tinyvae_core::optim::Adam;
 use tinyvae_core::seeded_rng;
 
-use super::adam::Adam;
 use super::matrix::{RowMajor, gemm};
 use super::{CLASSES, EvalError, check_labels, sample_count};
 
@@ -125,12 +125,14 @@ impl LinearProbe {
         let mut xb = vec![0.0f32; batch * dim];
         let mut delta = vec![0.0f32; batch * CLASSES];
         let mut grad_w = vec![0.0f32; dim * CLASSES];
-        let (mut adam_w, mut adam_b) = (Adam::new(dim * CLASSES), Adam::new(CLASSES));
+        // Adam's moments m and v of the weights and of the biases.
+        let (mut m_w, mut v_w) = (vec![0.0f32; dim * CLASSES], vec![0.0f32; dim * CLASSES]);
+        let (mut m_b, mut v_b) = ([0.0f32; CLASSES], [0.0f32; CLASSES]);
 
         let mut order: Vec<usize> = (0..n).collect();
         let mut rng = seeded_rng(config.seed);
         let total_steps = config.epochs * n.div_ceil(batch);
-        let mut t = 0usize;
+        let mut t = 0u64;
         for _ in 0..config.epochs {
             order.shuffle(&mut rng);
             for chunk in order.chunks(batch) {
@@ -159,9 +161,11 @@ impl LinearProbe {
                 t += 1;
                 // α decays linearly from its full value at step 1 to α / total at the last.
                 let decay = 1.0 - (t - 1) as f32 / total_steps as f32;
-                let step = Adam::step_size(config.learning_rate * decay, t);
-                adam_w.update(&mut probe.weights, &grad_w, step);
-                adam_b.update(&mut probe.bias, &grad_b, step);
+                let adam = Adam::with_learning_rate(config.learning_rate * decay);
+                adam.step_slices(t, &mut probe.weights, &grad_w, &mut m_w, &mut v_w)
+                    .map_err(EvalError::Optimizer)?;
+                adam.step_slices(t, &mut probe.bias, &grad_b, &mut m_b, &mut v_b)
+                    .map_err(EvalError::Optimizer)?;
             }
         }
         Ok(probe)

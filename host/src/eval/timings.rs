@@ -4,33 +4,14 @@
 //! cargo test --release --lib eval::timings -- --ignored --nocapture
 //! ```
 //!
-//! It reads the shipped `data/mnist` IDX files by itself (gzip, big-endian header) so that it
-//! depends on nothing but this module.
+//! It reads the shipped `data/mnist` IDX files with the data module's loader.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Read;
-use std::path::Path;
 use std::time::Instant;
 
 use super::{Pca, active_units, knn_accuracy, linear_probe_accuracy};
-
-/// The payload of a gzip IDX file after its header of `2 + dims` big-endian words.
-fn idx(path: &Path, dims: usize) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(path).expect("MNIST file"))
-        .read_to_end(&mut bytes)
-        .expect("gzip");
-    bytes.split_off(4 + 4 * dims)
-}
-
-/// Images scaled to [0, 1] and labels of one MNIST split.
-fn mnist(images: &str, labels: &str) -> (Vec<f32>, Vec<u8>) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mnist");
-    let pixels = idx(&dir.join(images), 3);
-    let pixels = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
-    (pixels, idx(&dir.join(labels), 1))
-}
+use crate::data::{default_data_dir, load_idx_dir};
 
 /// CPU time of this thread in seconds (user + system, from `/proc`, 10 ms ticks on Linux),
 /// or 0 where that file does not exist. The machine may be shared: CPU time is what the
@@ -70,8 +51,9 @@ fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
 #[ignore = "reads MNIST and takes seconds in release; run with --ignored --nocapture"]
 fn mnist_timings() {
     let d = 784;
-    let (train, train_labels) = mnist("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz");
-    let (test, test_labels) = mnist("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
+    let mnist = load_idx_dir(&default_data_dir().join("mnist")).expect("MNIST");
+    let (train, train_labels) = (mnist.train.images(), mnist.train.labels().expect("labels"));
+    let (test, test_labels) = (mnist.test.images(), mnist.test.labels().expect("labels"));
     assert_eq!((train_labels.len(), test_labels.len()), (60_000, 10_000));
 
     timed("PCA fit, 2000 x 784 (mostly the eigensolver)", || {
@@ -79,35 +61,35 @@ fn mnist_timings() {
     });
     for k in [2, 20] {
         let pca = timed(&format!("PCA fit, 60000 x 784, k = {k}"), || {
-            Pca::fit(&train, d, k).unwrap()
+            Pca::fit(train, d, k).unwrap()
         });
         let err = timed("PCA reconstruction error, 10000 test", || {
-            pca.reconstruction_error(&test).unwrap()
+            pca.reconstruction_error(test).unwrap()
         });
         let ratio: f32 = pca.explained_variance_ratio().iter().sum();
         println!("  k = {k}: test error {err:.3} per sample, variance explained {ratio:.3}");
 
         let (mut ztrain, mut ztest) = (vec![0.0; 60_000 * k], vec![0.0; 10_000 * k]);
         timed("PCA project 70000 samples", || {
-            pca.project(&train, &mut ztrain).unwrap();
-            pca.project(&test, &mut ztest).unwrap();
+            pca.project(train, &mut ztrain).unwrap();
+            pca.project(test, &mut ztest).unwrap();
         });
         let au = timed("active units of the codes", || {
             active_units(&ztrain, k).unwrap()
         });
         println!("  active units {} of {k}", au.count);
         let acc = timed(&format!("linear probe on PCA-{k} codes"), || {
-            linear_probe_accuracy(&ztrain, &train_labels, &ztest, &test_labels, k).unwrap()
+            linear_probe_accuracy(&ztrain, train_labels, &ztest, test_labels, k).unwrap()
         });
         println!("  linear probe accuracy {acc:.4}");
         let acc = timed(&format!("5-NN on PCA-{k} codes, 10000 vs 60000"), || {
-            knn_accuracy(&ztrain, &train_labels, &ztest, &test_labels, k, 5).unwrap()
+            knn_accuracy(&ztrain, train_labels, &ztest, test_labels, k, 5).unwrap()
         });
         println!("  5-NN accuracy {acc:.4}");
     }
 
     let acc = timed("linear probe on raw pixels, 60000 x 784", || {
-        linear_probe_accuracy(&train, &train_labels, &test, &test_labels, d).unwrap()
+        linear_probe_accuracy(train, train_labels, test, test_labels, d).unwrap()
     });
     println!("  linear probe accuracy {acc:.4}");
 }

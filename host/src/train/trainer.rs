@@ -206,14 +206,14 @@ impl<M: TrainableModel> Trainer<M> {
         }
     }
 
-    /// β in force at this step, after the linear warm-up.
+    /// β in force at this step, after the linear warm-up
+    /// ([`tinyvae_core::vae::kl_warmup_beta`]).
     pub fn effective_beta(&self) -> f32 {
-        let warmup = self.config.kl_warmup_steps;
-        if warmup == 0 || self.position.step >= warmup {
-            self.beta
-        } else {
-            self.beta * self.position.step as f32 / warmup as f32
-        }
+        tinyvae_core::vae::kl_warmup_beta(
+            self.beta,
+            self.position.step,
+            self.config.kl_warmup_steps,
+        )
     }
 
     /// Epochs of the whole schedule: greedy pretraining first, then training.
@@ -342,13 +342,12 @@ impl<M: TrainableModel> Trainer<M> {
             let target = &mut self.inputs[column * pixels..(column + 1) * pixels];
             let image = &train.images()[index as usize * pixels..(index as usize + 1) * pixels];
             if self.config.dynamic_binarization {
-                for (t, &p) in target.iter_mut().zip(image) {
-                    *t = if tinyvae_core::rng::uniform(&mut self.rng) < p {
-                        1.0
-                    } else {
-                        0.0
-                    };
-                }
+                let rng = &mut self.rng;
+                let drawn = crate::data::binarize_dynamic(image, target, || {
+                    tinyvae_core::rng::uniform(rng)
+                });
+                // Both slices are `pixels` long: the lengths always agree.
+                debug_assert!(drawn.is_ok(), "{drawn:?}");
             } else {
                 target.copy_from_slice(image);
             }
