@@ -176,12 +176,47 @@ pub struct EvalArgs {
     /// Importance samples per test point for log p(x).
     #[arg(long, default_value_t = 5000)]
     pub iw_samples: usize,
-    /// Test points used for the importance-weighted estimate (all: the whole test set).
-    #[arg(long)]
-    pub iw_points: Option<usize>,
+    /// Test points used for the importance-weighted estimate: a number from 1, or `all` for
+    /// the whole test set.
+    #[arg(long, default_value = "500")]
+    pub iw_points: IwPoints,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// How many test points the importance-weighted estimate uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IwPoints {
+    /// The whole test set.
+    All,
+    /// The first this many (at least 1).
+    First(usize),
+}
+
+impl IwPoints {
+    /// Points used out of a test set of `len`.
+    pub fn count(self, len: usize) -> usize {
+        match self {
+            Self::All => len,
+            Self::First(n) => n.min(len),
+        }
+    }
+}
+
+impl std::str::FromStr for IwPoints {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "all" => Ok(Self::All),
+            _ => match text.parse::<usize>() {
+                Ok(0) => Err("--iw-points must be at least 1 (or all)".into()),
+                Ok(n) => Ok(Self::First(n)),
+                Err(_) => Err(format!("--iw-points takes a number or all, not '{text}'")),
+            },
+        }
+    }
 }
 
 /// Options of `export`.

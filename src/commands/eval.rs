@@ -4,6 +4,8 @@ use rand::SeedableRng;
 use serde_json::json;
 use tinyvae_core::SeededRng;
 
+use tinyvae_host::data::{EVALUATION_BINARIZATION_SEED, binarize_once};
+
 use super::{CheckpointData, DataUse, Failure, checkpoint_data, open_checkpoint};
 use crate::cli::{EvalArgs, ExportArgs};
 use tinyvae_host::data::Dataset;
@@ -62,7 +64,14 @@ impl PresetVisitor for EvalVisitor {
         // The honest bound: β = 1 whatever β the model was trained with.
         let config = M::model_config(&train_config, 1.0, Phase::Train);
 
-        let loss = evaluate(&*model, &config, &data.test).map_err(|e| failure(&e))?;
+        // A model trained on dynamically binarized pixels is a Bernoulli model of binary
+        // images: its likelihood is measured on one fixed binarization of the test set.
+        let likelihood_test = if train_config.dynamic_binarization {
+            binarize_once(&data.test, EVALUATION_BINARIZATION_SEED)
+        } else {
+            data.test.clone()
+        };
+        let loss = evaluate(&*model, &config, &likelihood_test).map_err(|e| failure(&e))?;
         let reconstruction = reconstruction_errors(&*model, &data.test).map_err(|e| failure(&e))?;
         let train_codes = encode_all(&*model, &data.train).map_err(|e| failure(&e))?;
         let test_codes = encode_all(&*model, &data.test).map_err(|e| failure(&e))?;
@@ -85,6 +94,7 @@ impl PresetVisitor for EvalVisitor {
                 DataUse::Other { same_test_set, .. } => *same_test_set,
             },
             "test_samples": data.test.len(),
+            "test_binarized": train_config.dynamic_binarization,
             "test_loss": loss.total,
             "test_reconstruction": loss.reconstruction,
             "test_kl": loss.kl,
@@ -131,9 +141,9 @@ impl PresetVisitor for EvalVisitor {
         if M::IS_VARIATIONAL {
             let units = active_units(&test_codes, M::LATENT).map_err(|e| failure(&e))?;
             report["active_units"] = json!(units.count);
-            let points = args.iw_points.unwrap_or(500).min(data.test.len());
+            let points = args.iw_points.count(data.test.len());
             let (iw, elbo) =
-                importance_weighted(&*model, &config, &data.test, points, args.iw_samples)
+                importance_weighted(&*model, &config, &likelihood_test, points, args.iw_samples)
                     .map_err(|e| failure(&e))?;
             report["iw_samples"] = json!(args.iw_samples);
             report["iw_points"] = json!(points);

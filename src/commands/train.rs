@@ -16,7 +16,7 @@ use super::{
 use crate::cli::{OptimizerArg, TrainArgs};
 use crate::headless::HeadlessRenderer;
 use crate::ui::{self, DashboardOptions};
-use tinyvae_host::data::DataRecord;
+use tinyvae_host::data::{DataRecord, EVALUATION_BINARIZATION_SEED, binarize_once};
 use tinyvae_host::files::RunFiles;
 use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset};
 use tinyvae_host::train::config::{OptimizerChoice, TrainConfig};
@@ -118,7 +118,7 @@ impl PresetVisitor for TrainVisitor {
 
     fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
         let args = self.args;
-        let (trainer, data, record): (Trainer<M>, _, _) = match self.resume {
+        let (trainer, mut data, record): (Trainer<M>, _, _) = match self.resume {
             Some(checkpoint) => {
                 let CheckpointData { loaded, record, .. } =
                     checkpoint_data(&checkpoint, &args.data, M::INPUTS)?;
@@ -144,6 +144,10 @@ impl PresetVisitor for TrainVisitor {
         };
         trainer.check_data(&data.train).map_err(Failure::input)?;
         check_unit_interval(&data)?;
+        if trainer.config().dynamic_binarization {
+            // Test losses of a binarized model are measured on binary images, as in eval.
+            data.test = binarize_once(&data.test, EVALUATION_BINARIZATION_SEED);
+        }
         let headless = args.headless || !io::stdout().is_terminal();
         let info = RunInfo::new(&trainer, &data, preset.name);
         let files = RunFiles {

@@ -1,6 +1,8 @@
 //! Turning grayscale pixels in [0, 1] into black-and-white ones, for Bernoulli decoders.
 
-use super::DataError;
+use tinyvae_core::rng::{seeded_rng, uniform};
+
+use super::{DataError, Dataset};
 
 /// Dynamic binarization: each pixel becomes 1.0 with probability equal to its value, else 0.0.
 ///
@@ -19,6 +21,20 @@ pub fn binarize_dynamic(
         *o = if uniform() < p { 1.0 } else { 0.0 };
     }
     Ok(())
+}
+
+/// Seed of the fixed binarization a dynamically binarized model is evaluated on.
+pub const EVALUATION_BINARIZATION_SEED: u64 = 0xB1_5EED;
+
+/// `data` with every value drawn once to 0 or 1 with probability equal to it, from a generator
+/// seeded with `seed`: the fixed binarized test set on which a model trained with dynamic
+/// binarization is evaluated (as Burda et al. 2015 evaluate theirs). Values must be in [0, 1].
+pub fn binarize_once(data: &Dataset, seed: u64) -> Dataset {
+    let mut rng = seeded_rng(seed);
+    let mut out = data.clone();
+    // The lengths agree by construction.
+    let _ = binarize_dynamic(data.images(), out.values_mut(), || uniform(&mut rng));
+    out
 }
 
 /// Static binarization: pixels at or above `threshold` become 1.0, the others 0.0.
@@ -50,9 +66,17 @@ fn check_lengths(pixels: &[f32], out: &[f32]) -> Result<(), DataError> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use tinyvae_core::rng::{seeded_rng, uniform};
-
     use super::*;
+
+    #[test]
+    fn a_fixed_binarization_is_the_same_every_time() {
+        let data = Dataset::new("g", 2, 2, vec![0.0, 0.3, 0.7, 1.0], vec![1]).unwrap();
+        let once = binarize_once(&data, 5);
+        assert_eq!(once, binarize_once(&data, 5));
+        assert!(once.images().iter().all(|&v| v == 0.0 || v == 1.0));
+        assert_eq!((once.images()[0], once.images()[3]), (0.0, 1.0));
+        assert_eq!(once.labels(), data.labels());
+    }
 
     #[test]
     fn dynamic_binarization_keeps_the_mean() {

@@ -19,7 +19,9 @@ mod table;
 
 use std::path::{Path, PathBuf};
 
-pub use binarize::{binarize_dynamic, binarize_threshold};
+pub use binarize::{
+    EVALUATION_BINARIZATION_SEED, binarize_dynamic, binarize_once, binarize_threshold,
+};
 pub use dataset::{Dataset, SampleShape, Split};
 pub use digits::{DIGITS_FIELDS, DIGITS_SIDE, load_digits};
 pub use error::{DataError, RowProblem};
