@@ -1,4 +1,4 @@
-//! End to end: `tinyvae::ui::run` in a real pseudo-terminal (util-linux `script`), driven by a
+//! End to end: `tinyvae::render::tui::run` in a real pseudo-terminal (util-linux `script`), driven by a
 //! fake trainer thread. Checks that `q`, SIGTERM and SIGHUP each send `Stop { save: true }`,
 //! wait for the trainer's confirmation, leave the alternate screen and return the right reason.
 //!
@@ -11,8 +11,8 @@ use std::process::{Child, Command as Process, Stdio};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
-use tinyvae::ui::synthetic::{Kind, SyntheticRun};
-use tinyvae::ui::{DashboardOptions, run};
+use tinyvae::render::tui::synthetic::{Kind, SyntheticRun};
+use tinyvae::render::tui::{DashboardOptions, run};
 use tinyvae_host::train::events::{Artifact, Command, RunState, TrainingEvent};
 
 const CHILD: &str = "TINYVAE_UI_PTY_CHILD";

@@ -11,8 +11,8 @@ use tinyvae_core::noise::Noise;
 
 use super::{Failure, default_path, exit, load_data, open_checkpoint};
 use crate::cli::{OptimizerArg, TrainArgs};
-use crate::headless::HeadlessRenderer;
-use crate::ui::{self, DashboardOptions};
+use crate::render::plain::HeadlessRenderer;
+use crate::render::tui::{self, DashboardOptions};
 use tinyvae_host::files::RunFiles;
 use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset};
 use tinyvae_host::train::config::{OptimizerChoice, TrainConfig};
@@ -172,7 +172,7 @@ impl PresetVisitor for TrainVisitor {
         let interrupted = if headless {
             render_headless(&args, events, &commands)?
         } else {
-            let exit = ui::run(
+            let exit = tui::run(
                 events,
                 commands,
                 DashboardOptions::from_environment(args.ascii),
