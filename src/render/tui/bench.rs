@@ -10,8 +10,8 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
-use super::DashboardOptions;
 use super::counting::CountingWriter;
+use super::options::DashboardOptions;
 use super::state::Mode;
 use super::synthetic::{Kind, SyntheticRun};
 use super::terminal::{Dashboard, POLL};

@@ -2,13 +2,19 @@
 
 use std::time::{Duration, Instant};
 
-use super::state::{MIN_ETA_SPAN, WARMUP_STEPS, WARMUP_TIME};
+/// Steps after the start (or a resume) ignored by the ETA: they include one-off costs.
+pub const WARMUP_STEPS: u64 = 10;
+/// Time after the first step also ignored by the ETA (whichever of the two ends later).
+pub const WARMUP_TIME: Duration = Duration::from_secs(1);
+/// Measured time needed after the warm-up before an ETA is shown.
+pub const MIN_ETA_SPAN: Duration = Duration::from_millis(250);
 
 /// Estimated time to the end of the run, from the step rate measured after a warm-up.
 ///
 /// The first [`WARMUP_STEPS`] steps and [`WARMUP_TIME`] after the first step reported are
-/// ignored (allocation, page faults, caches); then the rate is measured from that point on, over wall-clock time, so the
-/// test-set evaluations between epochs are included. Time spent paused is not counted.
+/// ignored (allocation, page faults, caches); then the rate is measured from that point on,
+/// over wall-clock time, so the test-set evaluations between epochs are included.
+/// Time spent paused is not counted.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Eta {
     /// First step seen in this session and when.
@@ -83,5 +89,43 @@ impl Eta {
         seconds
             .is_finite()
             .then(|| Duration::from_secs_f64(seconds.min(1e9)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eta_ignores_the_warm_up_and_pauses() {
+        let mut eta = Eta::default();
+        let t0 = Instant::now();
+        // Warm-up: 10 slow steps (1 s each) that must not count.
+        for s in 1..=WARMUP_STEPS {
+            eta.step(s, t0 + Duration::from_secs(s));
+        }
+        assert_eq!(eta.remaining(1000), None);
+        // Then 100 steps per second.
+        let base = t0 + Duration::from_secs(WARMUP_STEPS + 1);
+        eta.step(WARMUP_STEPS + 1, base);
+        assert_eq!(eta.remaining(1000), None, "no span measured yet");
+        for i in 1..=100u64 {
+            eta.step(WARMUP_STEPS + 1 + i, base + Duration::from_millis(10 * i));
+        }
+        assert_eq!(eta.steps_per_second(), Some(100.0));
+        // 1000 - 111 steps left at 100 steps/s.
+        let left = eta.remaining(1000).map(|d| d.as_secs_f64());
+        assert!((left.unwrap_or(0.0) - 8.89).abs() < 1e-9, "{left:?}");
+
+        // A 60 s pause is not counted.
+        let paused = base + Duration::from_secs(1);
+        eta.pause(paused);
+        eta.resume(paused + Duration::from_secs(60));
+        eta.step(
+            WARMUP_STEPS + 201,
+            paused + Duration::from_secs(60) + Duration::from_secs(1),
+        );
+        // 200 steps in 2 s of training.
+        assert_eq!(eta.steps_per_second(), Some(100.0));
     }
 }

@@ -5,7 +5,10 @@ use std::collections::VecDeque;
 
 use tinyvae_host::train::events::{EpochReport, LossParts};
 
-use super::state::{LOSS_BUCKETS, MAX_EPOCH_POINTS};
+/// Buckets kept by a [`LossHistory`]; when one more is needed, pairs are merged.
+pub const LOSS_BUCKETS: usize = 512;
+/// Per-epoch points kept for the train/test chart.
+pub const MAX_EPOCH_POINTS: usize = 1024;
 
 /// One of the loss terms tracked per step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,25 +16,15 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 pub use super::eta::Eta;
-pub use super::history::{EpochHistory, LossHistory, Term};
+pub use super::history::{EpochHistory, LOSS_BUCKETS, LossHistory, MAX_EPOCH_POINTS, Term};
 use tinyvae_host::train::events::{
     Command, Hyperparameter, RunInfo, RunState, Snapshot, StepReport, TrainingEvent,
 };
 
 use crate::format;
 
-/// Buckets kept by a [`LossHistory`]; when one more is needed, pairs are merged.
-pub const LOSS_BUCKETS: usize = 512;
-/// Per-epoch points kept for the train/test chart.
-pub const MAX_EPOCH_POINTS: usize = 1024;
 /// Messages kept in the log.
 pub const LOG_CAPACITY: usize = 200;
-/// Steps after the start (or a resume) ignored by the ETA: they include one-off costs.
-pub const WARMUP_STEPS: u64 = 10;
-/// Time after the first step also ignored by the ETA (whichever of the two ends later).
-pub const WARMUP_TIME: Duration = Duration::from_secs(1);
-/// Measured time needed after the warm-up before an ETA is shown.
-pub const MIN_ETA_SPAN: Duration = Duration::from_millis(250);
 /// Factor applied to the learning rate by `+` (and its inverse by `-`).
 pub const LEARNING_RATE_UP: f32 = 2.0;
 /// Factor applied to the learning rate by `-`.
@@ -708,39 +698,6 @@ mod tests {
         }
         let stride = history.stride() as f64;
         assert!((history.steps_per_bucket(100) - stride).abs() <= stride * 0.1);
-    }
-
-    #[test]
-    fn eta_ignores_the_warm_up_and_pauses() {
-        let mut eta = Eta::default();
-        let t0 = Instant::now();
-        // Warm-up: 10 slow steps (1 s each) that must not count.
-        for s in 1..=WARMUP_STEPS {
-            eta.step(s, t0 + Duration::from_secs(s));
-        }
-        assert_eq!(eta.remaining(1000), None);
-        // Then 100 steps per second.
-        let base = t0 + Duration::from_secs(WARMUP_STEPS + 1);
-        eta.step(WARMUP_STEPS + 1, base);
-        assert_eq!(eta.remaining(1000), None, "no span measured yet");
-        for i in 1..=100u64 {
-            eta.step(WARMUP_STEPS + 1 + i, base + Duration::from_millis(10 * i));
-        }
-        assert_eq!(eta.steps_per_second(), Some(100.0));
-        // 1000 - 111 steps left at 100 steps/s.
-        let left = eta.remaining(1000).map(|d| d.as_secs_f64());
-        assert!((left.unwrap_or(0.0) - 8.89).abs() < 1e-9, "{left:?}");
-
-        // A 60 s pause is not counted.
-        let paused = base + Duration::from_secs(1);
-        eta.pause(paused);
-        eta.resume(paused + Duration::from_secs(60));
-        eta.step(
-            WARMUP_STEPS + 201,
-            paused + Duration::from_secs(60) + Duration::from_secs(1),
-        );
-        // 200 steps in 2 s of training.
-        assert_eq!(eta.steps_per_second(), Some(100.0));
     }
 
     #[test]

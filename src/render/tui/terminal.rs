@@ -17,7 +17,7 @@ use ratatui::backend::CrosstermBackend;
 use signal_hook::SigId;
 use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGTERM};
 
-use super::DashboardOptions;
+use super::options::DashboardOptions;
 use super::state::{DashboardState, Level};
 use super::theme::Theme;
 use super::view::{self, FrameInfo};

@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::{bar, border};
 use ratatui::widgets::{Block, Borders};
 
-use super::DashboardOptions;
+use super::options::DashboardOptions;
 
 /// What a piece of text is, which decides its style.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
