@@ -3,8 +3,9 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use tinyvae_host::train::events::TrainingEvent;
+use tinyvae_host::train::events::{RunState, TrainingEvent};
 
+use super::eta::Eta;
 use crate::format;
 
 /// Turns training events into a progress display and a JSON-lines metrics stream.
@@ -15,7 +16,7 @@ pub struct HeadlessRenderer<P: Write, M: Write> {
     interactive: bool,
     total_steps: u64,
     last_progress: Option<Instant>,
-    started: Instant,
+    eta: Eta,
 }
 
 /// How often the progress display is refreshed.
@@ -30,12 +31,18 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
             interactive,
             total_steps: 0,
             last_progress: None,
-            started: Instant::now(),
+            eta: Eta::default(),
         }
     }
 
-    /// Renders one event: its JSON line (every event but pictures) and the progress display.
+    /// Renders one event, timed now. See [`HeadlessRenderer::render_at`].
     pub fn render(&mut self, event: &TrainingEvent) -> io::Result<()> {
+        self.render_at(event, Instant::now())
+    }
+
+    /// Renders one event received at `now`: its JSON line (every event but pictures) and the
+    /// progress display, whose ETA is the dashboard's ([`Eta`]).
+    pub fn render_at(&mut self, event: &TrainingEvent, now: Instant) -> io::Result<()> {
         if !matches!(event, TrainingEvent::Snapshot(_)) {
             serde_json::to_writer(&mut self.metrics, event)?;
             self.metrics.write_all(b"\n")?;
@@ -43,6 +50,7 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
         match event {
             TrainingEvent::Started(info) => {
                 self.total_steps = info.total_steps;
+                self.eta = Eta::default();
                 writeln!(
                     self.progress,
                     "training {} on {}: {}",
@@ -50,7 +58,9 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
                 )?;
             }
             TrainingEvent::Step(step) => {
+                self.eta.step(step.step, now);
                 self.progress_line(
+                    now,
                     step.step,
                     step.epoch,
                     step.loss.total,
@@ -99,9 +109,12 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
                 self.clear_line()?;
                 writeln!(self.progress, "error: {error}")?;
             }
-            TrainingEvent::State { .. }
-            | TrainingEvent::Hyperparameter(_)
-            | TrainingEvent::Snapshot(_) => {}
+            TrainingEvent::State { state } => match state {
+                RunState::Paused => self.eta.pause(now),
+                RunState::Training => self.eta.resume(now),
+                RunState::Done | RunState::Stopped => {}
+            },
+            TrainingEvent::Hyperparameter(_) | TrainingEvent::Snapshot(_) => {}
         }
         Ok(())
     }
@@ -113,11 +126,17 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
         self.metrics.flush()
     }
 
-    fn progress_line(&mut self, step: u64, epoch: usize, loss: f32, rate: f32) -> io::Result<()> {
-        let now = Instant::now();
+    fn progress_line(
+        &mut self,
+        now: Instant,
+        step: u64,
+        epoch: usize,
+        loss: f32,
+        rate: f32,
+    ) -> io::Result<()> {
         if self
             .last_progress
-            .is_some_and(|last| now - last < PROGRESS_INTERVAL)
+            .is_some_and(|last| now.saturating_duration_since(last) < PROGRESS_INTERVAL)
             && step < self.total_steps
         {
             return Ok(());
@@ -128,18 +147,15 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
         } else {
             0.0
         };
-        let elapsed = self.started.elapsed().as_secs_f64();
-        let eta = if fraction > 0.0 {
-            elapsed / fraction - elapsed
-        } else {
-            0.0
-        };
+        let eta = self
+            .eta
+            .remaining(self.total_steps)
+            .map_or_else(|| "--".to_string(), format::duration);
         let line = format!(
-            "{} {:>5.1}% step {step}/{} epoch {epoch} loss {loss:.3} {rate:.0} samples/s ETA {}",
+            "{} {:>5.1}% step {step}/{} epoch {epoch} loss {loss:.3} {rate:.0} samples/s ETA {eta}",
             bar(fraction, 24),
             fraction * 100.0,
             self.total_steps,
-            format_duration(eta)
         );
         if self.interactive {
             write!(self.progress, "\r\x1b[2K{line}")?;
@@ -169,16 +185,6 @@ fn bar(fraction: f64, width: usize) -> String {
     }
     s.push(']');
     s
-}
-
-/// Seconds as `1h02m`, `3m07s` or `12s`.
-pub fn format_duration(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-    }
 }
 
 #[cfg(test)]
@@ -263,11 +269,40 @@ mod tests {
         insta::assert_snapshot!(text);
     }
 
+    /// The progress line's ETA is the dashboard's: measured after the warm-up, rounded.
     #[test]
-    fn durations_and_bars() {
-        assert_eq!(format_duration(7.4), "7s");
-        assert_eq!(format_duration(187.0), "3m07s");
-        assert_eq!(format_duration(3720.0), "1h02m");
+    fn progress_lines_show_the_warm_up_aware_eta() {
+        let events = every_kind_of_event();
+        let mut progress = Vec::new();
+        {
+            let mut renderer = HeadlessRenderer::new(&mut progress, io::sink(), false);
+            let t0 = Instant::now();
+            renderer.render_at(&events[0], t0).unwrap();
+            // 100 steps per second; the first second is warm-up.
+            for step in 1..=201 {
+                let report = TrainingEvent::Step(StepReport {
+                    step,
+                    epoch: 1,
+                    loss: LossParts::default(),
+                    samples_per_second: 3200.0,
+                    learning_rate: 1e-3,
+                    beta: 1.0,
+                });
+                let at = t0 + Duration::from_millis(10 * step);
+                renderer.render_at(&report, at).unwrap();
+            }
+        }
+        let text = String::from_utf8(progress).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        // One line per 200 ms: steps 1, 21, ..., 201.
+        assert_eq!(lines.len(), 1 + 11, "{text}");
+        assert!(lines[1].ends_with("step 1/400 epoch 1 loss 0.000 3200 samples/s ETA --"));
+        // 199 steps left at 100 steps/s: 1.99 s, shown as 2s.
+        assert!(lines[11].ends_with("step 201/400 epoch 1 loss 0.000 3200 samples/s ETA 2s"));
+    }
+
+    #[test]
+    fn bars() {
         assert_eq!(bar(0.5, 4), "[==> ]");
         assert_eq!(bar(1.0, 4), "[====]");
     }

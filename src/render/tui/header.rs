@@ -7,9 +7,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{LineGauge, Widget};
 
-use super::state::{DashboardState, format_duration};
+use super::state::DashboardState;
 use super::text::{put, si};
 use super::theme::{Role, Theme};
+use crate::format;
 use tinyvae_host::train::events::RunState;
 
 /// Rows taken by the header.
@@ -100,7 +101,7 @@ fn render_progress(state: &DashboardState, theme: &Theme, area: Rect, buf: &mut 
         Some(RunState::Stopped) => "-".to_string(),
         _ => state
             .remaining()
-            .map_or_else(|| "--".to_string(), format_duration),
+            .map_or_else(|| "--".to_string(), format::duration),
     };
     let lr = step.map_or_else(|| "-".to_string(), |s| format!("{:.1e}", s.learning_rate));
     let variational = info.is_some_and(|i| i.is_variational);

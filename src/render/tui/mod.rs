@@ -14,7 +14,6 @@
 pub mod bench;
 mod counting;
 pub mod digits;
-mod eta;
 pub mod header;
 pub mod help;
 mod history;

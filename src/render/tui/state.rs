@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-pub use super::eta::Eta;
 pub use super::history::{EpochHistory, LOSS_BUCKETS, LossHistory, MAX_EPOCH_POINTS, Term};
+pub use crate::render::eta::Eta;
 use tinyvae_host::train::events::{
     Command, Hyperparameter, RunInfo, RunState, Snapshot, StepReport, TrainingEvent,
 };
@@ -467,19 +467,6 @@ pub fn describe(command: Command) -> String {
     }
 }
 
-/// `1h02m`, `2m13s`, `45s`.
-pub fn format_duration(duration: Duration) -> String {
-    let seconds = duration.as_secs();
-    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    if h > 0 {
-        format!("{h}h{m:02}m")
-    } else if m > 0 {
-        format!("{m}m{s:02}s")
-    } else {
-        format!("{s}s")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -712,9 +699,6 @@ mod tests {
         }
         let left = state.remaining().map(|d| d.as_secs_f64()).unwrap_or(0.0);
         assert!(((total - 3000) as f64 / 1000.0 - left).abs() < 1e-6);
-        assert_eq!(format_duration(Duration::from_secs(45)), "45s");
-        assert_eq!(format_duration(Duration::from_secs(133)), "2m13s");
-        assert_eq!(format_duration(Duration::from_secs(3720)), "1h02m");
     }
 
     #[test]

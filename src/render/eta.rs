@@ -1,4 +1,4 @@
-//! The estimated time to the end of a run.
+//! The estimated time to the end of a run, as both renderers show it.
 
 use std::time::{Duration, Instant};
 
