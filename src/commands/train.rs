@@ -3,7 +3,6 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -12,6 +11,7 @@ use tinyvae_core::noise::Noise;
 use super::{Failure, default_path, exit, load_data, open_checkpoint};
 use crate::cli::{OptimizerArg, TrainArgs};
 use crate::render::plain::HeadlessRenderer;
+use crate::render::signals::Signals;
 use crate::render::tui::{self, DashboardOptions};
 use tinyvae_host::files::RunFiles;
 use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset};
@@ -201,22 +201,15 @@ impl PresetVisitor for TrainVisitor {
     }
 }
 
-/// Renders the headless run until the worker hangs up. Ctrl-C, SIGTERM and SIGHUP ask the
-/// worker to save and stop; returns whether that happened.
+/// Renders the headless run until the worker hangs up. Signals ask the worker to save and stop
+/// (see [`crate::render::signals`]); returns whether that happened.
 fn render_headless(
     args: &TrainArgs,
     events: mpsc::Receiver<TrainingEvent>,
     commands: &mpsc::Sender<Command>,
 ) -> Result<bool, Failure> {
-    let interrupt = Arc::new(AtomicBool::new(false));
-    for signal in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(signal, Arc::clone(&interrupt))
-            .map_err(|e| Failure::input(format!("cannot install signal handler: {e}")))?;
-    }
+    let signals = Signals::register()
+        .map_err(|e| Failure::input(format!("cannot install signal handler: {e}")))?;
     let metrics: Box<dyn Write> = match &args.metrics {
         Some(path) => {
             Box::new(io::BufWriter::new(File::create(path).map_err(|e| {
@@ -231,7 +224,7 @@ fn render_headless(
     let mut asked_to_stop = false;
     let mut stop_sent = false;
     loop {
-        if interrupt.load(Ordering::Relaxed) && !asked_to_stop {
+        if signals.received().is_some() && !asked_to_stop {
             asked_to_stop = true;
             stop_sent = true;
             let _ = commands.send(Command::Stop { save: true });

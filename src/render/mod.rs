@@ -7,4 +7,5 @@
 
 pub mod eta;
 pub mod plain;
+pub mod signals;
 pub mod tui;

@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self, Event, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use signal_hook::SigId;
 use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGTERM};
 
 use super::options::DashboardOptions;
 use super::state::{DashboardState, Level};
 use super::theme::Theme;
 use super::view::{self, FrameInfo};
+use crate::render::signals::{Signal, Signals};
 use tinyvae_host::train::events::{Artifact, Command, RunState, TrainingEvent};
 
 /// Longest wait for input in one turn of the loop: a key takes effect well within 100 ms.
@@ -60,6 +60,16 @@ pub struct DashboardExit {
     pub saved: Vec<(Artifact, PathBuf)>,
     /// Why the run failed, if it did.
     pub failure: Option<String>,
+}
+
+impl ExitReason {
+    fn of(signal: Signal) -> Self {
+        match signal {
+            Signal::Interrupt => ExitReason::Interrupted,
+            Signal::Terminate => ExitReason::Terminated,
+            Signal::HangUp => ExitReason::HungUp,
+        }
+    }
 }
 
 impl DashboardExit {
@@ -276,72 +286,6 @@ impl<W: Write> Dashboard<W> {
     }
 }
 
-/// Flags set by SIGTERM, SIGHUP and SIGINT.
-struct Signals {
-    term: Arc<AtomicBool>,
-    hup: Arc<AtomicBool>,
-    int: Arc<AtomicBool>,
-    /// Set when the dashboard returns: from then on SIGTERM and SIGINT end the process.
-    exit_now: Arc<AtomicBool>,
-    _ids: Vec<SigId>,
-}
-
-impl Signals {
-    fn register() -> io::Result<Self> {
-        use signal_hook::flag::{register, register_conditional_shutdown};
-        let term = Arc::new(AtomicBool::new(false));
-        let hup = Arc::new(AtomicBool::new(false));
-        let int = Arc::new(AtomicBool::new(false));
-        let exit_now = Arc::new(AtomicBool::new(false));
-        let mut ids = Vec::with_capacity(8);
-        for (signal, flag) in [(SIGTERM, &term), (SIGINT, &int)] {
-            let status = 128 + signal;
-            // Once the dashboard has returned, these end the process as usual; during it, a
-            // second one does.
-            ids.push(register_conditional_shutdown(
-                signal,
-                status,
-                Arc::clone(&exit_now),
-            )?);
-            ids.push(register_conditional_shutdown(
-                signal,
-                status,
-                Arc::clone(flag),
-            )?);
-            ids.push(register(signal, Arc::clone(flag))?);
-        }
-        // Not SIGHUP: a hang-up often comes twice (from the kernel and from the shell), and
-        // after the dashboard returns the trainer is still saving; later ones are ignored.
-        ids.push(register(SIGHUP, Arc::clone(&hup))?);
-        Ok(Self {
-            term,
-            hup,
-            int,
-            exit_now,
-            _ids: ids,
-        })
-    }
-
-    fn received(&self) -> Option<ExitReason> {
-        if self.hup.load(Ordering::Relaxed) {
-            Some(ExitReason::HungUp)
-        } else if self.term.load(Ordering::Relaxed) {
-            Some(ExitReason::Terminated)
-        } else if self.int.load(Ordering::Relaxed) {
-            Some(ExitReason::Interrupted)
-        } else {
-            None
-        }
-    }
-}
-
-impl Drop for Signals {
-    fn drop(&mut self) {
-        // The dashboard is gone: let SIGTERM and SIGINT end the process as they normally would.
-        self.exit_now.store(true, Ordering::Relaxed);
-    }
-}
-
 /// Restores the terminal when dropped, on every path out of [`run`].
 struct RestoreGuard;
 
@@ -365,9 +309,8 @@ impl Drop for RestoreGuard {
 /// until `q`.
 ///
 /// Quitting (`q`, Ctrl-C), SIGTERM, SIGHUP and SIGINT all send `Command::Stop { save: true }`
-/// and wait up to [`STOP_WAIT`] for the trainer to confirm. A second SIGTERM or SIGINT ends
-/// the process at once (status 128 + signal); after `run` returns, so does the first one,
-/// while SIGHUP is ignored from then on (the trainer may still be saving).
+/// and wait up to [`STOP_WAIT`] for the trainer to confirm; what further signals do is the
+/// session's [signal policy](crate::render::signals).
 ///
 /// # Errors
 ///
@@ -395,7 +338,7 @@ pub fn run(
         Err(error) => {
             // The terminal failed; a signal may explain it (a hang-up makes reads fail).
             std::thread::sleep(Duration::from_millis(50));
-            let reason = signals.received();
+            let reason = signals.received().map(ExitReason::of);
             let _ = commands.send(Command::Stop { save: true });
             let confirmed = dashboard.wait_for_stop(&events, false, STOP_WAIT);
             match reason {
@@ -486,7 +429,7 @@ fn event_loop(
 ) -> io::Result<DashboardExit> {
     let input = Input::start()?;
     loop {
-        if let Some(reason) = signals.received() {
+        if let Some(reason) = signals.received().map(ExitReason::of) {
             let _ = commands.send(Command::Stop { save: true });
             let draw = reason != ExitReason::HungUp;
             if draw {
