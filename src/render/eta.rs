@@ -80,11 +80,15 @@ impl Eta {
         Some((last_step - base_step) as f64 / span.as_secs_f64())
     }
 
-    /// Time left to reach `total_steps`, counted from the latest step.
+    /// Time left to reach `total_steps`, counted from the latest step: zero once it is
+    /// reached, whether a rate was measured or not.
     pub fn remaining(&self, total_steps: u64) -> Option<Duration> {
-        let rate = self.steps_per_second()?;
         let (last_step, _) = self.last?;
-        let left = total_steps.saturating_sub(last_step) as f64;
+        if last_step >= total_steps {
+            return Some(Duration::ZERO);
+        }
+        let rate = self.steps_per_second()?;
+        let left = (total_steps - last_step) as f64;
         let seconds = left / rate;
         seconds
             .is_finite()
@@ -127,5 +131,16 @@ mod tests {
         );
         // 200 steps in 2 s of training.
         assert_eq!(eta.steps_per_second(), Some(100.0));
+    }
+
+    #[test]
+    fn nothing_left_is_zero_even_before_a_rate() {
+        let mut eta = Eta::default();
+        assert_eq!(eta.remaining(5), None);
+        let t0 = Instant::now();
+        eta.step(4, t0);
+        assert_eq!(eta.remaining(5), None);
+        eta.step(5, t0);
+        assert_eq!(eta.remaining(5), Some(Duration::ZERO));
     }
 }
