@@ -6,9 +6,13 @@ use std::time::{Duration, Instant};
 use tinyvae_host::train::events::{RunState, TrainingEvent};
 
 use super::eta::Eta;
+use super::{AfterStop, Renderer, Requests};
 use crate::format;
 
 /// Turns training events into a progress display and a JSON-lines metrics stream.
+///
+/// As a [`Renderer`] it ends the session when the schedule is done (or the trainer ended),
+/// and writes every event up to the trainer's hang-up.
 pub struct HeadlessRenderer<P: Write, M: Write> {
     progress: P,
     metrics: M,
@@ -17,6 +21,8 @@ pub struct HeadlessRenderer<P: Write, M: Write> {
     total_steps: u64,
     last_progress: Option<Instant>,
     eta: Eta,
+    /// Whether the schedule is done or the trainer gone: time to end the session.
+    ending: bool,
 }
 
 /// How often the progress display is refreshed.
@@ -32,6 +38,7 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
             total_steps: 0,
             last_progress: None,
             eta: Eta::default(),
+            ending: false,
         }
     }
 
@@ -112,18 +119,13 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
             TrainingEvent::State { state } => match state {
                 RunState::Paused => self.eta.pause(now),
                 RunState::Training => self.eta.resume(now),
-                RunState::Done | RunState::Stopped => {}
+                // Headless runs end with the schedule.
+                RunState::Done => self.ending = true,
+                RunState::Stopped => {}
             },
             TrainingEvent::Hyperparameter(_) | TrainingEvent::Snapshot(_) => {}
         }
         Ok(())
-    }
-
-    /// Flushes both streams and ends the progress line.
-    pub fn finish(&mut self) -> io::Result<()> {
-        self.clear_line()?;
-        self.progress.flush()?;
-        self.metrics.flush()
     }
 
     fn progress_line(
@@ -171,6 +173,43 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
         }
         Ok(())
     }
+}
+
+impl<P: Write, M: Write> Renderer for HeadlessRenderer<P, M> {
+    fn show(&mut self, event: TrainingEvent, now: Instant) -> io::Result<()> {
+        self.render_at(&event, now).map_err(metrics_error)
+    }
+
+    fn refresh(&mut self, _: Instant) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn requests(&mut self) -> io::Result<Requests> {
+        Ok(Requests {
+            commands: Vec::new(),
+            quit: self.ending,
+        })
+    }
+
+    fn after_stop(&self) -> AfterStop {
+        AfterStop::UntilHangUp
+    }
+
+    fn trainer_gone(&mut self) {
+        self.ending = true;
+    }
+
+    /// Ends the progress line and flushes both streams.
+    fn finish(&mut self) -> io::Result<()> {
+        self.clear_line()
+            .and_then(|()| self.progress.flush())
+            .and_then(|()| self.metrics.flush())
+            .map_err(metrics_error)
+    }
+}
+
+fn metrics_error(error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("cannot write metrics: {error}"))
 }
 
 /// `[=====>    ]` of `width` cells.
@@ -299,6 +338,31 @@ mod tests {
         assert!(lines[1].ends_with("step 1/400 epoch 1 loss 0.000 3200 samples/s ETA --"));
         // 199 steps left at 100 steps/s: 1.99 s, shown as 2s.
         assert!(lines[11].ends_with("step 201/400 epoch 1 loss 0.000 3200 samples/s ETA 2s"));
+    }
+
+    #[test]
+    fn the_session_ends_with_the_schedule_or_the_trainer() {
+        let mut renderer = HeadlessRenderer::new(io::sink(), io::sink(), false);
+        let now = Instant::now();
+        renderer
+            .show(TrainingEvent::state(RunState::Training), now)
+            .unwrap();
+        assert!(!renderer.requests().unwrap().quit);
+        renderer
+            .show(TrainingEvent::state(RunState::Done), now)
+            .unwrap();
+        assert_eq!(
+            renderer.requests().unwrap(),
+            Requests {
+                commands: Vec::new(),
+                quit: true
+            }
+        );
+        assert_eq!(renderer.after_stop(), AfterStop::UntilHangUp);
+
+        let mut renderer = HeadlessRenderer::new(io::sink(), io::sink(), false);
+        renderer.trainer_gone();
+        assert!(renderer.requests().unwrap().quit);
     }
 
     #[test]

@@ -103,6 +103,30 @@ impl Signals {
     }
 }
 
+#[cfg(test)]
+impl Signals {
+    /// Flags with no handler behind them, for tests.
+    pub(crate) fn unregistered() -> Self {
+        Self {
+            term: Arc::default(),
+            hup: Arc::default(),
+            int: Arc::default(),
+            exit_now: Arc::default(),
+            _ids: Vec::new(),
+        }
+    }
+
+    /// Acts as if `signal` had arrived.
+    pub(crate) fn raise(&self, signal: Signal) {
+        let flag = match signal {
+            Signal::Interrupt => &self.int,
+            Signal::Terminate => &self.term,
+            Signal::HangUp => &self.hup,
+        };
+        flag.store(true, Ordering::Relaxed);
+    }
+}
+
 impl Drop for Signals {
     fn drop(&mut self) {
         // The session is over: let SIGTERM and SIGINT end the process as they normally would.

@@ -11,10 +11,11 @@ use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::counting::CountingWriter;
+use super::dashboard::Dashboard;
 use super::options::DashboardOptions;
 use super::state::Mode;
 use super::synthetic::{Kind, SyntheticRun};
-use super::terminal::{Dashboard, POLL};
+use crate::render::driver::POLL;
 use tinyvae_host::train::events::TrainingEvent;
 
 /// What to simulate.
