@@ -1,6 +1,8 @@
 //! How both renderers write the values a run reports: one place, so the dashboard and the
 //! plain output never disagree.
 
+use std::time::Duration;
+
 use tinyvae_core::noise::Noise;
 use tinyvae_host::train::config::OptimizerChoice;
 use tinyvae_host::train::events::{Artifact, Hyperparameter};
@@ -47,6 +49,20 @@ pub fn noise_text(noise: Noise) -> String {
     }
 }
 
+/// A duration to the nearest second: `1h02m`, `3m07s` or `12s` (hours and minutes past an
+/// hour, minutes and seconds past a minute).
+pub fn duration(duration: Duration) -> String {
+    let seconds = (duration.as_millis() + 500) / 1000;
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if h > 0 {
+        format!("{h}h{m:02}m")
+    } else if m > 0 {
+        format!("{m}m{s:02}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
 /// What a written file is, in a few words.
 pub fn artifact(artifact: Artifact) -> &'static str {
     match artifact {
@@ -76,5 +92,19 @@ mod tests {
             hyperparameter_name(&Hyperparameter::KlWarmupSteps(3)),
             "KL warm-up"
         );
+    }
+
+    #[test]
+    fn durations_round_to_the_second() {
+        let at = |seconds: f64| duration(Duration::from_secs_f64(seconds));
+        assert_eq!(at(0.0), "0s");
+        assert_eq!(at(7.4), "7s");
+        assert_eq!(at(7.5), "8s");
+        assert_eq!(at(45.0), "45s");
+        assert_eq!(at(59.6), "1m00s");
+        assert_eq!(at(133.0), "2m13s");
+        assert_eq!(at(187.0), "3m07s");
+        assert_eq!(at(3599.5), "1h00m");
+        assert_eq!(at(3720.0), "1h02m");
     }
 }

@@ -5,7 +5,6 @@
 pub mod cli;
 pub mod commands;
 pub mod format;
-pub mod headless;
-pub mod ui;
+pub mod render;
 
 pub use tinyvae_host as host;

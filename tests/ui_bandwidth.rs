@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use tinyvae::ui::DashboardOptions;
-use tinyvae::ui::Mode;
-use tinyvae::ui::bench::{Measurement, Scenario, measure};
+use tinyvae::render::tui::DashboardOptions;
+use tinyvae::render::tui::Mode;
+use tinyvae::render::tui::bench::{Measurement, Scenario, measure};
 
 /// The target at 120×40.
 const BUDGET: f64 = 50_000.0;

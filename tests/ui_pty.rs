@@ -1,6 +1,7 @@
-//! End to end: `tinyvae::ui::run` in a real pseudo-terminal (util-linux `script`), driven by a
-//! fake trainer thread. Checks that `q`, SIGTERM and SIGHUP each send `Stop { save: true }`,
-//! wait for the trainer's confirmation, leave the alternate screen and return the right reason.
+//! End to end: `tinyvae::render::tui::run` in a real pseudo-terminal (util-linux `script`),
+//! driven by a fake trainer thread. Checks that `q`, SIGTERM and SIGHUP each send
+//! `Stop { save: true }`, wait for the trainer's confirmation, leave the alternate screen and
+//! report how the session ended.
 //!
 //! The test re-runs its own binary as the child (selected by an environment variable). Skipped
 //! when `script` is not installed.
@@ -11,8 +12,8 @@ use std::process::{Child, Command as Process, Stdio};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
-use tinyvae::ui::synthetic::{Kind, SyntheticRun};
-use tinyvae::ui::{DashboardOptions, run};
+use tinyvae::render::tui::synthetic::{Kind, SyntheticRun};
+use tinyvae::render::tui::{DashboardOptions, run};
 use tinyvae_host::train::events::{Artifact, Command, RunState, TrainingEvent};
 
 const CHILD: &str = "TINYVAE_UI_PTY_CHILD";
@@ -81,7 +82,7 @@ fn pty_child() {
     let result = match run(events, commands, DashboardOptions::default()) {
         Ok(exit) => format!(
             "{:?} confirmed={} saved={}",
-            exit.reason,
+            exit.end,
             exit.confirmed,
             exit.saved.len()
         ),
@@ -227,7 +228,7 @@ fn quit_and_signals_stop_the_trainer_and_restore_the_terminal() {
     assert!(output.contains(LEAVE_ALTERNATE_SCREEN));
     assert!(output.contains("PAUSED"), "the pause was shown");
 
-    for (signal, reason) in [("-TERM", "Terminated"), ("-HUP", "HungUp")] {
+    for (signal, end) in [("-TERM", "Signal(Terminate)"), ("-HUP", "Signal(HangUp)")] {
         let Some(session) = Session::start() else {
             panic!("cannot start script");
         };
@@ -235,7 +236,7 @@ fn quit_and_signals_stop_the_trainer_and_restore_the_terminal() {
         std::thread::sleep(Duration::from_millis(300));
         session.signal(signal);
         let (result, commands, output) = session.finish();
-        assert_eq!(result, format!("{reason} confirmed=true saved=1"));
+        assert_eq!(result, format!("{end} confirmed=true saved=1"));
         assert_eq!(commands, "Stop { save: true }\n");
         assert!(output.contains(LEAVE_ALTERNATE_SCREEN), "{signal}");
     }
@@ -248,7 +249,7 @@ fn quit_and_signals_stop_the_trainer_and_restore_the_terminal() {
     std::thread::sleep(Duration::from_millis(300));
     let commands = session.dir.path().join("commands");
     let result = session.hang_up();
-    assert_eq!(result, "HungUp confirmed=true saved=1");
+    assert_eq!(result, "Signal(HangUp) confirmed=true saved=1");
     // (The temporary directory is gone with the session; the result says Stop was confirmed,
     // which the fake trainer only does after a Stop { save: true }.)
     let _ = commands;

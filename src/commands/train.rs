@@ -3,8 +3,7 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
 use tinyvae_core::noise::Noise;
@@ -14,13 +13,16 @@ use super::{
     open_checkpoint, shipped_spec, spec_from_args,
 };
 use crate::cli::{OptimizerArg, TrainArgs};
-use crate::headless::HeadlessRenderer;
-use crate::ui::{self, DashboardOptions};
+use crate::render::Renderer;
+use crate::render::driver::{self, Outcome};
+use crate::render::plain::HeadlessRenderer;
+use crate::render::signals::Signals;
+use crate::render::tui::{DashboardOptions, TerminalDashboard};
 use tinyvae_host::data::{DataRecord, EVALUATION_BINARIZATION_SEED, binarize_once};
 use tinyvae_host::files::RunFiles;
 use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset};
 use tinyvae_host::train::config::{OptimizerChoice, TrainConfig};
-use tinyvae_host::train::events::{Command, RunInfo, RunState, TrainingEvent};
+use tinyvae_host::train::events::{Command, RunInfo, TrainingEvent};
 use tinyvae_host::train::model::TrainableModel;
 use tinyvae_host::train::options::{ReportEvery, WorkerOptions};
 use tinyvae_host::train::trainer::Trainer;
@@ -193,27 +195,18 @@ impl PresetVisitor for TrainVisitor {
             })
             .map_err(|e| Failure::input(format!("cannot start the training thread: {e}")))?;
 
-        let interrupted = if headless {
-            render_headless(&args, events, &commands)?
-        } else {
-            let exit = ui::run(
-                events,
-                commands,
-                DashboardOptions::from_environment(args.ascii),
-            )
-            .map_err(|e| Failure::input(format!("terminal error: {e}")))?;
-            exit.signal().is_some()
-        };
+        let session = render(&args, headless, &events, &commands);
         let end = worker.join().map_err(|_| Failure {
             message: "the training thread panicked".into(),
             code: exit::TRAINING_FAILED,
         })?;
+        let outcome = session?;
         match end {
             RunEnd::Failed => Err(Failure {
                 message: "training stopped; the last checkpoint is intact".into(),
                 code: exit::TRAINING_FAILED,
             }),
-            _ if interrupted => Err(Failure {
+            _ if outcome.signal().is_some() => Err(Failure {
                 message: format!(
                     "interrupted; checkpoint saved to {}",
                     files.checkpoint.display()
@@ -225,21 +218,35 @@ impl PresetVisitor for TrainVisitor {
     }
 }
 
-/// Renders the headless run until the worker hangs up. Ctrl-C, SIGTERM and SIGHUP ask the
-/// worker to save and stop; returns whether that happened.
-fn render_headless(
+/// Shows the run on the dashboard or headless until the session ends (see
+/// [`driver::drive`]); by then the trainer was asked to save and stop, whatever happened.
+fn render(
     args: &TrainArgs,
-    events: mpsc::Receiver<TrainingEvent>,
-    commands: &mpsc::Sender<Command>,
-) -> Result<bool, Failure> {
-    let interrupt = Arc::new(AtomicBool::new(false));
-    for signal in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(signal, Arc::clone(&interrupt))
-            .map_err(|e| Failure::input(format!("cannot install signal handler: {e}")))?;
+    headless: bool,
+    events: &Receiver<TrainingEvent>,
+    commands: &Sender<Command>,
+) -> Result<Outcome, Failure> {
+    let session = Signals::register()
+        .map_err(|e| Failure::input(format!("cannot install signal handler: {e}")))
+        .and_then(|signals| {
+            let mut renderer = start_renderer(args, headless)?;
+            driver::drive(renderer.as_mut(), events, commands, &signals).map_err(Failure::input)
+        });
+    if session.is_err() {
+        // The driver has asked already if it ran; asking twice does no harm.
+        let _ = commands.send(Command::Stop { save: true });
+    }
+    session
+}
+
+/// The dashboard on this terminal, or the plain renderer: progress on stderr, JSON lines on
+/// stdout or in the `--metrics` file.
+fn start_renderer(args: &TrainArgs, headless: bool) -> Result<Box<dyn Renderer>, Failure> {
+    if !headless {
+        let options = DashboardOptions::from_environment(args.ascii);
+        let dashboard = TerminalDashboard::start(&options)
+            .map_err(|e| Failure::input(format!("terminal error: {e}")))?;
+        return Ok(Box::new(dashboard));
     }
     let metrics: Box<dyn Write> = match &args.metrics {
         Some(path) => {
@@ -251,32 +258,9 @@ fn render_headless(
     };
     let stderr = io::stderr();
     let interactive = stderr.is_terminal();
-    let mut renderer = HeadlessRenderer::new(stderr.lock(), metrics, interactive);
-    let mut asked_to_stop = false;
-    let mut stop_sent = false;
-    loop {
-        if interrupt.load(Ordering::Relaxed) && !asked_to_stop {
-            asked_to_stop = true;
-            stop_sent = true;
-            let _ = commands.send(Command::Stop { save: true });
-        }
-        match events.recv_timeout(Duration::from_millis(50)) {
-            Ok(event) => {
-                renderer
-                    .render(&event)
-                    .map_err(|e| Failure::input(format!("cannot write metrics: {e}")))?;
-                // Headless runs end with the schedule: save and hang up so the worker returns.
-                if event == TrainingEvent::state(RunState::Done) && !stop_sent {
-                    stop_sent = true;
-                    let _ = commands.send(Command::Stop { save: true });
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-    }
-    renderer
-        .finish()
-        .map_err(|e| Failure::input(format!("cannot write metrics: {e}")))?;
-    Ok(asked_to_stop)
+    Ok(Box::new(HeadlessRenderer::new(
+        stderr.lock(),
+        metrics,
+        interactive,
+    )))
 }

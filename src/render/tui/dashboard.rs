@@ -1,0 +1,172 @@
+//! The dashboard's drawing side: the terminal, the state and the redraw policy. It works with
+//! any `Write` behind a `CrosstermBackend`, so the same code draws on a real terminal
+//! ([`super::session`]) and in a counting simulation ([`super::bench`]).
+
+use std::io::{self, Write};
+use std::time::{Duration, Instant};
+
+use crossterm::event::KeyEvent;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use super::options::DashboardOptions;
+use super::state::DashboardState;
+use super::theme::Theme;
+use super::view::{self, FrameInfo};
+use tinyvae_host::train::events::{Command, TrainingEvent};
+
+/// The terminal, the state and the redraw policy: redraw when something changed, at most once
+/// per frame interval, and at once after a key or a resize.
+pub struct Dashboard<W: Write> {
+    terminal: Terminal<CrosstermBackend<W>>,
+    state: DashboardState,
+    theme: Theme,
+    frame_interval: Duration,
+    last_draw: Option<Instant>,
+    force: bool,
+    frames: u64,
+}
+
+impl<W: Write> Dashboard<W> {
+    /// A dashboard drawing on `terminal`.
+    pub fn new(terminal: Terminal<CrosstermBackend<W>>, options: &DashboardOptions) -> Self {
+        Self {
+            terminal,
+            state: DashboardState::new(),
+            theme: Theme::new(options),
+            frame_interval: options.frame_interval,
+            last_draw: None,
+            force: true,
+            frames: 0,
+        }
+    }
+
+    /// The state shown.
+    pub fn state(&self) -> &DashboardState {
+        &self.state
+    }
+
+    /// The state shown, to change.
+    pub fn state_mut(&mut self) -> &mut DashboardState {
+        &mut self.state
+    }
+
+    /// Frames drawn so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Takes an event received at `now` into account.
+    pub fn apply(&mut self, event: TrainingEvent, now: Instant) {
+        self.state.apply_at(event, now);
+    }
+
+    /// Handles a key press: returns the command to send; redraws at the next call to
+    /// [`Dashboard::draw_if_due`] whatever the frame interval.
+    pub fn key(&mut self, key: KeyEvent) -> Option<Command> {
+        let command = self.state.handle_key(key);
+        if self.state.is_dirty() {
+            self.force = true;
+        }
+        command
+    }
+
+    /// Asks for a full redraw at the next call to [`Dashboard::draw_if_due`] (after a resize).
+    pub fn redraw_now(&mut self) {
+        self.force = true;
+    }
+
+    /// Draws a frame if one is due at `now`; returns whether it drew.
+    pub fn draw_if_due(&mut self, now: Instant) -> io::Result<bool> {
+        let interval_passed = self
+            .last_draw
+            .is_none_or(|t| now.saturating_duration_since(t) >= self.frame_interval);
+        if !(self.force || (self.state.is_dirty() && interval_passed)) {
+            return Ok(false);
+        }
+        let mut info = FrameInfo::default();
+        let (state, theme) = (&self.state, &self.theme);
+        self.terminal.draw(|frame| {
+            let area = frame.area();
+            info = view::render(state, theme, area, frame.buffer_mut());
+        })?;
+        if info.digits_shown > 0 {
+            self.state.set_digits_shown(info.digits_shown);
+        }
+        self.state.mark_drawn();
+        self.force = false;
+        self.last_draw = Some(now);
+        self.frames += 1;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    use ratatui::layout::Rect;
+    use ratatui::{TerminalOptions, Viewport};
+
+    use super::super::counting::{ByteCounter, CountingWriter};
+    use super::super::synthetic::{Kind, SyntheticRun};
+    use super::*;
+
+    type Counted = Dashboard<CountingWriter<io::Sink>>;
+
+    fn dashboard() -> (Counted, ByteCounter) {
+        let writer = CountingWriter::new(io::sink());
+        let counter = writer.counter();
+        let terminal = Terminal::with_options(
+            CrosstermBackend::new(writer),
+            TerminalOptions {
+                viewport: Viewport::Fixed(Rect::new(0, 0, 100, 30)),
+            },
+        );
+        match terminal {
+            Ok(t) => (Dashboard::new(t, &DashboardOptions::default()), counter),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn draw(d: &mut Counted, at: Instant) -> bool {
+        match d.draw_if_due(at) {
+            Ok(drew) => drew,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn frames_are_capped_and_keys_redraw_at_once() {
+        let (mut d, counter) = dashboard();
+        let t0 = Instant::now();
+        let mut run = SyntheticRun::new(Kind::VaeMnist2d, 1);
+        for event in run.by_ref().take(50) {
+            d.apply(event, t0);
+        }
+        assert!(draw(&mut d, t0), "the first frame");
+        assert!(!draw(&mut d, t0), "nothing changed");
+        for event in run.by_ref().take(5) {
+            d.apply(event, t0);
+        }
+        assert!(!draw(&mut d, t0 + Duration::from_millis(50)), "too soon");
+        assert!(draw(&mut d, t0 + Duration::from_millis(100)));
+        let bytes = counter.get();
+        assert!(
+            !draw(&mut d, t0 + Duration::from_millis(300)),
+            "nothing changed"
+        );
+        assert_eq!(counter.get(), bytes, "no frame, no bytes");
+
+        // A key redraws at once, even within the frame interval.
+        let now = t0 + Duration::from_millis(310);
+        assert_eq!(d.key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)), None);
+        assert!(draw(&mut d, now));
+        // A key that does nothing does not.
+        d.key(KeyEvent::new(KeyCode::F(9), KeyModifiers::NONE));
+        assert!(!draw(&mut d, now));
+        // A resize redraws.
+        d.redraw_now();
+        assert!(draw(&mut d, now));
+        assert_eq!(d.frames(), 4);
+    }
+}

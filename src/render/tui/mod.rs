@@ -1,0 +1,46 @@
+//! The terminal dashboard: a ratatui view of a training run that consumes the trainer's
+//! [`TrainingEvent`](tinyvae_host::train::events::TrainingEvent)s and sends
+//! [`Command`](tinyvae_host::train::events::Command)s back.
+//!
+//! - [`TerminalDashboard`] is the [`Renderer`](crate::render::Renderer) on the process's
+//!   terminal (raw mode, the input thread, restoring the terminal); [`run`] drives it;
+//! - [`Dashboard`] holds the terminal, the state and the redraw policy;
+//! - [`DashboardState`] is everything shown, as pure data ([`DashboardState::apply`],
+//!   [`DashboardState::handle_key`]);
+//! - [`view::render`] draws a whole frame from a state; each panel has its module
+//!   ([`header`], [`loss`], [`digits`], [`latent`], [`hyper`], [`log`], [`status`], [`help`]),
+//!   pixels are drawn by [`image`];
+//! - [`CountingWriter`], [`bench`](mod@bench) and [`synthetic`] measure what is written to the
+//!   terminal.
+
+pub mod bench;
+mod counting;
+pub mod dashboard;
+pub mod digits;
+pub mod header;
+pub mod help;
+mod history;
+pub mod hyper;
+pub mod image;
+mod input;
+pub mod latent;
+pub mod log;
+pub mod loss;
+mod options;
+pub mod session;
+pub mod state;
+pub mod status;
+pub mod synthetic;
+pub mod text;
+pub mod theme;
+pub mod view;
+
+pub use counting::{ByteCounter, CountingWriter};
+pub use dashboard::Dashboard;
+pub use options::{DashboardOptions, FRAME_INTERVAL};
+pub use session::{STOP_WAIT, TerminalDashboard, run};
+pub use state::{DashboardState, Mode};
+pub use theme::Theme;
+
+#[cfg(test)]
+mod snapshot_tests;

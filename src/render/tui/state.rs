@@ -1,0 +1,734 @@
+//! Everything the dashboard shows, as pure data: [`DashboardState`] is updated by
+//! [`DashboardState::apply`] from [`TrainingEvent`]s and by [`DashboardState::handle_key`] from
+//! key presses, which answers with the [`Command`] to send to the trainer. No I/O happens here:
+//! the loop in [`crate::render::tui::run`] owns the terminal and the channels.
+//!
+//! Every history is bounded, so a run of any length uses a fixed amount of memory:
+//! - step losses go to a [`LossHistory`] of at most [`LOSS_BUCKETS`] buckets whose width in
+//!   steps doubles when it fills (a whole-run view whose resolution adapts to its length);
+//! - per-epoch losses keep at most [`MAX_EPOCH_POINTS`] points (halved by decimation when full);
+//! - the message log keeps the last [`LOG_CAPACITY`] messages;
+//! - only the latest [`Snapshot`] is kept.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+pub use super::history::{EpochHistory, LOSS_BUCKETS, LossHistory, MAX_EPOCH_POINTS, Term};
+pub use crate::render::eta::Eta;
+use tinyvae_host::train::events::{
+    Command, Hyperparameter, RunInfo, RunState, Snapshot, StepReport, TrainingEvent,
+};
+
+use crate::format;
+
+/// Messages kept in the log.
+pub const LOG_CAPACITY: usize = 200;
+/// Factor applied to the learning rate by `+` (and its inverse by `-`).
+pub const LEARNING_RATE_UP: f32 = 2.0;
+/// Factor applied to the learning rate by `-`.
+pub const LEARNING_RATE_DOWN: f32 = 0.5;
+/// Factor applied to β by `b`.
+pub const BETA_DOWN: f32 = 0.8;
+/// Factor applied to β by `B`.
+pub const BETA_UP: f32 = 1.25;
+
+/// The views cycled with tab.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Progress, losses and test digits with their reconstructions.
+    #[default]
+    Overview,
+    /// Samples from the prior, the latent scatter and the manifold grid.
+    Latent,
+    /// Run facts, hyperparameters in force and the message log.
+    Run,
+}
+
+impl Mode {
+    /// All views, in tab order.
+    pub const ALL: [Mode; 3] = [Mode::Overview, Mode::Latent, Mode::Run];
+
+    /// The view after this one.
+    pub fn next(self) -> Mode {
+        match self {
+            Mode::Overview => Mode::Latent,
+            Mode::Latent => Mode::Run,
+            Mode::Run => Mode::Overview,
+        }
+    }
+
+    /// The view before this one.
+    pub fn previous(self) -> Mode {
+        match self {
+            Mode::Overview => Mode::Run,
+            Mode::Latent => Mode::Overview,
+            Mode::Run => Mode::Latent,
+        }
+    }
+
+    /// Short name shown in the tab bar.
+    pub fn title(self) -> &'static str {
+        match self {
+            Mode::Overview => "overview",
+            Mode::Latent => "latent",
+            Mode::Run => "run",
+        }
+    }
+}
+
+/// How important a message is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// Feedback and progress.
+    Info,
+    /// Something went wrong without ending the run.
+    Warning,
+    /// The run failed.
+    Error,
+}
+
+/// A line of feedback: the status bar shows the latest, the run view the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// Importance.
+    pub level: Level,
+    /// Text.
+    pub text: String,
+}
+
+/// Everything the dashboard shows. See the [module documentation](self).
+#[derive(Clone, Debug, Default)]
+pub struct DashboardState {
+    info: Option<RunInfo>,
+    run_state: Option<RunState>,
+    last_step: Option<StepReport>,
+    losses: LossHistory,
+    epochs: EpochHistory,
+    snapshot: Option<Box<Snapshot>>,
+    hyperparameters: Vec<Hyperparameter>,
+    log: VecDeque<Message>,
+    failure: Option<String>,
+    eta: Eta,
+    mode: Mode,
+    help: bool,
+    quit: bool,
+    trainer_gone: bool,
+    digits_shown: usize,
+    dirty: bool,
+}
+
+impl DashboardState {
+    /// An empty state: waiting for the run to start.
+    pub fn new() -> Self {
+        Self {
+            dirty: true,
+            ..Self::default()
+        }
+    }
+
+    /// Takes one event into account, timed now. See [`DashboardState::apply_at`].
+    pub fn apply(&mut self, event: TrainingEvent) {
+        self.apply_at(event, Instant::now());
+    }
+
+    /// Takes one event into account, received at `now` (used by the ETA; tests and simulations
+    /// pass their own clock).
+    pub fn apply_at(&mut self, event: TrainingEvent, now: Instant) {
+        self.dirty = true;
+        match event {
+            TrainingEvent::Started(info) => {
+                self.losses.clear();
+                self.epochs.clear();
+                self.snapshot = None;
+                self.last_step = None;
+                self.failure = None;
+                self.eta = Eta::default();
+                self.hyperparameters = info.hyperparameters.clone();
+                self.run_state = Some(RunState::Training);
+                self.push_message(Level::Info, format!("started {}", info.preset));
+                self.info = Some(info);
+            }
+            TrainingEvent::Step(report) => {
+                self.losses.push(report.step, &report.loss);
+                self.eta.step(report.step, now);
+                if self.run_state.is_none() {
+                    self.run_state = Some(RunState::Training);
+                }
+                self.last_step = Some(report);
+            }
+            TrainingEvent::Epoch(report) => self.epochs.push(report),
+            TrainingEvent::Snapshot(snapshot) => self.snapshot = Some(snapshot),
+            TrainingEvent::State { state } => {
+                match state {
+                    RunState::Paused => self.eta.pause(now),
+                    RunState::Training => self.eta.resume(now),
+                    RunState::Done | RunState::Stopped => {}
+                }
+                if self.run_state != Some(state) {
+                    let text = match state {
+                        RunState::Training => "training",
+                        RunState::Paused => "paused (space resumes)",
+                        RunState::Done => "done: all epochs trained (q quits)",
+                        RunState::Stopped => "stopped",
+                    };
+                    self.push_message(Level::Info, text.to_string());
+                }
+                self.run_state = Some(state);
+            }
+            TrainingEvent::Hyperparameter(setting) => {
+                self.push_message(
+                    Level::Info,
+                    format!(
+                        "{} = {}",
+                        format::hyperparameter_name(&setting),
+                        format::hyperparameter_value(&setting)
+                    ),
+                );
+                match self
+                    .hyperparameters
+                    .iter_mut()
+                    .find(|known| known.same_setting(&setting))
+                {
+                    Some(known) => *known = setting,
+                    None => self.hyperparameters.push(setting),
+                }
+            }
+            TrainingEvent::Saved { artifact, path } => {
+                self.push_message(
+                    Level::Info,
+                    format!("saved {} to {}", format::artifact(artifact), path.display()),
+                );
+            }
+            TrainingEvent::SaveFailed {
+                artifact,
+                path,
+                error,
+            } => self.push_message(
+                Level::Warning,
+                format!(
+                    "{} not saved to {}: {error}",
+                    format::artifact(artifact),
+                    path.display()
+                ),
+            ),
+            TrainingEvent::Warning { message } => self.push_message(Level::Warning, message),
+            TrainingEvent::Failed { error } => {
+                self.push_message(Level::Error, format!("failed: {error}"));
+                self.failure = Some(error);
+                self.run_state = Some(RunState::Stopped);
+            }
+        }
+    }
+
+    /// Records that the trainer's side of the event channel is gone.
+    pub fn set_trainer_gone(&mut self) {
+        if !self.trainer_gone {
+            self.trainer_gone = true;
+            self.dirty = true;
+            if !matches!(self.run_state, Some(RunState::Done | RunState::Stopped)) {
+                self.push_message(Level::Warning, "the trainer ended".to_string());
+            }
+        }
+    }
+
+    /// Records that a command could not be delivered.
+    pub fn command_not_delivered(&mut self, command: Command) {
+        self.push_message(
+            Level::Warning,
+            format!("{} not delivered: the trainer has ended", describe(command)),
+        );
+    }
+
+    /// Adds a message to the log (and the status bar).
+    pub fn push_message(&mut self, level: Level, text: String) {
+        if self.log.len() == LOG_CAPACITY {
+            self.log.pop_front();
+        }
+        self.log.push_back(Message { level, text });
+        self.dirty = true;
+    }
+
+    /// Maps a key press to the command to send, if any, and updates the view state
+    /// (view, help, quitting).
+    ///
+    /// | key | effect |
+    /// |---|---|
+    /// | space | [`Command::TogglePause`] |
+    /// | `s` | [`Command::SaveCheckpoint`] |
+    /// | `e` | [`Command::ExportWeights`] |
+    /// | `+` (or `=`) / `-` | [`Command::ScaleLearningRate`] ×2 / ×0.5 |
+    /// | `b` / `B` | [`Command::ScaleBeta`] ×0.8 / ×1.25 (variational models) |
+    /// | `n` / `p` | [`Command::MoveDigits`] by ± the number of digits shown |
+    /// | `r` | [`Command::Resample`] (variational models) |
+    /// | tab / shift-tab | next / previous view |
+    /// | `?` | help on / off; Esc closes it |
+    /// | `q`, Ctrl-C | [`Command::Stop`] `{ save: true }`, then the dashboard quits |
+    pub fn handle_key(&mut self, key: KeyEvent) -> Option<Command> {
+        if key.kind == KeyEventKind::Release {
+            return None;
+        }
+        let control = key.modifiers.contains(KeyModifiers::CONTROL);
+        let variational = self.info.as_ref().is_some_and(|i| i.is_variational);
+        let command = match key.code {
+            KeyCode::Char('c' | 'C') if control => self.quit(),
+            _ if control => return None,
+            KeyCode::Char('q' | 'Q') => self.quit(),
+            KeyCode::Esc => {
+                if !self.help {
+                    return None;
+                }
+                self.help = false;
+                None
+            }
+            KeyCode::Char('?') => {
+                self.help = !self.help;
+                None
+            }
+            KeyCode::Tab => {
+                self.mode = self.mode.next();
+                None
+            }
+            KeyCode::BackTab => {
+                self.mode = self.mode.previous();
+                None
+            }
+            KeyCode::Char(' ') => Some(Command::TogglePause),
+            KeyCode::Char('s') => Some(Command::SaveCheckpoint),
+            KeyCode::Char('e') => Some(Command::ExportWeights),
+            KeyCode::Char('+' | '=') => Some(Command::ScaleLearningRate(LEARNING_RATE_UP)),
+            KeyCode::Char('-' | '_') => Some(Command::ScaleLearningRate(LEARNING_RATE_DOWN)),
+            KeyCode::Char(c @ ('b' | 'B' | 'r')) if !variational => {
+                let what = if c == 'r' { "samples" } else { "beta" };
+                self.push_message(
+                    Level::Warning,
+                    format!("{what}: only for variational models"),
+                );
+                None
+            }
+            KeyCode::Char('b') => Some(Command::ScaleBeta(BETA_DOWN)),
+            KeyCode::Char('B') => Some(Command::ScaleBeta(BETA_UP)),
+            KeyCode::Char('r') => Some(Command::Resample),
+            KeyCode::Char('n') => Some(Command::MoveDigits(self.digits_step())),
+            KeyCode::Char('p') => Some(Command::MoveDigits(-self.digits_step())),
+            _ => return None,
+        };
+        self.dirty = true;
+        if let Some(command) = command
+            && !matches!(command, Command::Stop { .. })
+        {
+            self.push_message(Level::Info, format!("asked: {}", describe(command)));
+        }
+        command
+    }
+
+    fn quit(&mut self) -> Option<Command> {
+        self.quit = true;
+        self.push_message(
+            Level::Info,
+            "stopping: saving a checkpoint, then quitting".to_string(),
+        );
+        Some(Command::Stop { save: true })
+    }
+
+    fn digits_step(&self) -> isize {
+        let shown = if self.digits_shown > 0 {
+            self.digits_shown
+        } else {
+            self.snapshot
+                .as_ref()
+                .map_or(0, |s| s.originals.len())
+                .max(1)
+        };
+        isize::try_from(shown).unwrap_or(isize::MAX)
+    }
+
+    /// Tells how many test digits the screen shows (what `n`/`p` move by).
+    pub fn set_digits_shown(&mut self, count: usize) {
+        self.digits_shown = count;
+    }
+
+    /// Whether something changed since [`DashboardState::mark_drawn`].
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// Records that the current state is on screen.
+    pub fn mark_drawn(&mut self) {
+        self.dirty = false;
+    }
+
+    /// Whether the user asked to quit.
+    pub fn quit_requested(&self) -> bool {
+        self.quit
+    }
+
+    /// Facts of the run, once it started.
+    pub fn info(&self) -> Option<&RunInfo> {
+        self.info.as_ref()
+    }
+
+    /// Where the run stands; `None` before the first event.
+    pub fn run_state(&self) -> Option<RunState> {
+        self.run_state
+    }
+
+    /// The latest step report.
+    pub fn last_step(&self) -> Option<&StepReport> {
+        self.last_step.as_ref()
+    }
+
+    /// Step losses.
+    pub fn losses(&self) -> &LossHistory {
+        &self.losses
+    }
+
+    /// Per-epoch losses.
+    pub fn epochs(&self) -> &EpochHistory {
+        &self.epochs
+    }
+
+    /// The latest pictures.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.snapshot.as_deref()
+    }
+
+    /// Hyperparameters in force, as (name, value).
+    pub fn hyperparameters(&self) -> &[Hyperparameter] {
+        &self.hyperparameters
+    }
+
+    /// Messages, oldest first.
+    pub fn log(&self) -> &VecDeque<Message> {
+        &self.log
+    }
+
+    /// The latest message.
+    pub fn last_message(&self) -> Option<&Message> {
+        self.log.back()
+    }
+
+    /// Why the run failed, if it did.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
+    }
+
+    /// The ETA estimator.
+    pub fn eta(&self) -> &Eta {
+        &self.eta
+    }
+
+    /// Time left, when it can be estimated.
+    pub fn remaining(&self) -> Option<Duration> {
+        let total = self.info.as_ref()?.total_steps;
+        self.eta.remaining(total)
+    }
+
+    /// The view shown.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Shows a view.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+        self.dirty = true;
+    }
+
+    /// Whether the help overlay is shown.
+    pub fn help_visible(&self) -> bool {
+        self.help
+    }
+
+    /// Whether the trainer's event channel is closed.
+    pub fn trainer_gone(&self) -> bool {
+        self.trainer_gone
+    }
+
+    /// Whether the run reached an end (done, stopped or failed).
+    pub fn finished(&self) -> bool {
+        matches!(self.run_state, Some(RunState::Done | RunState::Stopped))
+    }
+}
+
+/// A few words saying what a command asks.
+pub fn describe(command: Command) -> String {
+    match command {
+        Command::TogglePause => "pause/resume".to_string(),
+        Command::ScaleLearningRate(f) => format!("learning rate x{f}"),
+        Command::ScaleBeta(f) => format!("beta x{f}"),
+        Command::SaveCheckpoint => "save a checkpoint".to_string(),
+        Command::ExportWeights => "export the device weights".to_string(),
+        Command::Resample => "new samples".to_string(),
+        Command::MoveDigits(n) => format!("digits {n:+}"),
+        Command::Stop { save: true } => "save and stop".to_string(),
+        Command::Stop { save: false } => "stop".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::tui::synthetic;
+    use tinyvae_host::train::events::{EpochReport, LossParts};
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn started(variational: bool) -> DashboardState {
+        let mut state = DashboardState::new();
+        let mut info = synthetic::mnist_vae_info();
+        info.is_variational = variational;
+        state.apply(TrainingEvent::Started(info));
+        state
+    }
+
+    fn step(step: u64) -> TrainingEvent {
+        TrainingEvent::Step(StepReport {
+            step,
+            epoch: 1,
+            loss: LossParts {
+                total: 100.0 + step as f32,
+                reconstruction: 90.0,
+                kl: 10.0,
+            },
+            samples_per_second: 1000.0,
+            learning_rate: 1e-3,
+            beta: 1.0,
+        })
+    }
+
+    #[test]
+    fn keys_map_to_commands() {
+        let mut state = started(true);
+        state.set_digits_shown(6);
+        let cases = [
+            (KeyCode::Char(' '), Some(Command::TogglePause)),
+            (KeyCode::Char('s'), Some(Command::SaveCheckpoint)),
+            (KeyCode::Char('e'), Some(Command::ExportWeights)),
+            (KeyCode::Char('+'), Some(Command::ScaleLearningRate(2.0))),
+            (KeyCode::Char('='), Some(Command::ScaleLearningRate(2.0))),
+            (KeyCode::Char('-'), Some(Command::ScaleLearningRate(0.5))),
+            (KeyCode::Char('b'), Some(Command::ScaleBeta(0.8))),
+            (KeyCode::Char('B'), Some(Command::ScaleBeta(1.25))),
+            (KeyCode::Char('n'), Some(Command::MoveDigits(6))),
+            (KeyCode::Char('p'), Some(Command::MoveDigits(-6))),
+            (KeyCode::Char('r'), Some(Command::Resample)),
+            (KeyCode::Char('x'), None),
+            (KeyCode::F(5), None),
+        ];
+        for (code, expected) in cases {
+            assert_eq!(state.handle_key(key(code)), expected, "{code:?}");
+        }
+        assert!(!state.quit_requested());
+    }
+
+    #[test]
+    fn shifted_b_arrives_with_shift_and_still_maps() {
+        let mut state = started(true);
+        let shifted = KeyEvent::new(KeyCode::Char('B'), KeyModifiers::SHIFT);
+        assert_eq!(state.handle_key(shifted), Some(Command::ScaleBeta(BETA_UP)));
+    }
+
+    #[test]
+    fn quit_keys_send_stop_with_save() {
+        for event in [
+            key(KeyCode::Char('q')),
+            KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+        ] {
+            let mut state = started(true);
+            assert_eq!(state.handle_key(event), Some(Command::Stop { save: true }));
+            assert!(state.quit_requested());
+        }
+        // Other control chords do nothing (Ctrl-S is not `s`).
+        let mut state = started(true);
+        let chord = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(state.handle_key(chord), None);
+    }
+
+    #[test]
+    fn key_releases_are_ignored() {
+        let mut state = started(true);
+        let mut release = key(KeyCode::Char('q'));
+        release.kind = KeyEventKind::Release;
+        assert_eq!(state.handle_key(release), None);
+        assert!(!state.quit_requested());
+    }
+
+    #[test]
+    fn variational_keys_do_nothing_for_plain_autoencoders() {
+        let mut state = started(false);
+        for c in ['b', 'B', 'r'] {
+            assert_eq!(state.handle_key(key(KeyCode::Char(c))), None);
+        }
+        assert_eq!(state.last_message().map(|m| m.level), Some(Level::Warning));
+    }
+
+    #[test]
+    fn digits_move_by_snapshot_size_before_the_first_draw() {
+        let mut state = started(true);
+        assert_eq!(
+            state.handle_key(key(KeyCode::Char('n'))),
+            Some(Command::MoveDigits(1))
+        );
+        let mut run = synthetic::SyntheticRun::new(synthetic::Kind::VaeMnist2d, 1);
+        state.apply(run.snapshot_event());
+        let shown = state.snapshot().map(|s| s.originals.len()).unwrap_or(0);
+        assert!(shown > 1);
+        assert_eq!(
+            state.handle_key(key(KeyCode::Char('p'))),
+            Some(Command::MoveDigits(-(shown as isize)))
+        );
+    }
+
+    #[test]
+    fn tab_cycles_views_and_help_toggles() {
+        let mut state = started(true);
+        assert_eq!(state.mode(), Mode::Overview);
+        for expected in [Mode::Latent, Mode::Run, Mode::Overview] {
+            assert_eq!(state.handle_key(key(KeyCode::Tab)), None);
+            assert_eq!(state.mode(), expected);
+        }
+        state.handle_key(key(KeyCode::BackTab));
+        assert_eq!(state.mode(), Mode::Run);
+        state.handle_key(key(KeyCode::Char('?')));
+        assert!(state.help_visible());
+        state.handle_key(key(KeyCode::Esc));
+        assert!(!state.help_visible());
+        state.handle_key(key(KeyCode::Char('?')));
+        state.handle_key(key(KeyCode::Char('?')));
+        assert!(!state.help_visible());
+    }
+
+    #[test]
+    fn histories_stay_bounded() {
+        let mut state = started(true);
+        let t0 = Instant::now();
+        for i in 1..=100_000u64 {
+            state.apply_at(step(i), t0 + Duration::from_micros(i * 1000));
+            if i % 50 == 0 {
+                state.apply_at(
+                    TrainingEvent::Epoch(EpochReport {
+                        epoch: (i / 50) as usize,
+                        train: LossParts::default(),
+                        test: LossParts::default(),
+                    }),
+                    t0,
+                );
+            }
+            if i % 10 == 0 {
+                state.apply_at(
+                    TrainingEvent::Warning {
+                        message: format!("w{i}"),
+                    },
+                    t0,
+                );
+            }
+        }
+        assert!(state.losses().len() <= LOSS_BUCKETS);
+        assert!(state.losses().len() > LOSS_BUCKETS / 2);
+        // 100000 steps in 512 buckets at most: stride 256 (100000 / 256 = 391 buckets).
+        assert_eq!(state.losses().stride(), 256);
+        assert!(state.epochs().train().len() <= MAX_EPOCH_POINTS);
+        assert!(state.epochs().test().len() <= MAX_EPOCH_POINTS);
+        assert_eq!(state.epochs().train().last().map(|p| p.0), Some(2000.0));
+        assert_eq!(state.epochs().train().first().map(|p| p.0), Some(1.0));
+        assert_eq!(state.log().len(), LOG_CAPACITY);
+        assert_eq!(
+            state.last_message().map(|m| m.text.as_str()),
+            Some("w100000")
+        );
+    }
+
+    #[test]
+    fn loss_buckets_average_their_steps() {
+        let mut history = LossHistory::default();
+        for s in 1..=(LOSS_BUCKETS as u64 + 1) {
+            let loss = LossParts {
+                total: s as f32,
+                reconstruction: 0.0,
+                kl: 0.0,
+            };
+            history.push(s, &loss);
+        }
+        assert_eq!(history.stride(), 2);
+        assert_eq!(history.len(), LOSS_BUCKETS / 2 + 1);
+        let means: Vec<f64> = history.recent(Term::Total, 3).collect();
+        // Buckets (509, 510), (511, 512), (513).
+        assert_eq!(means, vec![509.5, 511.5, 513.0]);
+        assert_eq!(history.steps_per_bucket(3), 2.0);
+        // Non-finite losses are not plotted.
+        history.push(
+            600,
+            &LossParts {
+                total: f32::NAN,
+                ..LossParts::default()
+            },
+        );
+        assert_eq!(history.len(), LOSS_BUCKETS / 2 + 1);
+    }
+
+    #[test]
+    fn sparse_reports_stay_bounded() {
+        // One report every 97 steps (a trainer reporting every 100 ms).
+        let mut history = LossHistory::default();
+        for i in 1..=10_000u64 {
+            history.push(i * 97, &LossParts::default());
+            assert!(history.len() <= LOSS_BUCKETS);
+            if i == 100 {
+                // One report per bucket yet: a column is 97 steps.
+                assert_eq!(history.stride(), 1);
+                assert!((history.steps_per_bucket(50) - 97.0).abs() < 2.0);
+            }
+        }
+        let stride = history.stride() as f64;
+        assert!((history.steps_per_bucket(100) - stride).abs() <= stride * 0.1);
+    }
+
+    #[test]
+    fn eta_through_state_uses_total_steps() {
+        let mut state = started(true);
+        let total = state.info().map_or(0, |i| i.total_steps);
+        let t0 = Instant::now();
+        for i in 1..=3000u64 {
+            state.apply_at(step(i), t0 + Duration::from_millis(i));
+            // Not before a second of warm-up.
+            assert_eq!(state.remaining().is_some(), i >= 1001 + 250, "{i}");
+        }
+        let left = state.remaining().map(|d| d.as_secs_f64()).unwrap_or(0.0);
+        assert!(((total - 3000) as f64 / 1000.0 - left).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_new_run_resets_histories() {
+        let mut state = started(true);
+        for i in 1..=50 {
+            state.apply(step(i));
+        }
+        state.apply(TrainingEvent::Started(synthetic::mnist_vae_info()));
+        assert!(state.losses().is_empty());
+        assert!(state.last_step().is_none());
+    }
+
+    #[test]
+    fn failures_and_hyperparameters_are_recorded() {
+        let mut state = started(true);
+        let before = state.hyperparameters().len();
+        state.apply(TrainingEvent::Hyperparameter(Hyperparameter::LearningRate(
+            2e-3,
+        )));
+        state.apply(TrainingEvent::Hyperparameter(Hyperparameter::ClipNorm(1.0)));
+        let hp = state.hyperparameters();
+        // The learning rate is replaced in place; a setting not shown before is added.
+        assert_eq!(hp.len(), before + 1);
+        assert!(hp.contains(&Hyperparameter::LearningRate(2e-3)));
+        assert_eq!(hp.last(), Some(&Hyperparameter::ClipNorm(1.0)));
+        state.apply(TrainingEvent::Failed {
+            error: "NaN loss".into(),
+        });
+        assert_eq!(state.failure(), Some("NaN loss"));
+        assert!(state.finished());
+    }
+}
