@@ -56,9 +56,10 @@ pub enum OptimizerArg {
 /// Options of a training run. Unset options take the preset's defaults.
 #[derive(Clone, Debug, Default, Args)]
 pub struct TrainArgs {
-    /// The preset to train (see `tinyvae presets`).
-    #[arg(long, short, default_value = "vae-mnist-2d")]
-    pub preset: String,
+    /// The preset to train (see `tinyvae presets`; default: vae-mnist-2d, or the tool's own
+    /// model).
+    #[arg(long, short)]
+    pub preset: Option<String>,
     /// The data to train on (default: the preset's shipped set).
     #[command(flatten)]
     pub data: DataArgs,

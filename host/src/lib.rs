@@ -6,6 +6,7 @@
 
 pub mod architecture;
 pub mod atomic_file;
+pub mod catalog;
 pub mod checkpoint;
 pub mod data;
 pub mod eval;

@@ -1,12 +1,13 @@
 //! Named, fixed-size architectures: each a type alias, a [`PresetId`] and a row of
 //! [`PRESETS`].
 //!
-//! Adding a preset to the tool takes three edits in this file, and the compiler checks the
-//! last two: a type alias for the model (any sizes of a core family: `MlpVae<X, H, Z>`,
+//! Adding a preset to the tool takes four edits in this file, and the compiler checks two of
+//! them: a type alias for the model (any sizes of a core family: `MlpVae<X, H, Z>`,
 //! `ShallowAutoencoder<X, H>`, `TiedAutoencoder<X, H>`, `StackedAutoencoder<X, H1, H2, Z>`), a
-//! variant of [`PresetId`] with its arm in [`with_preset`] (the `match` has no catch-all, so a
-//! variant without its model type does not compile), and a row of [`PRESETS`] with its name,
-//! description, data and settings (a test checks that every variant has exactly one row).
+//! variant of [`PresetId`] listed in [`PresetId::ALL`], its row in [`PresetId::preset`] and its
+//! model type in [`with_preset`] (both `match`es have no catch-all, so a variant without its
+//! row or its model does not compile; a test checks the listing). A model in a crate of one's
+//! own needs none of this: see [`crate::catalog`].
 
 use tinyvae_core::autoencoder::ShallowAutoencoder;
 use tinyvae_core::noise::Noise;
@@ -15,6 +16,7 @@ use tinyvae_core::tied::TiedAutoencoder;
 use tinyvae_core::vae::{MlpVae, Vae};
 use tinyvae_core::{Chain, Dense, Tanh};
 
+use crate::data::Normalization;
 use crate::train::config::TrainConfig;
 use crate::train::model::TrainableModel;
 
@@ -38,13 +40,25 @@ pub type TiedAeMnist = TiedAutoencoder<784, 256>;
 pub type SdaeMnist = StackedAutoencoder<784, 500, 250, 30>;
 pub use tinyvae_core::presets::{AeDigits, VaeDigits};
 
-/// The data a preset trains on by default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ShippedData {
-    /// MNIST, 28×28.
+/// The data a preset trains on when no `--data` is given.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DefaultData {
+    /// The shipped MNIST, 28×28.
     Mnist,
-    /// The UCI 8×8 digits.
+    /// The shipped UCI 8×8 digits.
     Digits,
+    /// A file or folder in the format its name gives (relative to the working directory),
+    /// normalized so.
+    File {
+        /// The file or folder.
+        path: &'static str,
+        /// The header name of a table's label column, if it has one.
+        label_column: Option<&'static str>,
+        /// How its values are normalized.
+        normalization: Normalization,
+    },
+    /// None: `--data` is required.
+    Required,
 }
 
 /// Every preset, one variant each; [`with_preset`] maps each to its model type.
@@ -72,17 +86,15 @@ pub enum PresetId {
     AeDigits,
 }
 
-/// A named preset: its data and the settings it starts from.
-#[derive(Clone, Copy, Debug)]
+/// A named model: its data and the settings it starts from.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Preset {
-    /// Which preset it is.
-    pub id: PresetId,
     /// The name used on the command line.
     pub name: &'static str,
     /// One line about it.
     pub description: &'static str,
     /// Its default data.
-    pub data: ShippedData,
+    pub data: DefaultData,
     /// Its default settings.
     pub config: TrainConfig,
 }
@@ -104,100 +116,134 @@ const fn config(epochs: usize, batch_size: usize, noise: Noise) -> TrainConfig {
     }
 }
 
-/// Every preset.
-pub const PRESETS: &[Preset] = &[
-    Preset {
-        id: PresetId::VaeMnist,
-        name: "vae-mnist",
-        description: "VAE 784-400-20, Bernoulli decoder (PyTorch examples)",
-        data: ShippedData::Mnist,
-        config: config(10, 128, Noise::None),
-    },
-    Preset {
-        id: PresetId::VaeMnist2d,
-        name: "vae-mnist-2d",
-        description: "VAE 784-400-2: latent plane and manifold",
-        data: ShippedData::Mnist,
-        config: config(10, 128, Noise::None),
-    },
-    Preset {
-        id: PresetId::VaeMnistIwae,
-        name: "vae-mnist-iwae",
-        description: "VAE 784-200-200-50 tanh, dynamically binarized (Burda et al. 2015)",
-        data: ShippedData::Mnist,
-        config: TrainConfig {
-            batch_size: 20,
-            dynamic_binarization: true,
-            ..config(100, 20, Noise::None)
-        },
-    },
-    Preset {
-        id: PresetId::AeMnist,
-        name: "ae-mnist",
-        description: "autoencoder 784-256, sigmoid, cross-entropy",
-        data: ShippedData::Mnist,
-        config: config(10, 128, Noise::None),
-    },
-    Preset {
-        id: PresetId::TiedAeMnist,
-        name: "tied-ae-mnist",
-        description: "tied-weight autoencoder 784-256 (W* = Wᵀ)",
-        data: ShippedData::Mnist,
-        config: config(10, 128, Noise::None),
-    },
-    Preset {
-        id: PresetId::DaeMnist,
-        name: "dae-mnist",
-        description: "denoising autoencoder 784-256, masking noise (keep 75 %)",
-        data: ShippedData::Mnist,
-        config: config(
-            10,
-            128,
-            Noise::Masking {
-                keep_probability: 0.75,
+impl PresetId {
+    /// Every preset, in the order `tinyvae presets` lists them.
+    pub const ALL: [PresetId; 10] = [
+        PresetId::VaeMnist,
+        PresetId::VaeMnist2d,
+        PresetId::VaeMnistIwae,
+        PresetId::AeMnist,
+        PresetId::TiedAeMnist,
+        PresetId::DaeMnist,
+        PresetId::DaeMnistGaussian,
+        PresetId::SdaeMnist,
+        PresetId::VaeDigits,
+        PresetId::AeDigits,
+    ];
+
+    /// The preset's row: name, description, data and settings. The match has no catch-all,
+    /// so a variant without its row does not compile.
+    pub const fn preset(self) -> Preset {
+        match self {
+            Self::VaeMnist => Preset {
+                name: "vae-mnist",
+                description: "VAE 784-400-20, Bernoulli decoder (PyTorch examples)",
+                data: DefaultData::Mnist,
+                config: config(10, 128, Noise::None),
             },
-        ),
-    },
-    Preset {
-        id: PresetId::DaeMnistGaussian,
-        name: "dae-mnist-gaussian",
-        description: "denoising autoencoder 784-256, Gaussian noise σ = 0.3",
-        data: ShippedData::Mnist,
-        config: config(10, 128, Noise::Gaussian { std_dev: 0.3 }),
-    },
-    Preset {
-        id: PresetId::SdaeMnist,
-        name: "sdae-mnist",
-        description: "stacked denoising autoencoder 784-500-250-30",
-        data: ShippedData::Mnist,
-        config: config(
-            10,
-            128,
-            Noise::Masking {
-                keep_probability: 0.75,
+            Self::VaeMnist2d => Preset {
+                name: "vae-mnist-2d",
+                description: "VAE 784-400-2: latent plane and manifold",
+                data: DefaultData::Mnist,
+                config: config(10, 128, Noise::None),
             },
-        ),
-    },
-    Preset {
-        id: PresetId::VaeDigits,
-        name: "vae-digits",
-        description: "VAE 64-32-2 on the 8×8 digits (microcontroller size)",
-        data: ShippedData::Digits,
-        config: config(200, 32, Noise::None),
-    },
-    Preset {
-        id: PresetId::AeDigits,
-        name: "ae-digits",
-        description: "autoencoder 64-16 on the 8×8 digits (microcontroller size)",
-        data: ShippedData::Digits,
-        config: config(200, 32, Noise::None),
-    },
-];
+            Self::VaeMnistIwae => Preset {
+                name: "vae-mnist-iwae",
+                description: "VAE 784-200-200-50 tanh, dynamically binarized (Burda et al. 2015)",
+                data: DefaultData::Mnist,
+                config: TrainConfig {
+                    batch_size: 20,
+                    dynamic_binarization: true,
+                    ..config(100, 20, Noise::None)
+                },
+            },
+            Self::AeMnist => Preset {
+                name: "ae-mnist",
+                description: "autoencoder 784-256, sigmoid, cross-entropy",
+                data: DefaultData::Mnist,
+                config: config(10, 128, Noise::None),
+            },
+            Self::TiedAeMnist => Preset {
+                name: "tied-ae-mnist",
+                description: "tied-weight autoencoder 784-256 (W* = Wᵀ)",
+                data: DefaultData::Mnist,
+                config: config(10, 128, Noise::None),
+            },
+            Self::DaeMnist => Preset {
+                name: "dae-mnist",
+                description: "denoising autoencoder 784-256, masking noise (keep 75 %)",
+                data: DefaultData::Mnist,
+                config: config(
+                    10,
+                    128,
+                    Noise::Masking {
+                        keep_probability: 0.75,
+                    },
+                ),
+            },
+            Self::DaeMnistGaussian => Preset {
+                name: "dae-mnist-gaussian",
+                description: "denoising autoencoder 784-256, Gaussian noise σ = 0.3",
+                data: DefaultData::Mnist,
+                config: config(10, 128, Noise::Gaussian { std_dev: 0.3 }),
+            },
+            Self::SdaeMnist => Preset {
+                name: "sdae-mnist",
+                description: "stacked denoising autoencoder 784-500-250-30",
+                data: DefaultData::Mnist,
+                config: config(
+                    10,
+                    128,
+                    Noise::Masking {
+                        keep_probability: 0.75,
+                    },
+                ),
+            },
+            Self::VaeDigits => Preset {
+                name: "vae-digits",
+                description: "VAE 64-32-2 on the 8×8 digits (microcontroller size)",
+                data: DefaultData::Digits,
+                config: config(200, 32, Noise::None),
+            },
+            Self::AeDigits => Preset {
+                name: "ae-digits",
+                description: "autoencoder 64-16 on the 8×8 digits (microcontroller size)",
+                data: DefaultData::Digits,
+                config: config(200, 32, Noise::None),
+            },
+        }
+    }
+
+    /// The variant whose row is `preset`, if it is one of [`PRESETS`].
+    pub fn of(preset: &Preset) -> Option<PresetId> {
+        Self::ALL
+            .into_iter()
+            .zip(PRESETS.iter())
+            .find(|(_, row)| row.name == preset.name)
+            .map(|(id, _)| id)
+    }
+}
+
+/// Every preset's row, in [`PresetId::ALL`] order.
+pub static PRESETS: [Preset; 10] = {
+    let mut rows = [PresetId::ALL[0].preset(); 10];
+    let mut i = 1;
+    while i < rows.len() {
+        rows[i] = PresetId::ALL[i].preset();
+        i += 1;
+    }
+    rows
+};
 
 /// The preset called `name`, or an error listing the names.
 pub fn find_preset(name: &str) -> Result<&'static Preset, String> {
-    PRESETS.iter().find(|p| p.name == name).ok_or_else(|| {
-        let names: Vec<_> = PRESETS.iter().map(|p| p.name).collect();
+    find_in(&PRESETS, name)
+}
+
+/// The preset of `presets` called `name`, or an error listing the names.
+pub fn find_in(presets: &'static [Preset], name: &str) -> Result<&'static Preset, String> {
+    presets.iter().find(|p| p.name == name).ok_or_else(|| {
+        let names: Vec<_> = presets.iter().map(|p| p.name).collect();
         format!(
             "unknown preset '{name}'; the presets are: {}",
             names.join(", ")
@@ -213,9 +259,10 @@ pub trait PresetVisitor {
     fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output;
 }
 
-/// Runs `visitor` with the model type of `preset`.
-pub fn with_preset<V: PresetVisitor>(preset: &'static Preset, visitor: V) -> V::Output {
-    match preset.id {
+/// Runs `visitor` with the model type of the preset `id`.
+pub fn with_preset<V: PresetVisitor>(id: PresetId, visitor: V) -> V::Output {
+    let preset = &PRESETS[id as usize];
+    match id {
         PresetId::VaeMnist => visitor.visit::<VaeMnist>(preset),
         PresetId::VaeMnist2d => visitor.visit::<VaeMnist2d>(preset),
         PresetId::VaeMnistIwae => visitor.visit::<VaeMnistIwae>(preset),
@@ -234,22 +281,24 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    /// Every variant, listed by a match without a catch-all so that a new one must be added.
-    fn all_ids() -> Vec<PresetId> {
-        let ids = [
-            PresetId::VaeMnist,
-            PresetId::VaeMnist2d,
-            PresetId::VaeMnistIwae,
-            PresetId::AeMnist,
-            PresetId::TiedAeMnist,
-            PresetId::DaeMnist,
-            PresetId::DaeMnistGaussian,
-            PresetId::SdaeMnist,
-            PresetId::VaeDigits,
-            PresetId::AeDigits,
-        ];
-        for id in ids {
-            match id {
+    #[test]
+    fn rows_are_in_variant_order_with_unique_names() {
+        for (i, id) in PresetId::ALL.into_iter().enumerate() {
+            assert_eq!(id as usize, i, "{id:?} is listed out of order");
+            assert_eq!(PRESETS[i], id.preset());
+            assert_eq!(PresetId::of(&PRESETS[i]), Some(id));
+            assert_eq!(find_preset(PRESETS[i].name).unwrap(), &PRESETS[i]);
+            PRESETS[i].config.validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn every_variant_is_listed() {
+        // A match without a catch-all: a new variant fails to compile here until it is
+        // handled, and the count below then reminds that ALL must list it.
+        let listed = PresetId::ALL
+            .iter()
+            .filter(|id| match id {
                 PresetId::VaeMnist
                 | PresetId::VaeMnist2d
                 | PresetId::VaeMnistIwae
@@ -259,22 +308,10 @@ mod tests {
                 | PresetId::DaeMnistGaussian
                 | PresetId::SdaeMnist
                 | PresetId::VaeDigits
-                | PresetId::AeDigits => {}
-            }
-        }
-        ids.to_vec()
-    }
-
-    #[test]
-    fn every_preset_has_exactly_one_row_and_a_unique_name() {
-        for id in all_ids() {
-            assert_eq!(PRESETS.iter().filter(|p| p.id == id).count(), 1, "{id:?}");
-        }
-        assert_eq!(PRESETS.len(), all_ids().len());
-        for preset in PRESETS {
-            assert_eq!(find_preset(preset.name).unwrap().id, preset.id);
-            preset.config.validate().unwrap();
-        }
+                | PresetId::AeDigits => true,
+            })
+            .count();
+        assert_eq!(listed, 10);
     }
 
     #[test]

@@ -7,9 +7,10 @@
 use std::process::Command;
 use std::time::Instant;
 
-use super::{Failure, load_data, shipped_spec};
+use super::{Failure, ModelSizes, default_spec, dispatch, load_data};
 use crate::cli::BenchArgs;
-use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset};
+use tinyvae_host::catalog::Catalog;
+use tinyvae_host::presets::{Preset, PresetVisitor};
 use tinyvae_host::train::model::TrainableModel;
 use tinyvae_host::train::trainer::Trainer;
 
@@ -28,14 +29,16 @@ pub struct Measurement {
 }
 
 /// Runs `tinyvae bench`.
-pub fn bench(args: BenchArgs) -> Result<(), Failure> {
+pub fn bench<C: Catalog>(catalog: &C, args: BenchArgs) -> Result<(), Failure> {
     if let Ok(spec) = std::env::var(CHILD_VARIABLE) {
-        return child(&spec, &args);
+        return child(catalog, &spec, &args);
     }
-    let presets = if args.preset.is_empty() {
+    let presets = if !args.preset.is_empty() {
+        args.preset.clone()
+    } else if catalog.find("vae-mnist").is_ok() && catalog.find("vae-digits").is_ok() {
         vec!["vae-mnist".to_string(), "vae-digits".to_string()]
     } else {
-        args.preset.clone()
+        vec![catalog.default_preset().name.to_string()]
     };
     let exe = std::env::current_exe()
         .map_err(|e| Failure::input(format!("cannot find own binary: {e}")))?;
@@ -44,7 +47,7 @@ pub fn bench(args: BenchArgs) -> Result<(), Failure> {
         "preset", "threads", "batch", "samples/s", "vs 1 thr", "peak MB"
     );
     for name in presets {
-        let preset = find_preset(&name).map_err(Failure::input)?;
+        let preset = catalog.find(&name).map_err(Failure::input)?;
         let batch = args.batch_size.unwrap_or(preset.config.batch_size);
         let mut single = None;
         for threads in [1, 2] {
@@ -94,9 +97,10 @@ fn parse_measurement(text: &str) -> Option<Measurement> {
 }
 
 /// The child: trains `preset` for the given seconds after a warm-up, prints one JSON line.
-fn child(preset: &str, args: &BenchArgs) -> Result<(), Failure> {
-    let preset = find_preset(preset).map_err(Failure::input)?;
-    let measurement = with_preset(
+fn child<C: Catalog>(catalog: &C, preset: &str, args: &BenchArgs) -> Result<(), Failure> {
+    let preset = catalog.find(preset).map_err(Failure::input)?;
+    let measurement = dispatch(
+        catalog,
         preset,
         ChildVisitor {
             seconds: args.seconds,
@@ -123,7 +127,7 @@ impl PresetVisitor for ChildVisitor {
     type Output = Result<Measurement, Failure>;
 
     fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
-        let data = load_data(&shipped_spec(preset), M::INPUTS)?.split;
+        let data = load_data(&default_spec(preset)?, M::INPUTS, &ModelSizes::default())?.split;
         let mut config = preset.config;
         config.epochs = usize::MAX / 2;
         if let Some(batch) = self.batch_size {

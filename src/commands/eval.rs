@@ -6,18 +6,21 @@ use tinyvae_core::SeededRng;
 
 use tinyvae_host::data::{EVALUATION_BINARIZATION_SEED, binarize_once};
 
-use super::{CheckpointData, DataUse, Failure, checkpoint_data, open_checkpoint};
+use super::{
+    CheckpointData, DataUse, Failure, ModelSizes, checkpoint_data, dispatch, open_checkpoint,
+};
 use crate::cli::{EvalArgs, ExportArgs};
+use tinyvae_host::catalog::Catalog;
 use tinyvae_host::data::Dataset;
 use tinyvae_host::eval::{Pca, active_units, knn_accuracy, linear_probe_accuracy};
 use tinyvae_host::export::export_weights;
-use tinyvae_host::presets::{Preset, PresetVisitor, with_preset};
+use tinyvae_host::presets::{Preset, PresetVisitor};
 use tinyvae_host::train::model::{Phase, TrainableModel};
 use tinyvae_host::train::trainer::{EVALUATION_BATCH, evaluate};
 
 /// Runs `tinyvae export`.
-pub fn export(args: ExportArgs) -> Result<(), Failure> {
-    let (checkpoint, preset) = open_checkpoint(&args.checkpoint)?;
+pub fn export<C: Catalog>(catalog: &C, args: ExportArgs) -> Result<(), Failure> {
+    let (checkpoint, preset) = open_checkpoint(catalog, &args.checkpoint)?;
     struct ExportVisitor(tinyvae_host::checkpoint::Checkpoint, std::path::PathBuf);
     impl PresetVisitor for ExportVisitor {
         type Output = Result<usize, Failure>;
@@ -27,7 +30,7 @@ pub fn export(args: ExportArgs) -> Result<(), Failure> {
             Ok(tinyvae_core::weights::blob_len::<M>())
         }
     }
-    let bytes = with_preset(preset, ExportVisitor(checkpoint, args.out.clone()))?;
+    let bytes = dispatch(catalog, preset, ExportVisitor(checkpoint, args.out.clone()))?;
     eprintln!(
         "wrote {} ({bytes} bytes, {})",
         args.out.display(),
@@ -40,12 +43,22 @@ pub fn export(args: ExportArgs) -> Result<(), Failure> {
 const KNN_NEIGHBOURS: usize = 5;
 
 /// Runs `tinyvae eval`.
-pub fn eval(args: EvalArgs) -> Result<(), Failure> {
-    let (checkpoint, preset) = open_checkpoint(&args.checkpoint)?;
-    with_preset(preset, EvalVisitor { args, checkpoint })
+pub fn eval<C: Catalog>(catalog: &C, args: EvalArgs) -> Result<(), Failure> {
+    let (checkpoint, preset) = open_checkpoint(catalog, &args.checkpoint)?;
+    let sizes = ModelSizes::of(catalog);
+    dispatch(
+        catalog,
+        preset,
+        EvalVisitor {
+            args,
+            checkpoint,
+            sizes,
+        },
+    )
 }
 
 struct EvalVisitor {
+    sizes: ModelSizes,
     args: EvalArgs,
     checkpoint: tinyvae_host::checkpoint::Checkpoint,
 }
@@ -54,10 +67,14 @@ impl PresetVisitor for EvalVisitor {
     type Output = Result<(), Failure>;
 
     fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
-        let Self { args, checkpoint } = self;
+        let Self {
+            args,
+            checkpoint,
+            sizes,
+        } = self;
         let model = checkpoint.model::<M>(preset.name).map_err(Failure::input)?;
         let CheckpointData { loaded, used, .. } =
-            checkpoint_data(&checkpoint, &args.data, M::INPUTS)?;
+            checkpoint_data(&checkpoint, &args.data, M::INPUTS, &sizes)?;
         let data = loaded.split;
         let failure = |e: &dyn std::fmt::Display| Failure::input(format!("evaluation failed: {e}"));
         let train_config = checkpoint.config();

@@ -9,14 +9,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use tinyvae_host::catalog::Catalog;
 use tinyvae_host::checkpoint::Checkpoint;
 use tinyvae_host::data::{
-    DEFAULT_TEST_FRACTION, DataFormat, DataRecord, DataSpec, LoadedData, Normalization, Split,
-    TestSet, default_data_dir,
+    DEFAULT_TEST_FRACTION, DataFormat, DataRecord, DataSpec, LabelColumn, LoadedData,
+    Normalization, Split, TestSet, default_data_dir,
 };
-use tinyvae_host::presets::{
-    PRESETS, Preset, PresetVisitor, ShippedData, find_preset, with_preset,
-};
+use tinyvae_host::presets::{DefaultData, Preset, PresetVisitor};
 use tinyvae_host::train::model::TrainableModel;
 
 use crate::cli::DataArgs;
@@ -59,17 +58,79 @@ impl From<Failure> for ExitCode {
     }
 }
 
-/// The shipped set a preset trains on by default.
-pub fn shipped_spec(preset: &Preset) -> DataSpec {
-    match preset.data {
-        ShippedData::Mnist => {
+/// Values per sample of each model of a catalog, by name: what a shape mismatch lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModelSizes(Vec<(&'static str, usize)>);
+
+impl ModelSizes {
+    /// The sizes of every model of `catalog`.
+    pub fn of<C: Catalog>(catalog: &C) -> Self {
+        struct Inputs;
+        impl PresetVisitor for Inputs {
+            type Output = usize;
+            fn visit<M: TrainableModel>(self, _: &'static Preset) -> usize {
+                M::INPUTS
+            }
+        }
+        Self(
+            catalog
+                .presets()
+                .iter()
+                .filter_map(|p| Some((p.name, catalog.visit(p, Inputs)?)))
+                .collect(),
+        )
+    }
+
+    /// The models that take `features` values per sample.
+    fn taking(&self, features: usize) -> Vec<&'static str> {
+        self.0
+            .iter()
+            .filter(|(_, inputs)| *inputs == features)
+            .map(|(name, _)| *name)
+            .collect()
+    }
+}
+
+/// Runs `visitor` with the model of `preset`, which must be one of `catalog`'s.
+pub fn dispatch<C, V, T>(catalog: &C, preset: &'static Preset, visitor: V) -> Result<T, Failure>
+where
+    C: Catalog,
+    V: PresetVisitor<Output = Result<T, Failure>>,
+{
+    catalog.visit(preset, visitor).unwrap_or_else(|| {
+        Err(Failure::input(format!(
+            "preset {} is not one of this tool's models",
+            preset.name
+        )))
+    })
+}
+
+/// The data a preset trains on when no `--data` is given.
+pub fn default_spec(preset: &Preset) -> Result<DataSpec, Failure> {
+    Ok(match preset.data {
+        DefaultData::Mnist => {
             DataSpec::with_format(default_data_dir().join("mnist"), DataFormat::Idx)
         }
-        ShippedData::Digits => DataSpec::with_format(
+        DefaultData::Digits => DataSpec::with_format(
             default_data_dir().join("digits").join("digits.csv.gz"),
             DataFormat::Digits,
         ),
-    }
+        DefaultData::File {
+            path,
+            label_column,
+            normalization,
+        } => DataSpec {
+            normalization,
+            label_column: label_column.map(|name| LabelColumn::Name(name.to_string())),
+            ..DataSpec::new(path)
+        },
+        DefaultData::Required => {
+            return Err(Failure::input(format!(
+                "{} has no default data: give --data",
+                preset.name
+            )));
+        }
+    })
 }
 
 /// The data `args` name, or `None` when they name none; `--normalize` is left to the caller.
@@ -103,23 +164,29 @@ pub fn spec_from_args(args: &DataArgs) -> Result<Option<DataSpec>, Failure> {
     Ok(Some(spec))
 }
 
-/// Loads `spec` and checks that its samples have the `inputs` values a model takes.
-pub fn load_data(spec: &DataSpec, inputs: usize) -> Result<LoadedData, Failure> {
+/// Loads `spec` and checks that its samples have the `inputs` values a model takes; a
+/// mismatch names the models of `sizes` that would take the data.
+pub fn load_data(
+    spec: &DataSpec,
+    inputs: usize,
+    sizes: &ModelSizes,
+) -> Result<LoadedData, Failure> {
     let loaded = spec.load().map_err(Failure::input)?;
-    check_inputs(spec, &loaded, inputs)?;
+    check_inputs(spec, &loaded, inputs, sizes)?;
     Ok(loaded)
 }
 
 /// Checks that the samples of `loaded` have the `inputs` values a model takes; a mismatch
 /// names the presets that would take the data.
-fn check_inputs(spec: &DataSpec, loaded: &LoadedData, inputs: usize) -> Result<(), Failure> {
+fn check_inputs(
+    spec: &DataSpec,
+    loaded: &LoadedData,
+    inputs: usize,
+    sizes: &ModelSizes,
+) -> Result<(), Failure> {
     let shape = loaded.split.train.shape();
     if shape.features() != inputs {
-        let fitting: Vec<&str> = PRESETS
-            .iter()
-            .filter(|p| preset_inputs(p) == shape.features())
-            .map(|p| p.name)
-            .collect();
+        let fitting = sizes.taking(shape.features());
         let hint = if fitting.is_empty() {
             format!(
                 "no preset takes {} values; a model of your own sizes takes a few lines (see \
@@ -136,18 +203,6 @@ fn check_inputs(spec: &DataSpec, loaded: &LoadedData, inputs: usize) -> Result<(
         )));
     }
     Ok(())
-}
-
-/// Values per sample of a preset's model.
-fn preset_inputs(preset: &'static Preset) -> usize {
-    struct Inputs;
-    impl PresetVisitor for Inputs {
-        type Output = usize;
-        fn visit<M: TrainableModel>(self, _: &'static Preset) -> usize {
-            M::INPUTS
-        }
-    }
-    with_preset(preset, Inputs)
 }
 
 /// Refuses data outside [0, 1] for a model whose loss needs it (Bernoulli decoder,
@@ -205,11 +260,12 @@ pub fn checkpoint_data(
     checkpoint: &Checkpoint,
     args: &DataArgs,
     inputs: usize,
+    sizes: &ModelSizes,
 ) -> Result<CheckpointData, Failure> {
     let trained_on = checkpoint.data();
     let Some(mut spec) = spec_from_args(args)? else {
         let loaded = trained_on.load().map_err(Failure::input)?;
-        check_inputs(&trained_on.spec, &loaded, inputs)?;
+        check_inputs(&trained_on.spec, &loaded, inputs, sizes)?;
         return Ok(CheckpointData {
             loaded,
             record: trained_on.clone(),
@@ -248,10 +304,13 @@ pub fn checkpoint_data(
     })
 }
 
-/// Reads a checkpoint and finds its preset.
-pub fn open_checkpoint(path: &Path) -> Result<(Checkpoint, &'static Preset), Failure> {
+/// Reads a checkpoint and finds its model in `catalog`.
+pub fn open_checkpoint<C: Catalog>(
+    catalog: &C,
+    path: &Path,
+) -> Result<(Checkpoint, &'static Preset), Failure> {
     let checkpoint = Checkpoint::read(path).map_err(Failure::input)?;
-    let preset = find_preset(checkpoint.preset()).map_err(Failure::input)?;
+    let preset = catalog.find(checkpoint.preset()).map_err(Failure::input)?;
     Ok((checkpoint, preset))
 }
 
@@ -270,10 +329,10 @@ examples/custom-model.";
 
 /// Prints the presets, one a line, then how to add one. A reader that goes away (`| head`)
 /// ends the listing quietly.
-pub fn list_presets() -> Result<(), Failure> {
+pub fn list_presets<C: Catalog>(catalog: &C) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     let listing = (|| -> std::io::Result<()> {
-        for preset in tinyvae_host::presets::PRESETS {
+        for preset in catalog.presets() {
             writeln!(out, "{:<20} {}", preset.name, preset.description)?;
         }
         writeln!(out, "\n{ADDING_A_PRESET}")?;

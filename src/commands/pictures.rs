@@ -1,9 +1,12 @@
 //! `tinyvae sample`, `recon`, `manifold` and `latent`: PNG pictures of a checkpoint's model.
 
-use super::{CheckpointData, DataUse, Failure, checkpoint_data, open_checkpoint};
+use super::{
+    CheckpointData, DataUse, Failure, ModelSizes, checkpoint_data, dispatch, open_checkpoint,
+};
 use crate::cli::PictureArgs;
+use tinyvae_host::catalog::Catalog;
 use tinyvae_host::pictures::{grid, latent_scatter};
-use tinyvae_host::presets::{Preset, PresetVisitor, with_preset};
+use tinyvae_host::presets::{Preset, PresetVisitor};
 use tinyvae_host::train::model::TrainableModel;
 use tinyvae_host::train::snapshot::{SnapshotRequest, take_snapshot};
 
@@ -21,19 +24,23 @@ pub enum PictureKind {
 }
 
 /// Runs one of the picture commands.
-pub fn draw(kind: PictureKind, args: PictureArgs) -> Result<(), Failure> {
-    let (checkpoint, preset) = open_checkpoint(&args.checkpoint)?;
-    with_preset(
+pub fn draw<C: Catalog>(catalog: &C, kind: PictureKind, args: PictureArgs) -> Result<(), Failure> {
+    let (checkpoint, preset) = open_checkpoint(catalog, &args.checkpoint)?;
+    let sizes = ModelSizes::of(catalog);
+    dispatch(
+        catalog,
         preset,
         PictureVisitor {
             kind,
             args,
             checkpoint,
+            sizes,
         },
     )
 }
 
 struct PictureVisitor {
+    sizes: ModelSizes,
     kind: PictureKind,
     args: PictureArgs,
     checkpoint: tinyvae_host::checkpoint::Checkpoint,
@@ -47,6 +54,7 @@ impl PresetVisitor for PictureVisitor {
             kind,
             args,
             checkpoint,
+            sizes,
         } = self;
         let model = checkpoint.model::<M>(preset.name).map_err(Failure::input)?;
         match kind {
@@ -66,7 +74,7 @@ impl PresetVisitor for PictureVisitor {
             _ => {}
         }
         let CheckpointData { loaded, used, .. } =
-            checkpoint_data(&checkpoint, &args.data, M::INPUTS)?;
+            checkpoint_data(&checkpoint, &args.data, M::INPUTS, &sizes)?;
         let data = loaded.split;
         let count = args.count.max(1);
         let request = SnapshotRequest {

@@ -9,8 +9,8 @@ use std::time::Duration;
 use tinyvae_core::noise::Noise;
 
 use super::{
-    CheckpointData, Failure, check_unit_interval, checkpoint_data, default_path, exit, load_data,
-    open_checkpoint, shipped_spec, spec_from_args,
+    CheckpointData, Failure, ModelSizes, check_unit_interval, checkpoint_data, default_path,
+    default_spec, dispatch, exit, load_data, open_checkpoint, spec_from_args,
 };
 use crate::cli::{OptimizerArg, TrainArgs};
 use crate::render::Renderer;
@@ -18,9 +18,10 @@ use crate::render::driver::{self, Outcome};
 use crate::render::plain::HeadlessRenderer;
 use crate::render::signals::Signals;
 use crate::render::tui::{DashboardOptions, TerminalDashboard};
+use tinyvae_host::catalog::Catalog;
 use tinyvae_host::data::{DataRecord, EVALUATION_BINARIZATION_SEED, binarize_once};
 use tinyvae_host::files::RunFiles;
-use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset};
+use tinyvae_host::presets::{Preset, PresetVisitor};
 use tinyvae_host::train::config::{OptimizerChoice, TrainConfig};
 use tinyvae_host::train::events::{Command, RunInfo, TrainingEvent};
 use tinyvae_host::train::model::TrainableModel;
@@ -99,18 +100,31 @@ pub fn config_from_args(preset: &Preset, args: &TrainArgs) -> Result<TrainConfig
 }
 
 /// Runs `tinyvae train`.
-pub fn train(args: TrainArgs) -> Result<(), Failure> {
+pub fn train<C: Catalog>(catalog: &C, args: TrainArgs) -> Result<(), Failure> {
     let (preset, resume) = match &args.resume {
         Some(path) => {
-            let (checkpoint, preset) = open_checkpoint(path)?;
+            let (checkpoint, preset) = open_checkpoint(catalog, path)?;
             (preset, Some(checkpoint))
         }
-        None => (find_preset(&args.preset).map_err(Failure::input)?, None),
+        None => match &args.preset {
+            Some(name) => (catalog.find(name).map_err(Failure::input)?, None),
+            None => (catalog.default_preset(), None),
+        },
     };
-    with_preset(preset, TrainVisitor { args, resume })
+    let sizes = ModelSizes::of(catalog);
+    dispatch(
+        catalog,
+        preset,
+        TrainVisitor {
+            args,
+            resume,
+            sizes,
+        },
+    )
 }
 
 struct TrainVisitor {
+    sizes: ModelSizes,
     args: TrainArgs,
     resume: Option<tinyvae_host::checkpoint::Checkpoint>,
 }
@@ -119,22 +133,29 @@ impl PresetVisitor for TrainVisitor {
     type Output = Result<(), Failure>;
 
     fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
-        let args = self.args;
-        let (trainer, mut data, record): (Trainer<M>, _, _) = match self.resume {
+        let Self {
+            args,
+            resume,
+            sizes,
+        } = self;
+        let (trainer, mut data, record): (Trainer<M>, _, _) = match resume {
             Some(checkpoint) => {
                 let CheckpointData { loaded, record, .. } =
-                    checkpoint_data(&checkpoint, &args.data, M::INPUTS)?;
+                    checkpoint_data(&checkpoint, &args.data, M::INPUTS, &sizes)?;
                 let trainer = checkpoint
                     .into_trainer(preset.name)
                     .map_err(Failure::input)?;
                 (trainer, loaded.split, record)
             }
             None => {
-                let mut spec = spec_from_args(&args.data)?.unwrap_or_else(|| shipped_spec(preset));
+                let mut spec = match spec_from_args(&args.data)? {
+                    Some(spec) => spec,
+                    None => default_spec(preset)?,
+                };
                 if let Some(normalization) = args.data.normalize {
                     spec.normalization = normalization;
                 }
-                let loaded = load_data(&spec, M::INPUTS)?;
+                let loaded = load_data(&spec, M::INPUTS, &sizes)?;
                 let record = DataRecord::of(&spec, &loaded);
                 let config = config_from_args(preset, &args).map_err(Failure::input)?;
                 (
