@@ -33,6 +33,7 @@ mod chain;
 mod dense;
 mod error;
 mod footprint;
+pub mod interpolation;
 pub mod loss;
 pub mod math;
 mod model;

@@ -4,6 +4,7 @@ use super::Vae;
 use super::gaussian::check_finite;
 use crate::activation::sigmoid;
 use crate::batch::{check_input, split_buffer};
+use crate::interpolation::interpolation_point;
 use crate::rng::fill_standard_normal;
 use crate::{Error, Network, SeededRng};
 
@@ -56,13 +57,9 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         check_input(to, Z, 1)?;
         check_finite(from)?;
         check_finite(to)?;
-        let last = steps.saturating_sub(1).max(1) as f32;
         self.decode_in_chunks(output, steps, workspace, |codes, first| {
             for (step, code) in (first..).zip(codes.chunks_exact_mut(Z)) {
-                let t = step as f32 / last;
-                for ((c, &a), &b) in code.iter_mut().zip(from).zip(to) {
-                    *c = (1.0 - t) * a + t * b;
-                }
+                interpolation_point(from, to, step, steps, code);
             }
         })
     }
