@@ -23,9 +23,12 @@ mod history;
 pub mod hyper;
 pub mod image;
 mod input;
+pub mod keys;
 pub mod latent;
 pub mod log;
 pub mod loss;
+pub mod messages;
+pub mod mode;
 mod options;
 pub mod session;
 pub mod state;
@@ -37,9 +40,10 @@ pub mod view;
 
 pub use counting::{ByteCounter, CountingWriter};
 pub use dashboard::Dashboard;
+pub use mode::Mode;
 pub use options::{DashboardOptions, FRAME_INTERVAL};
 pub use session::{STOP_WAIT, TerminalDashboard, run};
-pub use state::{DashboardState, Mode};
+pub use state::DashboardState;
 pub use theme::Theme;
 
 #[cfg(test)]
