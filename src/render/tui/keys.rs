@@ -1,4 +1,6 @@
-//! The dashboard's keys: what each does, as [`DashboardState::handle_key`].
+//! The dashboard's keys, in one table: [`BINDINGS`] is what the key handler
+//! ([`DashboardState::handle_key`]) looks keys up in and what the help overlay
+//! ([`super::help`]) lists, so the two cannot disagree.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tinyvae_host::train::events::Command;
@@ -15,70 +17,273 @@ pub const BETA_DOWN: f32 = 0.8;
 /// Factor applied to β by `B`.
 pub const BETA_UP: f32 = 1.25;
 
+/// What a key does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// [`Command::TogglePause`].
+    TogglePause,
+    /// [`Command::SaveCheckpoint`].
+    SaveCheckpoint,
+    /// [`Command::ExportWeights`].
+    ExportWeights,
+    /// [`Command::ScaleLearningRate`] by [`LEARNING_RATE_UP`].
+    LearningRateUp,
+    /// [`Command::ScaleLearningRate`] by [`LEARNING_RATE_DOWN`].
+    LearningRateDown,
+    /// [`Command::ScaleBeta`] by [`BETA_DOWN`].
+    BetaDown,
+    /// [`Command::ScaleBeta`] by [`BETA_UP`].
+    BetaUp,
+    /// [`Command::MoveDigits`] forward by the number of digits shown.
+    NextDigits,
+    /// [`Command::MoveDigits`] back by the number of digits shown.
+    PreviousDigits,
+    /// [`Command::Resample`].
+    Resample,
+    /// The next view.
+    NextView,
+    /// The previous view.
+    PreviousView,
+    /// The help overlay on or off.
+    ToggleHelp,
+    /// The help overlay off.
+    CloseHelp,
+    /// [`Command::Stop`] `{ save: true }`, then the dashboard quits.
+    Quit,
+}
+
+/// A key of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    /// The key.
+    pub code: KeyCode,
+    /// Whether Ctrl is held with it.
+    pub control: bool,
+    /// Whether the help lists it (not an alias such as `=` for `+`).
+    pub listed: bool,
+}
+
+impl Key {
+    const fn new(code: KeyCode) -> Self {
+        Self {
+            code,
+            control: false,
+            listed: true,
+        }
+    }
+
+    const fn char(c: char) -> Self {
+        Self::new(KeyCode::Char(c))
+    }
+
+    const fn control(c: char) -> Self {
+        Self {
+            control: true,
+            ..Self::char(c)
+        }
+    }
+
+    const fn alias(self) -> Self {
+        Self {
+            listed: false,
+            ..self
+        }
+    }
+
+    /// Whether `event` is this key (Shift and Alt are not looked at: `B` comes with Shift).
+    pub fn matches(&self, event: &KeyEvent) -> bool {
+        self.code == event.code && self.control == event.modifiers.contains(KeyModifiers::CONTROL)
+    }
+
+    /// How the help writes it: `space`, `tab`, `shift-tab`, `Esc`, `Ctrl-C` or the character.
+    pub fn name(&self) -> String {
+        let name = match self.code {
+            KeyCode::Char(' ') => "space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Tab => "tab".to_string(),
+            KeyCode::BackTab => "shift-tab".to_string(),
+            KeyCode::Esc => "Esc".to_string(),
+            other => other.to_string(),
+        };
+        if self.control {
+            format!("Ctrl-{}", name.to_uppercase())
+        } else {
+            name
+        }
+    }
+}
+
+/// A line of the help and the keys it is about.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Binding {
+    /// The keys, each with what it does.
+    pub keys: &'static [(Key, Action)],
+    /// What they do, as the help says it.
+    pub description: &'static str,
+    /// Only for variational models (the help adds `(VAE)`; other models get a warning).
+    pub variational: bool,
+}
+
+impl Binding {
+    /// The keys as the help lists them: `+ / -`.
+    pub fn keys_text(&self) -> String {
+        let names: Vec<String> = self
+            .keys
+            .iter()
+            .filter(|(key, _)| key.listed)
+            .map(|(key, _)| key.name())
+            .collect();
+        names.join(" / ")
+    }
+
+    /// What they do as the help says it: variational-only keys say so.
+    pub fn description_text(&self) -> String {
+        if self.variational {
+            format!("{} (VAE)", self.description)
+        } else {
+            self.description.to_string()
+        }
+    }
+}
+
+const fn line(keys: &'static [(Key, Action)], description: &'static str) -> Binding {
+    Binding {
+        keys,
+        description,
+        variational: false,
+    }
+}
+
+/// Every key of the dashboard, in the order the help lists them.
+pub const BINDINGS: &[Binding] = &[
+    line(
+        &[(Key::char(' '), Action::TogglePause)],
+        "pause / resume training",
+    ),
+    line(
+        &[(Key::char('s'), Action::SaveCheckpoint)],
+        "save a checkpoint now",
+    ),
+    line(
+        &[(Key::char('e'), Action::ExportWeights)],
+        "export the device weights now",
+    ),
+    line(
+        &[
+            (Key::char('+'), Action::LearningRateUp),
+            (Key::char('=').alias(), Action::LearningRateUp),
+            (Key::char('-'), Action::LearningRateDown),
+            (Key::char('_').alias(), Action::LearningRateDown),
+        ],
+        "learning rate x2 / x0.5",
+    ),
+    Binding {
+        keys: &[
+            (Key::char('b'), Action::BetaDown),
+            (Key::char('B'), Action::BetaUp),
+        ],
+        description: "beta x0.8 / x1.25",
+        variational: true,
+    },
+    line(
+        &[
+            (Key::char('n'), Action::NextDigits),
+            (Key::char('p'), Action::PreviousDigits),
+        ],
+        "next / previous test digits",
+    ),
+    Binding {
+        keys: &[(Key::char('r'), Action::Resample)],
+        description: "new samples from the prior",
+        variational: true,
+    },
+    line(&[(Key::new(KeyCode::Tab), Action::NextView)], "next view"),
+    line(
+        &[(Key::new(KeyCode::BackTab), Action::PreviousView)],
+        "previous view",
+    ),
+    line(&[(Key::char('?'), Action::ToggleHelp)], "this help"),
+    line(
+        &[(Key::new(KeyCode::Esc), Action::CloseHelp)],
+        "close the help",
+    ),
+    line(
+        &[
+            (Key::char('q'), Action::Quit),
+            (Key::char('Q').alias(), Action::Quit),
+            (Key::control('c'), Action::Quit),
+            (Key::control('C').alias(), Action::Quit),
+        ],
+        "save a checkpoint, stop, quit",
+    ),
+];
+
+/// The line of the table `event` is on and what it does there.
+pub fn find(event: &KeyEvent) -> Option<(&'static Binding, Action)> {
+    BINDINGS.iter().find_map(|binding| {
+        binding
+            .keys
+            .iter()
+            .find(|(key, _)| key.matches(event))
+            .map(|&(_, action)| (binding, action))
+    })
+}
+
 impl DashboardState {
-    /// Maps a key press to the command to send, if any, and updates the view state
-    /// (view, help, quitting).
-    ///
-    /// | key | effect |
-    /// |---|---|
-    /// | space | [`Command::TogglePause`] |
-    /// | `s` | [`Command::SaveCheckpoint`] |
-    /// | `e` | [`Command::ExportWeights`] |
-    /// | `+` (or `=`) / `-` | [`Command::ScaleLearningRate`] ×2 / ×0.5 |
-    /// | `b` / `B` | [`Command::ScaleBeta`] ×0.8 / ×1.25 (variational models) |
-    /// | `n` / `p` | [`Command::MoveDigits`] by ± the number of digits shown |
-    /// | `r` | [`Command::Resample`] (variational models) |
-    /// | tab / shift-tab | next / previous view |
-    /// | `?` | help on / off; Esc closes it |
-    /// | `q`, Ctrl-C | [`Command::Stop`] `{ save: true }`, then the dashboard quits |
+    /// Maps a key press to the command to send, if any, and updates the view state (view,
+    /// help, quitting). The keys and what they do are [`BINDINGS`]; a variational key on
+    /// another model only warns, and key releases are ignored.
     pub fn handle_key(&mut self, key: KeyEvent) -> Option<Command> {
         if key.kind == KeyEventKind::Release {
             return None;
         }
-        let control = key.modifiers.contains(KeyModifiers::CONTROL);
-        let variational = self.info().is_some_and(|i| i.is_variational);
-        let command = match key.code {
-            KeyCode::Char('c' | 'C') if control => self.quit(),
-            _ if control => return None,
-            KeyCode::Char('q' | 'Q') => self.quit(),
-            KeyCode::Esc => {
+        let (binding, action) = find(&key)?;
+        if binding.variational && !self.info().is_some_and(|i| i.is_variational) {
+            let what = if action == Action::Resample {
+                "samples"
+            } else {
+                "beta"
+            };
+            self.push_message(
+                Level::Warning,
+                format!("{what}: only for variational models"),
+            );
+            return None;
+        }
+        let command = match action {
+            Action::TogglePause => Some(Command::TogglePause),
+            Action::SaveCheckpoint => Some(Command::SaveCheckpoint),
+            Action::ExportWeights => Some(Command::ExportWeights),
+            Action::LearningRateUp => Some(Command::ScaleLearningRate(LEARNING_RATE_UP)),
+            Action::LearningRateDown => Some(Command::ScaleLearningRate(LEARNING_RATE_DOWN)),
+            Action::BetaDown => Some(Command::ScaleBeta(BETA_DOWN)),
+            Action::BetaUp => Some(Command::ScaleBeta(BETA_UP)),
+            Action::NextDigits => Some(Command::MoveDigits(self.digits_step())),
+            Action::PreviousDigits => Some(Command::MoveDigits(-self.digits_step())),
+            Action::Resample => Some(Command::Resample),
+            Action::NextView => {
+                self.set_mode(self.mode().next());
+                None
+            }
+            Action::PreviousView => {
+                self.set_mode(self.mode().previous());
+                None
+            }
+            Action::ToggleHelp => {
+                self.set_help(!self.help_visible());
+                None
+            }
+            Action::CloseHelp => {
                 if !self.help_visible() {
                     return None;
                 }
                 self.set_help(false);
                 None
             }
-            KeyCode::Char('?') => {
-                self.set_help(!self.help_visible());
-                None
+            Action::Quit => {
+                self.request_quit();
+                Some(Command::Stop { save: true })
             }
-            KeyCode::Tab => {
-                self.set_mode(self.mode().next());
-                None
-            }
-            KeyCode::BackTab => {
-                self.set_mode(self.mode().previous());
-                None
-            }
-            KeyCode::Char(' ') => Some(Command::TogglePause),
-            KeyCode::Char('s') => Some(Command::SaveCheckpoint),
-            KeyCode::Char('e') => Some(Command::ExportWeights),
-            KeyCode::Char('+' | '=') => Some(Command::ScaleLearningRate(LEARNING_RATE_UP)),
-            KeyCode::Char('-' | '_') => Some(Command::ScaleLearningRate(LEARNING_RATE_DOWN)),
-            KeyCode::Char(c @ ('b' | 'B' | 'r')) if !variational => {
-                let what = if c == 'r' { "samples" } else { "beta" };
-                self.push_message(
-                    Level::Warning,
-                    format!("{what}: only for variational models"),
-                );
-                None
-            }
-            KeyCode::Char('b') => Some(Command::ScaleBeta(BETA_DOWN)),
-            KeyCode::Char('B') => Some(Command::ScaleBeta(BETA_UP)),
-            KeyCode::Char('r') => Some(Command::Resample),
-            KeyCode::Char('n') => Some(Command::MoveDigits(self.digits_step())),
-            KeyCode::Char('p') => Some(Command::MoveDigits(-self.digits_step())),
-            _ => return None,
         };
         self.mark_changed();
         if let Some(command) = command
@@ -87,11 +292,6 @@ impl DashboardState {
             self.push_message(Level::Info, format!("asked: {}", describe(command)));
         }
         command
-    }
-
-    fn quit(&mut self) -> Option<Command> {
-        self.request_quit();
-        Some(Command::Stop { save: true })
     }
 }
 
@@ -214,5 +414,69 @@ mod tests {
         state.handle_key(key(KeyCode::Char('?')));
         state.handle_key(key(KeyCode::Char('?')));
         assert!(!state.help_visible());
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_and_every_action_has_a_listed_key() {
+        let keys: Vec<&Key> = BINDINGS
+            .iter()
+            .flat_map(|b| b.keys.iter().map(|(k, _)| k))
+            .collect();
+        for (i, a) in keys.iter().enumerate() {
+            assert!(
+                keys[i + 1..]
+                    .iter()
+                    .all(|b| (a.code, a.control) != (b.code, b.control)),
+                "{a:?} twice"
+            );
+        }
+        let actions = [
+            Action::TogglePause,
+            Action::SaveCheckpoint,
+            Action::ExportWeights,
+            Action::LearningRateUp,
+            Action::LearningRateDown,
+            Action::BetaDown,
+            Action::BetaUp,
+            Action::NextDigits,
+            Action::PreviousDigits,
+            Action::Resample,
+            Action::NextView,
+            Action::PreviousView,
+            Action::ToggleHelp,
+            Action::CloseHelp,
+            Action::Quit,
+        ];
+        for action in actions {
+            assert!(
+                BINDINGS
+                    .iter()
+                    .flat_map(|b| b.keys)
+                    .any(|&(key, a)| a == action && key.listed),
+                "{action:?} has no key in the help"
+            );
+        }
+    }
+
+    #[test]
+    fn the_help_lines_read_from_the_table() {
+        let lines: Vec<(String, String)> = BINDINGS
+            .iter()
+            .map(|b| (b.keys_text(), b.description_text()))
+            .collect();
+        assert_eq!(lines[0], ("space".into(), "pause / resume training".into()));
+        assert_eq!(lines[3], ("+ / -".into(), "learning rate x2 / x0.5".into()));
+        assert_eq!(lines[4], ("b / B".into(), "beta x0.8 / x1.25 (VAE)".into()));
+        assert_eq!(
+            lines.last(),
+            Some(&("q / Ctrl-C".into(), "save a checkpoint, stop, quit".into()))
+        );
+        // The factors the descriptions state are the ones the keys apply.
+        assert!(
+            lines[3]
+                .1
+                .contains(&format!("x{LEARNING_RATE_UP} / x{LEARNING_RATE_DOWN}"))
+        );
+        assert!(lines[4].1.contains(&format!("x{BETA_DOWN} / x{BETA_UP}")));
     }
 }
