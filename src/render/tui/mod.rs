@@ -10,10 +10,13 @@
 //! - [`view::render`] draws a whole frame from a state; each panel has its module
 //!   ([`header`], [`loss`], [`digits`], [`latent`], [`hyper`], [`log`], [`status`], [`help`]),
 //!   pixels are drawn by [`image`];
-//! - [`CountingWriter`], [`bench`](mod@bench) and [`synthetic`] measure what is written to the
+//! - for tests only (the `synthetic` feature): `synthetic`, a made-up but realistic event
+//!   stream, and `bench` with `CountingWriter`, which measure what the dashboard writes to the
 //!   terminal.
 
+#[cfg(any(test, feature = "synthetic"))]
 pub mod bench;
+#[cfg(any(test, feature = "synthetic"))]
 mod counting;
 pub mod dashboard;
 pub mod digits;
@@ -33,11 +36,13 @@ mod options;
 pub mod session;
 pub mod state;
 pub mod status;
+#[cfg(any(test, feature = "synthetic"))]
 pub mod synthetic;
 pub mod text;
 pub mod theme;
 pub mod view;
 
+#[cfg(any(test, feature = "synthetic"))]
 pub use counting::{ByteCounter, CountingWriter};
 pub use dashboard::Dashboard;
 pub use mode::Mode;

@@ -1,23 +1,34 @@
-//! A synthetic but realistic event stream, for tests, snapshots, demos and measuring the bytes
-//! the dashboard writes: a seeded run with decaying losses, procedurally drawn digits
-//! (a ring for 0, a bar for 1, strokes for the others), reconstructions that sharpen as
-//! training goes on, samples, a latent scatter whose clusters tighten, and a manifold grid.
+//! A synthetic but realistic event stream, for tests, snapshots and measuring the bytes the
+//! dashboard writes: a seeded run with decaying losses, procedurally drawn digits (a ring for
+//! 0, a bar for 1, strokes for the others), reconstructions that sharpen as training goes on,
+//! samples, a latent scatter whose clusters tighten, and a manifold grid. The run's facts are
+//! the real ones ([`RunInfo::new`] on a trainer for a preset); only the numbers that follow
+//! are made up.
+//!
+//! Test-only: compiled for the crate's own tests and for the `synthetic` feature, which the
+//! package's dev-dependency on itself turns on for its integration tests.
 
 use std::collections::VecDeque;
+use std::sync::OnceLock;
 
 use tinyvae_core::noise::Noise;
-use tinyvae_host::train::config::OptimizerChoice;
+use tinyvae_host::data::{Dataset, Split};
+use tinyvae_host::presets::{AeDigits, VaeMnist2d, find_preset};
+use tinyvae_host::train::config::TrainConfig;
 use tinyvae_host::train::events::{
-    EpochReport, Hyperparameter, Image, LatentPoint, LossParts, RunInfo, RunState, Snapshot,
-    StepReport, TrainingEvent,
+    EpochReport, Image, LatentPoint, LossParts, RunInfo, RunState, Snapshot, StepReport,
+    TrainingEvent,
 };
+use tinyvae_host::train::model::TrainableModel;
+use tinyvae_host::train::trainer::Trainer;
 
 /// Which kind of run to imitate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// A VAE with a 2-D latent on 28×28 MNIST digits: samples, scatter, manifold.
+    /// A VAE with a 2-D latent on 28×28 MNIST digits: samples, scatter, manifold
+    /// ([`mnist_vae_info`]).
     VaeMnist2d,
-    /// A denoising plain autoencoder on 8×8 digits.
+    /// A denoising plain autoencoder on 8×8 digits ([`digits_dae_info`]).
     DenoisingDigits,
 }
 
@@ -211,55 +222,80 @@ pub fn blur(image: &Image, amount: f32) -> Image {
     }
 }
 
-/// The facts of a 20-epoch VAE run on MNIST with a 2-D latent.
-pub fn mnist_vae_info() -> RunInfo {
-    RunInfo {
-        preset: "vae-mnist-2d".to_string(),
-        architecture: "784-400(relu)-2 | 2-400(relu)-784(sigmoid)".to_string(),
-        dataset: "MNIST 60000/10000".to_string(),
-        seed: 42,
-        is_variational: true,
-        is_denoising: false,
-        latent_size: 2,
-        image_width: 28,
-        image_height: 28,
-        train_samples: 60_000,
-        batch_size: 100,
-        epochs: 20,
-        total_steps: 12_000,
-        hyperparameters: vec![
-            Hyperparameter::Optimizer(OptimizerChoice::Adam),
-            Hyperparameter::LearningRate(1e-3),
-            Hyperparameter::BatchSize(100),
-            Hyperparameter::Beta(1.0),
-            Hyperparameter::KlWarmupSteps(1200),
-        ],
+/// The facts of a run as the trainer reports them: [`RunInfo::new`] on a real `M` trainer
+/// built from `config`, over blank `side`×`side` images (`train` of them to train on, `test`
+/// held out) named as the loaders name them.
+fn real_run_info<M: TrainableModel>(
+    preset: &str,
+    config: TrainConfig,
+    dataset: &str,
+    side: usize,
+    (train, test): (usize, usize),
+) -> RunInfo {
+    let trainer = match Trainer::<M>::new(config) {
+        Ok(trainer) => trainer,
+        Err(e) => panic!("the {preset} fixture's settings: {e}"),
+    };
+    let blank = |part: &str, count: usize| {
+        let labels = (0..count).map(|i| (i % 10) as u8).collect();
+        match Dataset::new(
+            format!("{dataset} {part}"),
+            side,
+            side,
+            vec![0.0; count * side * side],
+            labels,
+        ) {
+            Ok(images) => images,
+            Err(e) => panic!("the {preset} fixture's data: {e}"),
+        }
+    };
+    let data = Split {
+        train: blank("train", train),
+        test: blank("test", test),
+    };
+    RunInfo::new(&trainer, &data, preset)
+}
+
+/// The settings of `preset`.
+fn preset_config(preset: &str) -> TrainConfig {
+    match find_preset(preset) {
+        Ok(preset) => preset.config,
+        Err(e) => panic!("{e}"),
     }
 }
 
-/// The facts of a denoising autoencoder run on 8×8 digits.
+/// The facts of a 20-epoch `vae-mnist-2d` run (`--batch-size 10 --kl-warmup 1200 --seed 42`)
+/// on 6000 MNIST-sized images: 600 steps per epoch, 12000 in all.
+pub fn mnist_vae_info() -> RunInfo {
+    static INFO: OnceLock<RunInfo> = OnceLock::new();
+    INFO.get_or_init(|| {
+        let config = TrainConfig {
+            epochs: 20,
+            batch_size: 10,
+            kl_warmup_steps: 1200,
+            seed: 42,
+            ..preset_config("vae-mnist-2d")
+        };
+        real_run_info::<VaeMnist2d>("vae-mnist-2d", config, "mnist", 28, (6000, 1000))
+    })
+    .clone()
+}
+
+/// The facts of a denoising `ae-digits` run (`--epochs 50 --lr 3e-3 --noise gaussian:0.3
+/// --seed 7`) on the 8×8 digits' split, 1437 to train and 360 to test: 2250 steps.
 pub fn digits_dae_info() -> RunInfo {
-    RunInfo {
-        preset: "dae-digits".to_string(),
-        architecture: "64-32(relu)-8 | 8-32(relu)-64(sigmoid)".to_string(),
-        dataset: "digits 1437/360".to_string(),
-        seed: 7,
-        is_variational: false,
-        is_denoising: true,
-        latent_size: 8,
-        image_width: 8,
-        image_height: 8,
-        train_samples: 1437,
-        batch_size: 32,
-        epochs: 50,
-        total_steps: 2250,
-        hyperparameters: vec![
-            Hyperparameter::Optimizer(OptimizerChoice::Adam),
-            Hyperparameter::LearningRate(3e-3),
-            Hyperparameter::BatchSize(32),
-            Hyperparameter::Noise(Noise::Gaussian { std_dev: 0.3 }),
-        ],
-    }
+    static INFO: OnceLock<RunInfo> = OnceLock::new();
+    INFO.get_or_init(|| {
+        let config = TrainConfig {
+            epochs: 50,
+            learning_rate: 3e-3,
+            noise: Noise::Gaussian { std_dev: 0.3 },
+            seed: 7,
+            ..preset_config("ae-digits")
+        };
+        real_run_info::<AeDigits>("ae-digits", config, "digits.csv.gz", 8, (1437, 360))
+    })
+    .clone()
 }
 
 /// A seeded synthetic run, as an iterator of the events a trainer would send: `Started`, one
