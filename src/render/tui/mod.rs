@@ -6,7 +6,8 @@
 //!   terminal (raw mode, the input thread, restoring the terminal); [`run`] drives it;
 //! - [`Dashboard`] holds the terminal, the state and the redraw policy;
 //! - [`DashboardState`] is everything shown, as pure data ([`DashboardState::apply`],
-//!   [`DashboardState::handle_key`]);
+//!   [`DashboardState::handle_key`]); [`keys::BINDINGS`] is the one table of keys, read by
+//!   the key handler and by the help overlay;
 //! - [`view::render`] draws a whole frame from a state; each panel has its module
 //!   ([`header`], [`loss`], [`digits`], [`latent`], [`hyper`], [`log`], [`status`], [`help`]),
 //!   pixels are drawn by [`image`];
