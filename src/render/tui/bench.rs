@@ -12,8 +12,8 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::counting::CountingWriter;
 use super::dashboard::Dashboard;
+use super::mode::Mode;
 use super::options::DashboardOptions;
-use super::state::Mode;
 use super::synthetic::{Kind, SyntheticRun};
 use crate::render::driver::POLL;
 use tinyvae_host::train::events::TrainingEvent;

@@ -1,6 +1,6 @@
 //! The dashboard's drawing side: the terminal, the state and the redraw policy. It works with
 //! any `Write` behind a `CrosstermBackend`, so the same code draws on a real terminal
-//! ([`super::session`]) and in a counting simulation ([`super::bench`]).
+//! ([`super::session`]) and in a counting simulation (`bench`, in tests).
 
 use std::io::{self, Write};
 use std::time::{Duration, Instant};

@@ -1,32 +1,33 @@
-//! The help overlay (`?`): every key, over the current view.
+//! The help overlay (`?`): every line of the key table, [`BINDINGS`], over the current view.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Clear, Widget};
 
+use super::keys::BINDINGS;
 use super::text::put;
 use super::theme::{Role, Theme};
 
-/// Keys and what they do, as listed by the overlay.
-pub const KEYS: [(&str, &str); 12] = [
-    ("space", "pause / resume training"),
-    ("s", "save a checkpoint now"),
-    ("e", "export the device weights now"),
-    ("+ / -", "learning rate x2 / x0.5"),
-    ("b / B", "beta x0.8 / x1.25 (VAE)"),
-    ("n / p", "next / previous test digits"),
-    ("r", "new samples from the prior (VAE)"),
-    ("tab", "next view (shift-tab: previous)"),
-    ("?", "this help"),
-    ("Esc", "close the help"),
-    ("q", "save a checkpoint, stop, quit"),
-    ("Ctrl-C", "same as q"),
-];
+/// Columns between the keys and what they do.
+const GAP: u16 = 2;
 
-/// Draws the overlay centred in `area`.
+/// Draws the overlay centred in `area`: a line per binding, the keys in one column and what
+/// they do in the next, as wide as the longest of each.
 pub fn render(theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let width = 46.min(area.width);
-    let height = (KEYS.len() as u16 + 4).min(area.height);
+    let lines: Vec<(String, String)> = BINDINGS
+        .iter()
+        .map(|binding| (binding.keys_text(), binding.description_text()))
+        .collect();
+    let widest = |column: fn(&(String, String)) -> &String| {
+        let width = lines.iter().map(|l| column(l).chars().count()).max();
+        u16::try_from(width.unwrap_or(0)).unwrap_or(u16::MAX)
+    };
+    let keys_width = widest(|l| &l.0);
+    let text_width = widest(|l| &l.1);
+    // Borders, a space either side.
+    let width = (keys_width + GAP + text_width + 4).min(area.width);
+    let rows = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let height = rows.saturating_add(4).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
@@ -37,12 +38,18 @@ pub fn render(theme: &Theme, area: Rect, buf: &mut Buffer) {
     let block = theme.block(" keys · Esc closes ");
     let inner = block.inner(popup);
     block.render(popup, buf);
-    for ((key, what), y) in KEYS.iter().zip(inner.top() + 1..inner.bottom()) {
-        put(buf, inner, inner.x + 1, y, &[(key, theme.style(Role::Key))]);
+    for ((keys, what), y) in lines.iter().zip(inner.top() + 1..inner.bottom()) {
         put(
             buf,
             inner,
-            inner.x + 10,
+            inner.x + 1,
+            y,
+            &[(keys, theme.style(Role::Key))],
+        );
+        put(
+            buf,
+            inner,
+            inner.x + 1 + keys_width + GAP,
             y,
             &[(what, theme.style(Role::Text))],
         );

@@ -4,7 +4,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use super::state::{DashboardState, Level};
+use super::messages::Level;
+use super::state::DashboardState;
 use super::text::{note, put};
 use super::theme::{Role, Theme};
 

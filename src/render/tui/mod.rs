@@ -6,14 +6,18 @@
 //!   terminal (raw mode, the input thread, restoring the terminal); [`run`] drives it;
 //! - [`Dashboard`] holds the terminal, the state and the redraw policy;
 //! - [`DashboardState`] is everything shown, as pure data ([`DashboardState::apply`],
-//!   [`DashboardState::handle_key`]);
+//!   [`DashboardState::handle_key`]); [`keys::BINDINGS`] is the one table of keys, read by
+//!   the key handler and by the help overlay;
 //! - [`view::render`] draws a whole frame from a state; each panel has its module
 //!   ([`header`], [`loss`], [`digits`], [`latent`], [`hyper`], [`log`], [`status`], [`help`]),
 //!   pixels are drawn by [`image`];
-//! - [`CountingWriter`], [`bench`](mod@bench) and [`synthetic`] measure what is written to the
+//! - for tests only (the `synthetic` feature): `synthetic`, a made-up but realistic event
+//!   stream, and `bench` with `CountingWriter`, which measure what the dashboard writes to the
 //!   terminal.
 
+#[cfg(any(test, feature = "synthetic"))]
 pub mod bench;
+#[cfg(any(test, feature = "synthetic"))]
 mod counting;
 pub mod dashboard;
 pub mod digits;
@@ -23,23 +27,29 @@ mod history;
 pub mod hyper;
 pub mod image;
 mod input;
+pub mod keys;
 pub mod latent;
 pub mod log;
 pub mod loss;
+pub mod messages;
+pub mod mode;
 mod options;
 pub mod session;
 pub mod state;
 pub mod status;
+#[cfg(any(test, feature = "synthetic"))]
 pub mod synthetic;
 pub mod text;
 pub mod theme;
 pub mod view;
 
+#[cfg(any(test, feature = "synthetic"))]
 pub use counting::{ByteCounter, CountingWriter};
 pub use dashboard::Dashboard;
+pub use mode::Mode;
 pub use options::{DashboardOptions, FRAME_INTERVAL};
 pub use session::{STOP_WAIT, TerminalDashboard, run};
-pub use state::{DashboardState, Mode};
+pub use state::DashboardState;
 pub use theme::Theme;
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use crossterm::event::Event;
 
 use super::dashboard::Dashboard;
 use super::input::Input;
+use super::messages::Level;
 use super::options::DashboardOptions;
-use super::state::Level;
 use crate::render::driver::{self, Outcome};
 use crate::render::signals::{Signal, Signals};
 use crate::render::{AfterStop, Renderer, Requests};

@@ -7,7 +7,8 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::state::{DashboardState, Mode};
+use super::mode::Mode;
+use super::state::DashboardState;
 use super::synthetic::{Kind, SyntheticRun};
 use super::theme::Theme;
 use super::{digits, header, help, hyper, latent, log, loss, status, view};

@@ -1,102 +1,27 @@
 //! Everything the dashboard shows, as pure data: [`DashboardState`] is updated by
-//! [`DashboardState::apply`] from [`TrainingEvent`]s and by [`DashboardState::handle_key`] from
-//! key presses, which answers with the [`Command`] to send to the trainer. No I/O happens here:
-//! the loop in [`crate::render::tui::run`] owns the terminal and the channels.
+//! [`DashboardState::apply`] from [`TrainingEvent`]s and by [`DashboardState::handle_key`]
+//! (in [`super::keys`]) from key presses. No I/O happens here: the terminal belongs to
+//! [`super::session`], the channels to [`crate::render::driver`].
 //!
 //! Every history is bounded, so a run of any length uses a fixed amount of memory:
 //! - step losses go to a [`LossHistory`] of at most [`LOSS_BUCKETS`] buckets whose width in
 //!   steps doubles when it fills (a whole-run view whose resolution adapts to its length);
 //! - per-epoch losses keep at most [`MAX_EPOCH_POINTS`] points (halved by decimation when full);
-//! - the message log keeps the last [`LOG_CAPACITY`] messages;
+//! - the message log keeps the last [`LOG_CAPACITY`](super::messages::LOG_CAPACITY) messages;
 //! - only the latest [`Snapshot`] is kept.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-
 pub use super::history::{EpochHistory, LOSS_BUCKETS, LossHistory, MAX_EPOCH_POINTS, Term};
+use super::messages::{Level, Message, MessageLog, describe};
+use super::mode::Mode;
 pub use crate::render::eta::Eta;
 use tinyvae_host::train::events::{
     Command, Hyperparameter, RunInfo, RunState, Snapshot, StepReport, TrainingEvent,
 };
 
 use crate::format;
-
-/// Messages kept in the log.
-pub const LOG_CAPACITY: usize = 200;
-/// Factor applied to the learning rate by `+` (and its inverse by `-`).
-pub const LEARNING_RATE_UP: f32 = 2.0;
-/// Factor applied to the learning rate by `-`.
-pub const LEARNING_RATE_DOWN: f32 = 0.5;
-/// Factor applied to β by `b`.
-pub const BETA_DOWN: f32 = 0.8;
-/// Factor applied to β by `B`.
-pub const BETA_UP: f32 = 1.25;
-
-/// The views cycled with tab.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Mode {
-    /// Progress, losses and test digits with their reconstructions.
-    #[default]
-    Overview,
-    /// Samples from the prior, the latent scatter and the manifold grid.
-    Latent,
-    /// Run facts, hyperparameters in force and the message log.
-    Run,
-}
-
-impl Mode {
-    /// All views, in tab order.
-    pub const ALL: [Mode; 3] = [Mode::Overview, Mode::Latent, Mode::Run];
-
-    /// The view after this one.
-    pub fn next(self) -> Mode {
-        match self {
-            Mode::Overview => Mode::Latent,
-            Mode::Latent => Mode::Run,
-            Mode::Run => Mode::Overview,
-        }
-    }
-
-    /// The view before this one.
-    pub fn previous(self) -> Mode {
-        match self {
-            Mode::Overview => Mode::Run,
-            Mode::Latent => Mode::Overview,
-            Mode::Run => Mode::Latent,
-        }
-    }
-
-    /// Short name shown in the tab bar.
-    pub fn title(self) -> &'static str {
-        match self {
-            Mode::Overview => "overview",
-            Mode::Latent => "latent",
-            Mode::Run => "run",
-        }
-    }
-}
-
-/// How important a message is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    /// Feedback and progress.
-    Info,
-    /// Something went wrong without ending the run.
-    Warning,
-    /// The run failed.
-    Error,
-}
-
-/// A line of feedback: the status bar shows the latest, the run view the log.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Message {
-    /// Importance.
-    pub level: Level,
-    /// Text.
-    pub text: String,
-}
 
 /// Everything the dashboard shows. See the [module documentation](self).
 #[derive(Clone, Debug, Default)]
@@ -108,7 +33,7 @@ pub struct DashboardState {
     epochs: EpochHistory,
     snapshot: Option<Box<Snapshot>>,
     hyperparameters: Vec<Hyperparameter>,
-    log: VecDeque<Message>,
+    log: MessageLog,
     failure: Option<String>,
     eta: Eta,
     mode: Mode,
@@ -243,96 +168,22 @@ impl DashboardState {
 
     /// Adds a message to the log (and the status bar).
     pub fn push_message(&mut self, level: Level, text: String) {
-        if self.log.len() == LOG_CAPACITY {
-            self.log.pop_front();
-        }
-        self.log.push_back(Message { level, text });
+        self.log.push(level, text);
         self.dirty = true;
     }
 
-    /// Maps a key press to the command to send, if any, and updates the view state
-    /// (view, help, quitting).
-    ///
-    /// | key | effect |
-    /// |---|---|
-    /// | space | [`Command::TogglePause`] |
-    /// | `s` | [`Command::SaveCheckpoint`] |
-    /// | `e` | [`Command::ExportWeights`] |
-    /// | `+` (or `=`) / `-` | [`Command::ScaleLearningRate`] ×2 / ×0.5 |
-    /// | `b` / `B` | [`Command::ScaleBeta`] ×0.8 / ×1.25 (variational models) |
-    /// | `n` / `p` | [`Command::MoveDigits`] by ± the number of digits shown |
-    /// | `r` | [`Command::Resample`] (variational models) |
-    /// | tab / shift-tab | next / previous view |
-    /// | `?` | help on / off; Esc closes it |
-    /// | `q`, Ctrl-C | [`Command::Stop`] `{ save: true }`, then the dashboard quits |
-    pub fn handle_key(&mut self, key: KeyEvent) -> Option<Command> {
-        if key.kind == KeyEventKind::Release {
-            return None;
-        }
-        let control = key.modifiers.contains(KeyModifiers::CONTROL);
-        let variational = self.info.as_ref().is_some_and(|i| i.is_variational);
-        let command = match key.code {
-            KeyCode::Char('c' | 'C') if control => self.quit(),
-            _ if control => return None,
-            KeyCode::Char('q' | 'Q') => self.quit(),
-            KeyCode::Esc => {
-                if !self.help {
-                    return None;
-                }
-                self.help = false;
-                None
-            }
-            KeyCode::Char('?') => {
-                self.help = !self.help;
-                None
-            }
-            KeyCode::Tab => {
-                self.mode = self.mode.next();
-                None
-            }
-            KeyCode::BackTab => {
-                self.mode = self.mode.previous();
-                None
-            }
-            KeyCode::Char(' ') => Some(Command::TogglePause),
-            KeyCode::Char('s') => Some(Command::SaveCheckpoint),
-            KeyCode::Char('e') => Some(Command::ExportWeights),
-            KeyCode::Char('+' | '=') => Some(Command::ScaleLearningRate(LEARNING_RATE_UP)),
-            KeyCode::Char('-' | '_') => Some(Command::ScaleLearningRate(LEARNING_RATE_DOWN)),
-            KeyCode::Char(c @ ('b' | 'B' | 'r')) if !variational => {
-                let what = if c == 'r' { "samples" } else { "beta" };
-                self.push_message(
-                    Level::Warning,
-                    format!("{what}: only for variational models"),
-                );
-                None
-            }
-            KeyCode::Char('b') => Some(Command::ScaleBeta(BETA_DOWN)),
-            KeyCode::Char('B') => Some(Command::ScaleBeta(BETA_UP)),
-            KeyCode::Char('r') => Some(Command::Resample),
-            KeyCode::Char('n') => Some(Command::MoveDigits(self.digits_step())),
-            KeyCode::Char('p') => Some(Command::MoveDigits(-self.digits_step())),
-            _ => return None,
-        };
-        self.dirty = true;
-        if let Some(command) = command
-            && !matches!(command, Command::Stop { .. })
-        {
-            self.push_message(Level::Info, format!("asked: {}", describe(command)));
-        }
-        command
-    }
-
-    fn quit(&mut self) -> Option<Command> {
+    /// Records that the user asked to quit (the trainer is told to save and stop).
+    pub fn request_quit(&mut self) {
         self.quit = true;
         self.push_message(
             Level::Info,
             "stopping: saving a checkpoint, then quitting".to_string(),
         );
-        Some(Command::Stop { save: true })
     }
 
-    fn digits_step(&self) -> isize {
+    /// How far `n` and `p` move the test digits: as many as the screen shows (before the
+    /// first frame, as many as the snapshot has).
+    pub fn digits_step(&self) -> isize {
         let shown = if self.digits_shown > 0 {
             self.digits_shown
         } else {
@@ -357,6 +208,11 @@ impl DashboardState {
     /// Records that the current state is on screen.
     pub fn mark_drawn(&mut self) {
         self.dirty = false;
+    }
+
+    /// Records that something shown changed.
+    pub fn mark_changed(&mut self) {
+        self.dirty = true;
     }
 
     /// Whether the user asked to quit.
@@ -401,12 +257,12 @@ impl DashboardState {
 
     /// Messages, oldest first.
     pub fn log(&self) -> &VecDeque<Message> {
-        &self.log
+        self.log.messages()
     }
 
     /// The latest message.
     pub fn last_message(&self) -> Option<&Message> {
-        self.log.back()
+        self.log.last()
     }
 
     /// Why the run failed, if it did.
@@ -441,6 +297,12 @@ impl DashboardState {
         self.help
     }
 
+    /// Shows or hides the help overlay.
+    pub fn set_help(&mut self, visible: bool) {
+        self.help = visible;
+        self.dirty = true;
+    }
+
     /// Whether the trainer's event channel is closed.
     pub fn trainer_gone(&self) -> bool {
         self.trainer_gone
@@ -452,30 +314,12 @@ impl DashboardState {
     }
 }
 
-/// A few words saying what a command asks.
-pub fn describe(command: Command) -> String {
-    match command {
-        Command::TogglePause => "pause/resume".to_string(),
-        Command::ScaleLearningRate(f) => format!("learning rate x{f}"),
-        Command::ScaleBeta(f) => format!("beta x{f}"),
-        Command::SaveCheckpoint => "save a checkpoint".to_string(),
-        Command::ExportWeights => "export the device weights".to_string(),
-        Command::Resample => "new samples".to_string(),
-        Command::MoveDigits(n) => format!("digits {n:+}"),
-        Command::Stop { save: true } => "save and stop".to_string(),
-        Command::Stop { save: false } => "stop".to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::tui::messages::LOG_CAPACITY;
     use crate::render::tui::synthetic;
     use tinyvae_host::train::events::{EpochReport, LossParts};
-
-    fn key(code: KeyCode) -> KeyEvent {
-        KeyEvent::new(code, KeyModifiers::NONE)
-    }
 
     fn started(variational: bool) -> DashboardState {
         let mut state = DashboardState::new();
@@ -498,108 +342,6 @@ mod tests {
             learning_rate: 1e-3,
             beta: 1.0,
         })
-    }
-
-    #[test]
-    fn keys_map_to_commands() {
-        let mut state = started(true);
-        state.set_digits_shown(6);
-        let cases = [
-            (KeyCode::Char(' '), Some(Command::TogglePause)),
-            (KeyCode::Char('s'), Some(Command::SaveCheckpoint)),
-            (KeyCode::Char('e'), Some(Command::ExportWeights)),
-            (KeyCode::Char('+'), Some(Command::ScaleLearningRate(2.0))),
-            (KeyCode::Char('='), Some(Command::ScaleLearningRate(2.0))),
-            (KeyCode::Char('-'), Some(Command::ScaleLearningRate(0.5))),
-            (KeyCode::Char('b'), Some(Command::ScaleBeta(0.8))),
-            (KeyCode::Char('B'), Some(Command::ScaleBeta(1.25))),
-            (KeyCode::Char('n'), Some(Command::MoveDigits(6))),
-            (KeyCode::Char('p'), Some(Command::MoveDigits(-6))),
-            (KeyCode::Char('r'), Some(Command::Resample)),
-            (KeyCode::Char('x'), None),
-            (KeyCode::F(5), None),
-        ];
-        for (code, expected) in cases {
-            assert_eq!(state.handle_key(key(code)), expected, "{code:?}");
-        }
-        assert!(!state.quit_requested());
-    }
-
-    #[test]
-    fn shifted_b_arrives_with_shift_and_still_maps() {
-        let mut state = started(true);
-        let shifted = KeyEvent::new(KeyCode::Char('B'), KeyModifiers::SHIFT);
-        assert_eq!(state.handle_key(shifted), Some(Command::ScaleBeta(BETA_UP)));
-    }
-
-    #[test]
-    fn quit_keys_send_stop_with_save() {
-        for event in [
-            key(KeyCode::Char('q')),
-            KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
-        ] {
-            let mut state = started(true);
-            assert_eq!(state.handle_key(event), Some(Command::Stop { save: true }));
-            assert!(state.quit_requested());
-        }
-        // Other control chords do nothing (Ctrl-S is not `s`).
-        let mut state = started(true);
-        let chord = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
-        assert_eq!(state.handle_key(chord), None);
-    }
-
-    #[test]
-    fn key_releases_are_ignored() {
-        let mut state = started(true);
-        let mut release = key(KeyCode::Char('q'));
-        release.kind = KeyEventKind::Release;
-        assert_eq!(state.handle_key(release), None);
-        assert!(!state.quit_requested());
-    }
-
-    #[test]
-    fn variational_keys_do_nothing_for_plain_autoencoders() {
-        let mut state = started(false);
-        for c in ['b', 'B', 'r'] {
-            assert_eq!(state.handle_key(key(KeyCode::Char(c))), None);
-        }
-        assert_eq!(state.last_message().map(|m| m.level), Some(Level::Warning));
-    }
-
-    #[test]
-    fn digits_move_by_snapshot_size_before_the_first_draw() {
-        let mut state = started(true);
-        assert_eq!(
-            state.handle_key(key(KeyCode::Char('n'))),
-            Some(Command::MoveDigits(1))
-        );
-        let mut run = synthetic::SyntheticRun::new(synthetic::Kind::VaeMnist2d, 1);
-        state.apply(run.snapshot_event());
-        let shown = state.snapshot().map(|s| s.originals.len()).unwrap_or(0);
-        assert!(shown > 1);
-        assert_eq!(
-            state.handle_key(key(KeyCode::Char('p'))),
-            Some(Command::MoveDigits(-(shown as isize)))
-        );
-    }
-
-    #[test]
-    fn tab_cycles_views_and_help_toggles() {
-        let mut state = started(true);
-        assert_eq!(state.mode(), Mode::Overview);
-        for expected in [Mode::Latent, Mode::Run, Mode::Overview] {
-            assert_eq!(state.handle_key(key(KeyCode::Tab)), None);
-            assert_eq!(state.mode(), expected);
-        }
-        state.handle_key(key(KeyCode::BackTab));
-        assert_eq!(state.mode(), Mode::Run);
-        state.handle_key(key(KeyCode::Char('?')));
-        assert!(state.help_visible());
-        state.handle_key(key(KeyCode::Esc));
-        assert!(!state.help_visible());
-        state.handle_key(key(KeyCode::Char('?')));
-        state.handle_key(key(KeyCode::Char('?')));
-        assert!(!state.help_visible());
     }
 
     #[test]

@@ -5,7 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::log::role;
-use super::state::{DashboardState, Mode};
+use super::mode::Mode;
+use super::state::DashboardState;
 use super::text::put;
 use super::theme::{Role, Theme};
 

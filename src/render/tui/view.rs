@@ -12,7 +12,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 
-use super::state::{DashboardState, Mode};
+use super::mode::Mode;
+use super::state::DashboardState;
 use super::text::centered;
 use super::theme::{Role, Theme};
 use super::{digits, header, help, hyper, latent, log, loss, status};
