@@ -38,6 +38,9 @@ pub enum Command {
     Manifold(PictureArgs),
     /// Write a PNG scatter of test codes coloured by digit.
     Latent(PictureArgs),
+    /// Write a PNG of two test samples with the decoded points between their codes
+    /// (--count points, endpoints included).
+    Interpolate(InterpolateArgs),
     /// Measure training throughput of presets.
     Bench(BenchArgs),
     /// List the presets.
@@ -252,6 +255,20 @@ pub struct PictureArgs {
     /// Pixels per data pixel.
     #[arg(long, default_value_t = 2)]
     pub scale: usize,
+}
+
+/// Options of `interpolate`.
+#[derive(Debug, Args)]
+pub struct InterpolateArgs {
+    /// The picture's options; --count is the points on the path.
+    #[command(flatten)]
+    pub picture: PictureArgs,
+    /// Test index of the first endpoint.
+    #[arg(long, default_value_t = 0)]
+    pub from: usize,
+    /// Test index of the second endpoint.
+    #[arg(long, default_value_t = 1)]
+    pub to: usize,
 }
 
 /// Options of `bench`.

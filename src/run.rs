@@ -30,6 +30,14 @@ pub fn run<C: Catalog>(catalog: &C) -> ExitCode {
             commands::pictures::draw(catalog, PictureKind::Manifold, args)
         }
         Some(Command::Latent(args)) => commands::pictures::draw(catalog, PictureKind::Latent, args),
+        Some(Command::Interpolate(args)) => commands::pictures::draw(
+            catalog,
+            PictureKind::Interpolation {
+                from: args.from,
+                to: args.to,
+            },
+            args.picture,
+        ),
         Some(Command::Bench(args)) => commands::bench::bench(catalog, args),
         Some(Command::Presets) => commands::list_presets(catalog),
     };

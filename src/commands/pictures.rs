@@ -1,14 +1,18 @@
-//! `tinyvae sample`, `recon`, `manifold` and `latent`: PNG pictures of a checkpoint's model.
+//! `tinyvae sample`, `recon`, `manifold`, `latent` and `interpolate`: PNG pictures of a
+//! checkpoint's model.
 
 use super::{
     CheckpointData, DataUse, Failure, ModelSizes, checkpoint_data, dispatch, open_checkpoint,
 };
 use crate::cli::PictureArgs;
 use tinyvae_host::catalog::Catalog;
-use tinyvae_host::pictures::{grid, latent_scatter};
+use tinyvae_host::data::Dataset;
+use tinyvae_host::eval::Pca;
+use tinyvae_host::pictures::{Picture, grid, latent_scatter};
 use tinyvae_host::presets::{Preset, PresetVisitor};
+use tinyvae_host::train::events::Image;
 use tinyvae_host::train::model::TrainableModel;
-use tinyvae_host::train::snapshot::{SnapshotRequest, take_snapshot};
+use tinyvae_host::train::snapshot::{SnapshotRequest, interpolate, take_snapshot};
 
 /// Which picture to draw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +25,13 @@ pub enum PictureKind {
     Manifold,
     /// The latent scatter coloured by digit.
     Latent,
+    /// Decoded points on the segment between the codes of two test samples, between them.
+    Interpolation {
+        /// Test index of the first endpoint.
+        from: usize,
+        /// Test index of the second endpoint.
+        to: usize,
+    },
 }
 
 /// Runs one of the picture commands.
@@ -77,6 +88,32 @@ impl PresetVisitor for PictureVisitor {
             checkpoint_data(&checkpoint, &args.data, M::INPUTS, &sizes)?;
         let data = loaded.split;
         let count = args.count.max(1);
+        if let PictureKind::Interpolation { from, to } = kind {
+            let sample = |index: usize| {
+                data.test.image(index).ok_or_else(|| {
+                    Failure::input(format!(
+                        "test sample {index} does not exist: the test set has {} samples",
+                        data.test.len()
+                    ))
+                })
+            };
+            let ends = [sample(from)?, sample(to)?];
+            let steps = count.max(2);
+            let mut workspace = vec![0.0; M::WORKSPACE * steps];
+            let path = interpolate(&*model, ends, steps, &mut workspace)
+                .map_err(|e| Failure::input(format!("cannot interpolate: {e}")))?;
+            let (width, height) = (data.test.width(), data.test.height());
+            let image = |pixels: &[f32]| Image {
+                width,
+                height,
+                pixels: pixels.to_vec(),
+            };
+            let mut row = vec![image(ends[0])];
+            row.extend(path.chunks(M::INPUTS).map(image));
+            row.push(image(ends[1]));
+            let picture = grid(&row, row.len(), args.scale);
+            return save(&args, &picture, &data.test, &used);
+        }
         let request = SnapshotRequest {
             first_index: 0,
             digits: if kind == PictureKind::Reconstructions {
@@ -100,10 +137,26 @@ impl PresetVisitor for PictureVisitor {
                 0
             },
             seed: args.seed,
+            interpolation_steps: 0,
         };
         let noise = checkpoint.config().noise;
-        let snapshot = take_snapshot(&*model, noise, &data.test, &request, checkpoint.step())
-            .map_err(|e| Failure::input(format!("cannot draw: {e}")))?;
+        // Reconstructions are drawn above the linear baseline with as many components.
+        let baseline = (kind == PictureKind::Reconstructions)
+            .then(|| {
+                let fitted = data.train.subset(..2000);
+                Pca::fit(fitted.images(), M::INPUTS, M::LATENT.min(M::INPUTS))
+            })
+            .transpose()
+            .map_err(|e| Failure::input(format!("cannot fit the PCA baseline: {e}")))?;
+        let snapshot = take_snapshot(
+            &*model,
+            noise,
+            &data.test,
+            &request,
+            baseline.as_ref(),
+            checkpoint.step(),
+        )
+        .map_err(|e| Failure::input(format!("cannot draw: {e}")))?;
         let picture = match kind {
             PictureKind::Samples => grid(&snapshot.samples, count, args.scale),
             PictureKind::Manifold => grid(&snapshot.manifold, count, args.scale),
@@ -111,23 +164,42 @@ impl PresetVisitor for PictureVisitor {
                 let mut rows = snapshot.originals.clone();
                 rows.extend(snapshot.corrupted.iter().cloned());
                 rows.extend(snapshot.reconstructions.iter().cloned());
+                rows.extend(snapshot.pca_reconstructions.iter().cloned());
+                eprintln!(
+                    "mean Σ(x̂−x)² of the {} digits: model {:.3}, PCA with {} components {:.3}",
+                    snapshot.originals.len(),
+                    snapshot.model_squared_error,
+                    M::LATENT,
+                    snapshot.pca_squared_error
+                );
                 grid(&rows, count, args.scale)
             }
             PictureKind::Latent => latent_scatter(&snapshot.latent, 512 * args.scale.max(1) / 2),
+            PictureKind::Interpolation { .. } => grid(&snapshot.interpolation, count, args.scale),
         };
-        picture
-            .save(&args.out)
-            .map_err(|e| Failure::input(format!("{}: {e}", args.out.display())))?;
-        let source = match &used {
-            DataUse::TrainedOn => format!("{}, the data it was trained on", data.test.name()),
-            DataUse::Other { path, .. } => format!("{} from {}", data.test.name(), path.display()),
-        };
-        eprintln!(
-            "wrote {} ({}×{}) from {source}",
-            args.out.display(),
-            picture.width,
-            picture.height
-        );
-        Ok(())
+        save(&args, &picture, &data.test, &used)
     }
+}
+
+/// Writes `picture` to `--out` and says what it shows.
+fn save(
+    args: &PictureArgs,
+    picture: &Picture,
+    test: &Dataset,
+    used: &DataUse,
+) -> Result<(), Failure> {
+    picture
+        .save(&args.out)
+        .map_err(|e| Failure::input(format!("{}: {e}", args.out.display())))?;
+    let source = match used {
+        DataUse::TrainedOn => format!("{}, the data it was trained on", test.name()),
+        DataUse::Other { path, .. } => format!("{} from {}", test.name(), path.display()),
+    };
+    eprintln!(
+        "wrote {} ({}×{}) from {source}",
+        args.out.display(),
+        picture.width,
+        picture.height
+    );
+    Ok(())
 }

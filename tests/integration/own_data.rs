@@ -184,6 +184,49 @@ fn a_csv_table_trains_evaluates_and_draws_with_its_own_data() {
     assert!(recon.status.success(), "{}", stderr(&recon));
     assert!(stderr(&recon).contains("sensor.csv"), "{}", stderr(&recon));
     assert!(dir.path().join("recon.png").is_file());
+    assert!(
+        stderr(&recon).contains("PCA with 16 components"),
+        "{}",
+        stderr(&recon)
+    );
+
+    // Interpolation between two test samples, and a clear error past the test set.
+    let path = tinyvae(
+        &[
+            "interpolate",
+            "--checkpoint",
+            "own.ckpt",
+            "--out",
+            "path.png",
+            "--from",
+            "0",
+            "--to",
+            "5",
+            "--count",
+            "8",
+        ],
+        dir.path(),
+    );
+    assert!(path.status.success(), "{}", stderr(&path));
+    assert!(dir.path().join("path.png").is_file());
+    let past = tinyvae(
+        &[
+            "interpolate",
+            "--checkpoint",
+            "own.ckpt",
+            "--out",
+            "x.png",
+            "--to",
+            "360",
+        ],
+        dir.path(),
+    );
+    assert_eq!(past.status.code(), Some(1));
+    assert!(
+        stderr(&past).contains("test sample 360 does not exist"),
+        "{}",
+        stderr(&past)
+    );
 }
 
 #[test]

@@ -159,6 +159,16 @@ pub struct Snapshot {
     pub manifold: Vec<Image>,
     /// Images per side of the manifold grid (0 when there is none).
     pub manifold_size: usize,
+    /// Decoded points on the segment between the codes of the first and the last test digit
+    /// shown, endpoints included (they are those digits' reconstructions).
+    pub interpolation: Vec<Image>,
+    /// PCA reconstructions of the test digits with as many components as the code has: the
+    /// linear baseline beside the model's (empty when no baseline was fitted).
+    pub pca_reconstructions: Vec<Image>,
+    /// Mean Σ(x̂ − x)² of the model's reconstructions of the digits shown.
+    pub model_squared_error: f32,
+    /// Mean Σ(x̂ − x)² of the PCA reconstructions of the same digits (NaN without a baseline).
+    pub pca_squared_error: f32,
 }
 
 /// Where the run stands.

@@ -12,6 +12,7 @@ use super::options::{ReportEvery, WorkerOptions};
 use super::snapshot::{SnapshotRequest, take_snapshot};
 use super::trainer::Trainer;
 use crate::data::Split;
+use crate::eval::Pca;
 
 /// Bookkeeping of the loop: windows of steps for reports, the epoch's running loss.
 pub(super) struct Run {
@@ -25,7 +26,13 @@ pub(super) struct Run {
     last_snapshot: Instant,
     last_save: Instant,
     request: SnapshotRequest,
+    baseline: Option<Pca>,
 }
+
+/// Training samples the PCA baseline is fitted on.
+const BASELINE_SAMPLES: usize = 2000;
+/// Points of the latent interpolation in a snapshot, endpoints included.
+const INTERPOLATION_STEPS: usize = 10;
 
 /// What the end of an epoch leaves to the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,8 +56,15 @@ impl Run {
         data: &Split,
         options: &WorkerOptions,
     ) -> Self {
+        // The linear baseline beside the model's reconstructions: PCA with as many components
+        // as the code, fitted once on the first training samples (only for runs that draw).
+        let baseline = options.snapshots.and_then(|_| {
+            let fitted = data.train.subset(..BASELINE_SAMPLES);
+            Pca::fit(fitted.images(), M::INPUTS, M::LATENT.min(M::INPUTS)).ok()
+        });
         let now = Instant::now();
         Self {
+            baseline,
             window_loss: [0.0; 3],
             window_steps: 0,
             window_samples: 0,
@@ -67,6 +81,7 @@ impl Run {
                 latent_points: data.test.len().min(2000),
                 manifold_size: if M::LATENT == 2 { 12 } else { 0 },
                 seed: trainer.config().seed,
+                interpolation_steps: INTERPOLATION_STEPS,
             },
         }
     }
@@ -213,6 +228,7 @@ impl Run {
             trainer.config().noise,
             &data.test,
             &self.request,
+            self.baseline.as_ref(),
             trainer.position().step,
         ) {
             Ok(snapshot) => {

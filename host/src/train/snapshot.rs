@@ -4,9 +4,12 @@ use rand::SeedableRng;
 use tinyvae_core::noise::{Noise, corrupt};
 use tinyvae_core::{Error, SeededRng};
 
+use tinyvae_core::interpolation::interpolation_point;
+
 use super::events::{Image, LatentPoint, Snapshot};
 use super::model::TrainableModel;
 use crate::data::Dataset;
+use crate::eval::Pca;
 
 /// What to draw.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -23,14 +26,17 @@ pub struct SnapshotRequest {
     pub manifold_size: usize,
     /// Seed of the draws (noise, prior samples), changed to resample.
     pub seed: u64,
+    /// Points decoded between the codes of the first and last digit shown (0: none).
+    pub interpolation_steps: usize,
 }
 
-/// Draws a snapshot of `model` on the test set.
+/// Draws a snapshot of `model` on the test set, beside the PCA `baseline` if one is given.
 pub fn take_snapshot<M: TrainableModel>(
     model: &M,
     noise: Noise,
     test: &Dataset,
     request: &SnapshotRequest,
+    baseline: Option<&Pca>,
     step: u64,
 ) -> Result<Snapshot, Error> {
     let (width, height) = (test.width(), test.height());
@@ -51,7 +57,8 @@ pub fn take_snapshot<M: TrainableModel>(
     let largest = count
         .max(request.samples)
         .max(request.latent_points)
-        .max(request.manifold_size.pow(2));
+        .max(request.manifold_size.pow(2))
+        .max(request.interpolation_steps);
     let mut workspace = vec![0.0; M::WORKSPACE * largest.max(1)];
 
     let mut corrupted = Vec::new();
@@ -64,6 +71,30 @@ pub fn take_snapshot<M: TrainableModel>(
     if count > 0 {
         model.reconstruct(&shown_inputs, &mut reconstructions, count, &mut workspace)?;
     }
+    let model_squared_error = mean_squared_error(&reconstructions, originals, count);
+    let (pca_reconstructions, pca_squared_error) = match baseline {
+        Some(pca) if pca.dim() == pixels && count > 0 => {
+            let mut rebuilt = vec![0.0; originals.len()];
+            for (x, out) in originals.chunks(pixels).zip(rebuilt.chunks_mut(pixels)) {
+                pca.reconstruct(x, out).map_err(|_| Error::NonFinite)?;
+            }
+            let error = mean_squared_error(&rebuilt, originals, count);
+            (rebuilt.chunks(pixels).map(image).collect(), error)
+        }
+        _ => (Vec::new(), f32::NAN),
+    };
+    let interpolation = if count >= 2 && request.interpolation_steps >= 2 {
+        let ends = [
+            &originals[..pixels],
+            &originals[(count - 1) * pixels..count * pixels],
+        ];
+        interpolate(model, ends, request.interpolation_steps, &mut workspace)?
+            .chunks(pixels)
+            .map(image)
+            .collect()
+    } else {
+        Vec::new()
+    };
 
     let mut samples = Vec::new();
     let mut latent = Vec::new();
@@ -123,7 +154,44 @@ pub fn take_snapshot<M: TrainableModel>(
         latent_axes,
         manifold,
         manifold_size,
+        interpolation,
+        pca_reconstructions,
+        model_squared_error,
+        pca_squared_error,
     })
+}
+
+/// Decodes `steps` points evenly spaced between the codes of `ends[0]` and `ends[1]`
+/// (the mean codes of a VAE), INPUTS×steps; the endpoints are the two reconstructions.
+/// `workspace` holds at least `M::WORKSPACE`·max(2, steps) floats.
+pub fn interpolate<M: TrainableModel>(
+    model: &M,
+    ends: [&[f32]; 2],
+    steps: usize,
+    workspace: &mut [f32],
+) -> Result<Vec<f32>, Error> {
+    let mut inputs = ends[0].to_vec();
+    inputs.extend_from_slice(ends[1]);
+    let mut codes = vec![0.0; 2 * M::LATENT];
+    model.encode(&inputs, &mut codes, 2, workspace)?;
+    let (from, to) = codes.split_at(M::LATENT);
+    let mut path = vec![0.0; steps * M::LATENT];
+    for (step, code) in path.chunks_exact_mut(M::LATENT).enumerate() {
+        interpolation_point(from, to, step, steps, code);
+    }
+    let mut decoded = vec![0.0; steps * M::INPUTS];
+    model.decode(&path, &mut decoded, steps, workspace)?;
+    Ok(decoded)
+}
+
+/// Mean over `count` samples of Σ(x̂ − x)².
+fn mean_squared_error(rebuilt: &[f32], originals: &[f32], count: usize) -> f32 {
+    let sum: f64 = rebuilt
+        .iter()
+        .zip(originals)
+        .map(|(&a, &b)| f64::from(a - b).powi(2))
+        .sum();
+    (sum / count.max(1) as f64) as f32
 }
 
 /// The codes in two dimensions: the first two when the latent is 2-D, else the projections on
@@ -208,7 +276,48 @@ pub fn inverse_normal_cdf(p: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::data::{default_data_dir, load_digits};
+    use crate::presets::{AeDigits, VaeDigits};
+    use crate::train::config::TrainConfig;
+    use crate::train::trainer::Trainer;
+
+    /// The path between two real digits starts and ends at their reconstructions.
+    fn endpoints_are_reconstructions<M: TrainableModel>() {
+        let data = load_digits(&default_data_dir().join("digits/digits.csv.gz")).unwrap();
+        let mut trainer = Trainer::<M>::new(TrainConfig {
+            epochs: 1,
+            batch_size: 32,
+            ..TrainConfig::default()
+        })
+        .unwrap();
+        while !trainer.is_finished() {
+            trainer.step(&data.train).unwrap();
+        }
+        let (a, b) = (data.test.image(0).unwrap(), data.test.image(7).unwrap());
+        let mut workspace = vec![0.0; M::WORKSPACE * 8];
+        let path = interpolate(trainer.model(), [a, b], 8, &mut workspace).unwrap();
+        assert_eq!(path.len(), 8 * M::INPUTS);
+        for (input, decoded) in [(a, &path[..M::INPUTS]), (b, &path[7 * M::INPUTS..])] {
+            let mut rebuilt = vec![0.0; M::INPUTS];
+            trainer
+                .model()
+                .reconstruct(input, &mut rebuilt, 1, &mut workspace)
+                .unwrap();
+            for (x, y) in rebuilt.iter().zip(decoded) {
+                assert!((x - y).abs() < 1e-5, "{x} vs {y}");
+            }
+        }
+        // The middle is neither end.
+        assert_ne!(&path[3 * M::INPUTS..4 * M::INPUTS], &path[..M::INPUTS]);
+    }
+
+    #[test]
+    fn interpolation_endpoints_decode_to_the_reconstructions() {
+        endpoints_are_reconstructions::<VaeDigits>();
+        endpoints_are_reconstructions::<AeDigits>();
+    }
 
     #[test]
     fn inverse_normal_cdf_golden_values() {

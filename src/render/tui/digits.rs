@@ -17,14 +17,32 @@ pub const WANT: usize = 4;
 /// Draws the panel; returns how many test digits are shown.
 pub fn render(state: &DashboardState, theme: &Theme, area: Rect, buf: &mut Buffer) -> usize {
     let snapshot = state.snapshot();
-    let mut rows: Vec<(&str, &[Image])> = Vec::with_capacity(3);
+    let mut rows: Vec<(String, &[Image])> = Vec::with_capacity(4);
     if let Some(s) = snapshot {
-        rows.push(("input", &s.originals));
+        rows.push(("input".into(), &s.originals));
         let denoising = state.info().is_some_and(|i| i.is_denoising);
         if denoising && !s.corrupted.is_empty() {
-            rows.push(("corrupted input", &s.corrupted));
+            rows.push(("corrupted input".into(), &s.corrupted));
         }
-        rows.push(("reconstruction", &s.reconstructions));
+        if s.pca_reconstructions.is_empty() {
+            rows.push(("reconstruction".into(), &s.reconstructions));
+        } else {
+            // The linear baseline with as many components as the code, and both errors.
+            let k = state.info().map_or(0, |i| i.latent_size);
+            let error = if theme.ascii {
+                "sq. error"
+            } else {
+                "Σ(x̂−x)²"
+            };
+            rows.push((
+                format!("reconstruction, {error} {:.2}", s.model_squared_error),
+                &s.reconstructions,
+            ));
+            rows.push((
+                format!("PCA, {k} components, {error} {:.2}", s.pca_squared_error),
+                &s.pca_reconstructions,
+            ));
+        }
     }
     let inner = theme.block("").inner(area);
     let (image_width, image_height) = snapshot
@@ -74,7 +92,7 @@ pub fn render(state: &DashboardState, theme: &Theme, area: Rect, buf: &mut Buffe
         }
         let last = (first + fit.per_row).min(shown);
         for (label, images) in &rows {
-            put(buf, inner, inner.x, y, &[(label, label_style)]);
+            put(buf, inner, inner.x, y, &[(label.as_str(), label_style)]);
             let row = Rect {
                 y: y + 1,
                 height: h,

@@ -27,6 +27,7 @@ mod history;
 pub mod hyper;
 pub mod image;
 mod input;
+pub mod interpolation;
 pub mod keys;
 pub mod latent;
 pub mod log;

@@ -16,7 +16,7 @@ use super::mode::Mode;
 use super::state::DashboardState;
 use super::text::centered;
 use super::theme::{Role, Theme};
-use super::{digits, header, help, hyper, latent, log, loss, status};
+use super::{digits, header, help, hyper, interpolation, latent, log, loss, status};
 
 /// Narrowest terminal the dashboard draws in.
 pub const MIN_WIDTH: u16 = 60;
@@ -69,7 +69,12 @@ pub fn render(state: &DashboardState, theme: &Theme, area: Rect, buf: &mut Buffe
                 Constraint::Fill(1),
                 Constraint::Fill(1),
             ]));
+            let [samples, path] = samples.layout(&Layout::horizontal([
+                Constraint::Fill(1),
+                Constraint::Fill(1),
+            ]));
             latent::render_samples(state, theme, samples, buf);
+            interpolation::render(state, theme, path, buf);
             latent::render_scatter(state, theme, scatter, buf);
             latent::render_manifold(state, theme, manifold, buf);
         }

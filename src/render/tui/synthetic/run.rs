@@ -143,7 +143,7 @@ impl SyntheticRun {
         } else {
             Vec::new()
         };
-        let reconstructions = originals
+        let reconstructions: Vec<Image> = originals
             .iter()
             .map(|o| {
                 let mut r = blur(&blur(o, 1.0 - q * 0.8), 1.0 - q);
@@ -185,6 +185,42 @@ impl SyntheticRun {
                 }
             }
         }
+        // The linear baseline: a blur that does not sharpen with training.
+        let pca_reconstructions: Vec<Image> = originals
+            .iter()
+            .map(|o| blur(&blur(&blur(o, 1.0), 1.0), 1.0))
+            .collect();
+        let squared_error = |rebuilt: &[Image]| {
+            let sum: f32 = rebuilt
+                .iter()
+                .zip(&originals)
+                .flat_map(|(r, o)| r.pixels.iter().zip(&o.pixels))
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum();
+            sum / originals.len().max(1) as f32
+        };
+        let (model_squared_error, pca_squared_error) = (
+            squared_error(&reconstructions),
+            squared_error(&pca_reconstructions),
+        );
+        // The path between the first and last reconstruction, blended pixel by pixel.
+        let interpolation = match (reconstructions.first(), reconstructions.last()) {
+            (Some(a), Some(b)) if reconstructions.len() > 1 => (0..10)
+                .map(|step| {
+                    let t = step as f32 / 9.0;
+                    Image {
+                        pixels: a
+                            .pixels
+                            .iter()
+                            .zip(&b.pixels)
+                            .map(|(x, y)| (1.0 - t) * x + t * y)
+                            .collect(),
+                        ..a.clone()
+                    }
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         Snapshot {
             step: self.step,
             first_index: self.first_index,
@@ -196,6 +232,10 @@ impl SyntheticRun {
             latent_axes: "z1/z2".to_string(),
             manifold,
             manifold_size,
+            interpolation,
+            pca_reconstructions,
+            model_squared_error,
+            pca_squared_error,
         }
     }
 
