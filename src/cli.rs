@@ -112,9 +112,12 @@ pub struct TrainArgs {
     /// last one (0: every epoch). Stopping, `s`, Ctrl-C, SIGTERM and SIGHUP always save.
     #[arg(long, default_value_t = 30.0)]
     pub checkpoint_every: f64,
-    /// Resume from this checkpoint.
+    /// Resume from this checkpoint (and save back to it, unless --checkpoint says otherwise).
     #[arg(long)]
     pub resume: Option<PathBuf>,
+    /// Replace an existing checkpoint of another run at the checkpoint path.
+    #[arg(long)]
+    pub overwrite: bool,
     /// Where `e` in the dashboard writes the device weights (default: checkpoints/PRESET.tvw).
     #[arg(long)]
     pub export: Option<PathBuf>,

@@ -247,6 +247,16 @@ impl Checkpoint {
     }
 }
 
+/// Whether the file at `path` starts as a checkpoint does (any version); false when it cannot
+/// be read.
+pub fn is_checkpoint_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; MAGIC.len()];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut head))
+        .is_ok_and(|()| head == MAGIC)
+}
+
 /// The bytes of a checkpoint of `trainer`, trained on `data`.
 pub fn checkpoint_bytes<M: TrainableModel>(
     trainer: &Trainer<M>,

@@ -2,9 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::atomic_file::{check_writable, remove_stale_temporaries};
 use crate::checkpoint::save_checkpoint;
 use crate::data::DataRecord;
 use crate::export::export_weights;
+use crate::lock::{CheckpointLock, LockError};
 use crate::train::events::Artifact;
 use crate::train::model::TrainableModel;
 use crate::train::persistence::{Persistence, SaveError};
@@ -22,6 +24,45 @@ pub struct RunFiles {
     pub checkpoint: PathBuf,
     /// Where the device weight blob goes.
     pub weights: PathBuf,
+}
+
+/// Why a run's files cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum FilesError {
+    /// A path cannot be written (its folder cannot be made, is read-only, the path is a
+    /// folder…).
+    #[error("cannot write {}: {source}", path.display())]
+    NotWritable {
+        /// The path.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The checkpoint is locked by another process, or the lock cannot be taken.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+}
+
+impl RunFiles {
+    /// Makes ready to write, before any work: checks that both paths can be written, takes
+    /// the checkpoint's lock (held until the returned guard is dropped) and removes the
+    /// temporary files an earlier, killed run left.
+    pub fn prepare(&self) -> Result<CheckpointLock, FilesError> {
+        for path in [&self.checkpoint, &self.weights] {
+            check_writable(path).map_err(|source| FilesError::NotWritable {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        let lock = CheckpointLock::acquire(&self.checkpoint)?;
+        for path in [&self.checkpoint, &self.weights] {
+            remove_stale_temporaries(path).map_err(|source| FilesError::NotWritable {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        Ok(lock)
+    }
 }
 
 impl<M: TrainableModel> Persistence<M> for RunFiles {

@@ -12,6 +12,7 @@ pub mod data;
 pub mod eval;
 pub mod export;
 pub mod files;
+pub mod lock;
 pub mod pictures;
 pub mod presets;
 pub mod shuffle;

@@ -8,6 +8,7 @@ use tinyvae_host::data::{EVALUATION_BINARIZATION_SEED, binarize_once};
 
 use super::{
     CheckpointData, DataUse, Failure, ModelSizes, checkpoint_data, dispatch, open_checkpoint,
+    refuse_checkpoint_output,
 };
 use crate::cli::{EvalArgs, ExportArgs};
 use tinyvae_host::catalog::Catalog;
@@ -20,6 +21,7 @@ use tinyvae_host::train::trainer::{EVALUATION_BATCH, evaluate};
 
 /// Runs `tinyvae export`.
 pub fn export<C: Catalog>(catalog: &C, args: ExportArgs) -> Result<(), Failure> {
+    refuse_checkpoint_output(&args.out)?;
     let (checkpoint, preset) = open_checkpoint(catalog, &args.checkpoint)?;
     struct ExportVisitor(tinyvae_host::checkpoint::Checkpoint, std::path::PathBuf);
     impl PresetVisitor for ExportVisitor {

@@ -3,6 +3,8 @@
 pub mod bench;
 pub mod eval;
 pub mod pictures;
+mod resume;
+mod run_end;
 pub mod train;
 
 use std::io::Write;
@@ -28,6 +30,12 @@ pub mod exit {
     pub const BAD_INPUT: u8 = 1;
     /// Training stopped by an error (e.g. a NaN loss); the last checkpoint is intact.
     pub const TRAINING_FAILED: u8 = 3;
+    /// A file could not be written (a full disk, a read-only folder…); the run stopped if it
+    /// was the checkpoint, and the previous checkpoint is intact.
+    pub const SAVE_FAILED: u8 = 4;
+    /// The output went away (a broken pipe, a closed SSH session, an unwritable metrics
+    /// file); the checkpoint was saved first.
+    pub const OUTPUT_LOST: u8 = 5;
     /// Interrupted (Ctrl-C, SIGTERM, SIGHUP) after saving a checkpoint.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -302,6 +310,17 @@ pub fn checkpoint_data(
             same_test_set,
         },
     })
+}
+
+/// Refuses an output path that holds a checkpoint: outputs never replace one.
+pub fn refuse_checkpoint_output(out: &Path) -> Result<(), Failure> {
+    if tinyvae_host::checkpoint::is_checkpoint_file(out) {
+        return Err(Failure::input(format!(
+            "{} is a checkpoint: an output never replaces one; choose another path",
+            out.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Reads a checkpoint and finds its model in `catalog`.

@@ -3,6 +3,7 @@
 
 use super::{
     CheckpointData, DataUse, Failure, ModelSizes, checkpoint_data, dispatch, open_checkpoint,
+    refuse_checkpoint_output,
 };
 use crate::cli::PictureArgs;
 use tinyvae_host::catalog::Catalog;
@@ -36,6 +37,7 @@ pub enum PictureKind {
 
 /// Runs one of the picture commands.
 pub fn draw<C: Catalog>(catalog: &C, kind: PictureKind, args: PictureArgs) -> Result<(), Failure> {
+    refuse_checkpoint_output(&args.out)?;
     let (checkpoint, preset) = open_checkpoint(catalog, &args.checkpoint)?;
     let sizes = ModelSizes::of(catalog);
     dispatch(

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use tinyvae_core::noise::Noise;
 
+use super::resume::apply_changes;
+use super::run_end::{check_outputs, run_end};
 use super::{
     CheckpointData, Failure, ModelSizes, check_unit_interval, checkpoint_data, default_path,
     default_spec, dispatch, exit, load_data, open_checkpoint, spec_from_args,
@@ -27,7 +29,7 @@ use tinyvae_host::train::events::{Command, RunInfo, TrainingEvent};
 use tinyvae_host::train::model::TrainableModel;
 use tinyvae_host::train::options::{ReportEvery, WorkerOptions};
 use tinyvae_host::train::trainer::Trainer;
-use tinyvae_host::train::worker::{RunEnd, run_training};
+use tinyvae_host::train::worker::run_training;
 
 /// Parses `none`, `gaussian:SIGMA` or `mask:P`.
 pub fn parse_noise(text: &str) -> Result<Noise, String> {
@@ -51,7 +53,12 @@ pub fn parse_noise(text: &str) -> Result<Noise, String> {
 
 /// The preset's settings with the command line's on top.
 pub fn config_from_args(preset: &Preset, args: &TrainArgs) -> Result<TrainConfig, String> {
-    let mut config = preset.config;
+    config_over(preset.config, args)
+}
+
+/// `base` with the command line's settings on top, validated.
+pub fn config_over(base: TrainConfig, args: &TrainArgs) -> Result<TrainConfig, String> {
+    let mut config = base;
     if let Some(v) = args.epochs {
         config.epochs = v;
     }
@@ -142,9 +149,12 @@ impl PresetVisitor for TrainVisitor {
             Some(checkpoint) => {
                 let CheckpointData { loaded, record, .. } =
                     checkpoint_data(&checkpoint, &args.data, M::INPUTS, &sizes)?;
-                let trainer = checkpoint
+                let mut trainer = checkpoint
                     .into_trainer(preset.name)
                     .map_err(Failure::input)?;
+                for change in apply_changes(&mut trainer, preset.name, &args)? {
+                    eprintln!("resuming with {change}");
+                }
                 (trainer, loaded.split, record)
             }
             None => {
@@ -176,9 +186,11 @@ impl PresetVisitor for TrainVisitor {
         let files = RunFiles {
             preset: preset.name.to_string(),
             data: record,
+            // A resumed run saves back to the checkpoint it resumed.
             checkpoint: args
                 .checkpoint
                 .clone()
+                .or_else(|| args.resume.clone())
                 .unwrap_or_else(|| default_path(preset, "ckpt")),
             weights: args
                 .export
@@ -200,6 +212,8 @@ impl PresetVisitor for TrainVisitor {
         let (commands, command_receiver) = mpsc::channel();
         let data = Arc::new(data);
         let worker_data = Arc::clone(&data);
+        check_outputs(&args, &files)?;
+        let lock = files.prepare().map_err(Failure::input)?;
         let worker_files = files.clone();
         let worker = std::thread::Builder::new()
             .name("training".into())
@@ -221,21 +235,8 @@ impl PresetVisitor for TrainVisitor {
             message: "the training thread panicked".into(),
             code: exit::TRAINING_FAILED,
         })?;
-        let outcome = session?;
-        match end {
-            RunEnd::Failed => Err(Failure {
-                message: "training stopped; the last checkpoint is intact".into(),
-                code: exit::TRAINING_FAILED,
-            }),
-            _ if outcome.signal().is_some() => Err(Failure {
-                message: format!(
-                    "interrupted; checkpoint saved to {}",
-                    files.checkpoint.display()
-                ),
-                code: exit::INTERRUPTED,
-            }),
-            _ => Ok(()),
-        }
+        drop(lock);
+        run_end(end, session, &files)
     }
 }
 

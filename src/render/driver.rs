@@ -51,6 +51,8 @@ pub struct Outcome {
     pub saved: Vec<(Artifact, PathBuf)>,
     /// Why the run failed, if it did.
     pub failure: Option<String>,
+    /// Files the trainer reported it could not write, as (what, where, why).
+    pub failed_saves: Vec<(Artifact, PathBuf, String)>,
 }
 
 impl Outcome {
@@ -85,6 +87,7 @@ pub fn drive(
         trainer_gone: false,
         saved: Vec::new(),
         failure: None,
+        failed_saves: Vec::new(),
     };
     let ended = session.run(renderer);
     let ended = match ended {
@@ -112,6 +115,7 @@ pub fn drive(
         confirmed,
         saved: session.saved,
         failure: session.failure,
+        failed_saves: session.failed_saves,
     })
 }
 
@@ -135,6 +139,7 @@ struct Session<'a> {
     trainer_gone: bool,
     saved: Vec<(Artifact, PathBuf)>,
     failure: Option<String>,
+    failed_saves: Vec<(Artifact, PathBuf, String)>,
 }
 
 impl Session<'_> {
@@ -257,6 +262,17 @@ impl Session<'_> {
             TrainingEvent::Failed { error } => {
                 received.stopped = true;
                 self.failure = Some(error.clone());
+            }
+            TrainingEvent::SaveFailed {
+                artifact,
+                path,
+                error,
+            } => {
+                if self.failed_saves.len() == MAX_SAVED {
+                    self.failed_saves.remove(0);
+                }
+                self.failed_saves
+                    .push((*artifact, path.clone(), error.clone()));
             }
             TrainingEvent::State {
                 state: RunState::Stopped | RunState::Done,

@@ -5,3 +5,4 @@ mod cli;
 mod dashboard;
 mod own_data;
 mod training;
+mod trust;

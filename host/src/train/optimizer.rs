@@ -74,6 +74,11 @@ impl<M: Model> OptimizerState<M> {
         }
     }
 
+    /// Whether every value of the state is finite.
+    pub fn is_finite(&self) -> bool {
+        self.values().iter().all(|value| value.is_finite())
+    }
+
     /// Steps counted by the optimizer (Adam's bias correction needs it).
     pub fn counter(&self) -> u64 {
         match self {

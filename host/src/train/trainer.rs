@@ -34,6 +34,14 @@ pub enum TrainError {
         /// The step that failed.
         step: u64,
     },
+    /// A weight or an optimizer moment became NaN or infinite.
+    #[error(
+        "the weights or the optimizer's state became NaN or infinite by step {step}: try a lower learning rate or gradient clipping"
+    )]
+    Diverged {
+        /// The step at which it was seen.
+        step: u64,
+    },
     /// Any other error of the core.
     #[error("{0}")]
     Core(#[from] tinyvae_core::Error),
@@ -190,6 +198,45 @@ impl<M: TrainableModel> Trainer<M> {
         self.beta
     }
 
+    /// Sets the epochs of training (pretraining epochs come on top), as on a resume with
+    /// `--epochs N`; fails if fewer than the epochs already trained.
+    pub fn set_epochs(&mut self, epochs: usize) -> Result<(), TrainError> {
+        let done = self.position.epoch;
+        let pretraining = M::PRETRAIN_STAGES * self.config.pretrain_epochs;
+        if epochs == 0 || pretraining + epochs < done {
+            return Err(TrainError::Config(format!(
+                "--epochs {epochs}: the run has trained {} epochs already",
+                done.saturating_sub(pretraining)
+            )));
+        }
+        self.config.epochs = epochs;
+        Ok(())
+    }
+
+    /// Sets the learning rate, in force and in the config.
+    pub fn set_learning_rate(&mut self, learning_rate: f32) -> Result<(), TrainError> {
+        let config = TrainConfig {
+            learning_rate,
+            ..self.config
+        };
+        config.validate().map_err(TrainError::Config)?;
+        self.config = config;
+        self.learning_rate = learning_rate;
+        Ok(())
+    }
+
+    /// Sets the target β, in force and in the config.
+    pub fn set_beta(&mut self, beta: f32) -> Result<(), TrainError> {
+        let config = TrainConfig {
+            beta,
+            ..self.config
+        };
+        config.validate().map_err(TrainError::Config)?;
+        self.config = config;
+        self.beta = beta;
+        Ok(())
+    }
+
     /// Multiplies the learning rate by `factor`.
     pub fn scale_learning_rate(&mut self, factor: f32) {
         let scaled = self.learning_rate * factor;
@@ -324,6 +371,20 @@ impl<M: TrainableModel> Trainer<M> {
             samples: batch,
             finished_epoch,
         })
+    }
+
+    /// Checks that the weights and the optimizer's state are finite. A non-finite loss or
+    /// gradient stops a step, but divergence can also start in the update itself (Adam's second
+    /// moment overflowing under a huge learning rate, which leaves the loss finite); the worker
+    /// checks at every epoch end and before every save, so nothing non-finite is written.
+    pub fn check_finite(&self) -> Result<(), TrainError> {
+        if self.model.is_finite() && self.optimizer.is_finite() {
+            Ok(())
+        } else {
+            Err(TrainError::Diverged {
+                step: self.position.step,
+            })
+        }
     }
 
     fn step_error(&self, error: tinyvae_core::Error) -> TrainError {

@@ -20,10 +20,15 @@ pub enum RunEnd {
     Stopped,
     /// Stopped by an error (reported in a `Failed` event).
     Failed,
+    /// Stopped because a checkpoint could not be written (reported in a `SaveFailed` event);
+    /// the previous checkpoint, if any, is intact.
+    SaveFailed,
 }
 
 /// Runs `trainer` to the end of its schedule, reporting to `events` (starting with `info`)
-/// and obeying `commands`; checkpoints and device weights go through `persistence`.
+/// and obeying `commands`; checkpoints and device weights go through `persistence`. A
+/// checkpoint that cannot be written ends the run ([`RunEnd::SaveFailed`]); a failed export
+/// is reported and training goes on.
 /// After the last epoch it keeps answering commands (pictures, saves) until told to stop or
 /// until the command channel closes.
 pub fn run_training<M: TrainableModel>(
@@ -91,7 +96,12 @@ pub fn run_training<M: TrainableModel>(
                     )));
                 }
                 Command::ScaleBeta(_) => {}
-                Command::SaveCheckpoint => save(&trainer, persistence, events),
+                Command::SaveCheckpoint => {
+                    if let Err(end) = save(&trainer, persistence, events) {
+                        send(TrainingEvent::state(RunState::Stopped));
+                        return end;
+                    }
+                }
                 Command::ExportWeights => export(&trainer, persistence, events),
                 Command::Resample => {
                     run.resample();
@@ -102,13 +112,17 @@ pub fn run_training<M: TrainableModel>(
                     run.snapshot(&trainer, data, options, events);
                 }
                 Command::Stop { save: save_first } => {
-                    if save_first {
-                        save(&trainer, persistence, events);
-                    }
-                    if !finished {
+                    let saved = if save_first {
+                        save(&trainer, persistence, events)
+                    } else {
+                        Ok(())
+                    };
+                    if !finished || saved.is_err() {
                         send(TrainingEvent::state(RunState::Stopped));
                     }
-                    return if finished {
+                    return if let Err(end) = saved {
+                        end
+                    } else if finished {
                         RunEnd::Finished
                     } else {
                         RunEnd::Stopped
@@ -126,11 +140,21 @@ pub fn run_training<M: TrainableModel>(
                 run.record(&outcome.loss, outcome.samples);
                 run.report_step(&trainer, options, events);
                 if outcome.finished_epoch {
+                    if let Err(error) = trainer.check_finite() {
+                        send(TrainingEvent::Failed {
+                            error: error.to_string(),
+                        });
+                        send(TrainingEvent::state(RunState::Stopped));
+                        return RunEnd::Failed;
+                    }
                     match run.end_epoch(&trainer, data, options, events) {
                         None => return RunEnd::Failed,
                         Some(EpochEnd { save_due: true }) => {
                             let started = Instant::now();
-                            save(&trainer, persistence, events);
+                            if let Err(end) = save(&trainer, persistence, events) {
+                                send(TrainingEvent::state(RunState::Stopped));
+                                return end;
+                            }
                             run.saved(started);
                         }
                         Some(EpochEnd { save_due: false }) => {}
@@ -153,14 +177,27 @@ pub fn run_training<M: TrainableModel>(
     }
 }
 
-/// Writes a checkpoint and reports it (or why it failed).
+/// Writes a checkpoint and reports it, or says how the run ends: [`RunEnd::Failed`] when the
+/// model diverged (nothing is written), [`RunEnd::SaveFailed`] when the write failed.
 fn save<M: TrainableModel>(
     trainer: &Trainer<M>,
     persistence: &dyn Persistence<M>,
     events: &Sender<TrainingEvent>,
-) {
+) -> Result<(), RunEnd> {
+    if let Err(error) = trainer.check_finite() {
+        let _ = events.send(TrainingEvent::Failed {
+            error: error.to_string(),
+        });
+        return Err(RunEnd::Failed);
+    }
     let result = persistence.save_checkpoint(trainer);
+    let saved = result.is_ok();
     report_save(Artifact::Checkpoint, persistence, result, events);
+    if saved {
+        Ok(())
+    } else {
+        Err(RunEnd::SaveFailed)
+    }
 }
 
 /// Writes the device weights and reports them (or why they failed).

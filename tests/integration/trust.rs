@@ -1,0 +1,272 @@
+//! Runs that cannot lose work: failed saves, a second run on a checkpoint, resumes that train
+//! on, divergence, outputs over checkpoints, a reader that goes away.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use tinyvae_host::checkpoint::Checkpoint;
+
+use crate::cli::{stderr, tinyvae};
+
+fn digits(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "train",
+        "--headless",
+        "--preset",
+        "vae-digits",
+        "--epochs",
+        "2",
+        "--log-every",
+        "1000",
+    ];
+    args.extend_from_slice(extra);
+    tinyvae(&args, dir)
+}
+
+#[test]
+fn a_failed_save_is_its_own_exit_code_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    // A path that is a folder, and a folder that cannot be made: refused before any work.
+    std::fs::create_dir_all(dir.path().join("taken.ckpt")).unwrap();
+    let output = digits(dir.path(), &["--checkpoint", "taken.ckpt"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("taken.ckpt"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::write(dir.path().join("file"), b"").unwrap();
+    let output = digits(dir.path(), &["--checkpoint", "file/under/a/file.ckpt"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("saved"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_second_run_never_replaces_the_first_ones_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = digits(dir.path(), &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let path = dir.path().join("checkpoints/vae-digits.ckpt");
+    let before = std::fs::read(&path).unwrap();
+
+    let again = digits(dir.path(), &["--seed", "9"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("--overwrite"), "{}", stderr(&again));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+
+    let replaced = digits(dir.path(), &["--seed", "9", "--overwrite"]);
+    assert!(replaced.status.success(), "{}", stderr(&replaced));
+    assert_ne!(std::fs::read(&path).unwrap(), before);
+
+    // Outputs never go over a checkpoint.
+    let export = tinyvae(
+        &[
+            "export",
+            "--checkpoint",
+            "checkpoints/vae-digits.ckpt",
+            "--out",
+            "checkpoints/vae-digits.ckpt",
+        ],
+        dir.path(),
+    );
+    assert_eq!(export.status.code(), Some(1), "{}", stderr(&export));
+    let metrics = digits(
+        dir.path(),
+        &[
+            "--checkpoint",
+            "other.ckpt",
+            "--metrics",
+            "checkpoints/vae-digits.ckpt",
+        ],
+    );
+    assert_eq!(metrics.status.code(), Some(1), "{}", stderr(&metrics));
+    assert!(Checkpoint::read(&path).is_ok());
+}
+
+#[test]
+fn a_run_holding_a_checkpoint_locks_out_a_second_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut long = Command::new(env!("CARGO_BIN_EXE_tinyvae"))
+        .args([
+            "train",
+            "--headless",
+            "--preset",
+            "vae-digits",
+            "--epochs",
+            "100000",
+        ])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the first run to be training.
+    let mut stderr_pipe = long.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !String::from_utf8_lossy(&seen).contains("training vae-digits") {
+        assert_eq!(
+            stderr_pipe.read(&mut byte).unwrap(),
+            1,
+            "the first run ended"
+        );
+        seen.push(byte[0]);
+    }
+    let second = digits(dir.path(), &["--overwrite"]);
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        stderr(&second).contains("in use by another tinyvae process"),
+        "{}",
+        stderr(&second)
+    );
+    long.kill().unwrap();
+    long.wait().unwrap();
+}
+
+#[test]
+fn resume_trains_on_to_the_epochs_asked_and_refuses_what_cannot_change() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(digits(dir.path(), &[]).status.success());
+    let path = "checkpoints/vae-digits.ckpt";
+    let resumed = tinyvae(
+        &[
+            "train",
+            "--headless",
+            "--resume",
+            path,
+            "--epochs",
+            "4",
+            "--lr",
+            "5e-4",
+        ],
+        dir.path(),
+    );
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert!(
+        stderr(&resumed).contains("epochs 2 → 4"),
+        "{}",
+        stderr(&resumed)
+    );
+    let epochs: Vec<_> = String::from_utf8_lossy(&resumed.stdout)
+        .lines()
+        .filter(|l| l.contains("\"event\":\"epoch\""))
+        .map(String::from)
+        .collect();
+    assert_eq!(epochs.len(), 2, "epochs 3 and 4");
+    let checkpoint = Checkpoint::read(&dir.path().join(path)).unwrap();
+    assert_eq!(checkpoint.config().epochs, 4);
+    assert_eq!(checkpoint.config().learning_rate, 5e-4);
+
+    for flag in [
+        ["--batch-size", "16"],
+        ["--seed", "3"],
+        ["--preset", "ae-digits"],
+    ] {
+        let refused = tinyvae(
+            &["train", "--headless", "--resume", path, flag[0], flag[1]],
+            dir.path(),
+        );
+        assert_eq!(refused.status.code(), Some(1), "{flag:?}");
+        assert!(stderr(&refused).contains(flag[0]), "{}", stderr(&refused));
+    }
+    let fewer = tinyvae(
+        &["train", "--headless", "--resume", path, "--epochs", "1"],
+        dir.path(),
+    );
+    assert_eq!(fewer.status.code(), Some(1));
+    assert!(
+        stderr(&fewer).contains("trained 4 epochs already"),
+        "{}",
+        stderr(&fewer)
+    );
+}
+
+#[test]
+fn divergence_stops_with_exit_3_before_anything_non_finite_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = digits(dir.path(), &["--lr", "1e30"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let path = dir.path().join("checkpoints/vae-digits.ckpt");
+    // Nothing was saved, or what was saved loads whole (finite).
+    if path.exists() {
+        assert!(Checkpoint::read(&path).is_ok());
+    }
+}
+
+#[test]
+fn a_reader_that_goes_away_saves_then_exits_5() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tinyvae"))
+        .args([
+            "train",
+            "--headless",
+            "--preset",
+            "vae-digits",
+            "--epochs",
+            "100000",
+            "--log-every",
+            "1",
+        ])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line, then go away like `| head -1`.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut byte = [0u8; 1];
+    while stdout.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {}
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(Checkpoint::read(&dir.path().join("checkpoints/vae-digits.ckpt")).is_ok());
+}
+
+#[test]
+fn a_full_disk_stops_the_run_with_exit_4_and_keeps_the_last_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = dir.path().join("disk");
+    std::fs::create_dir(&disk).unwrap();
+    // A 80 KiB file system: one vae-digits checkpoint (about 54 KiB) fits, a second beside it
+    // (the atomic write's temporary) does not. Needs root to mount.
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=80k", "tmpfs"])
+        .arg(&disk)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        assert!(
+            std::env::var_os("CI").is_none() || not_root(),
+            "CI runs as root and must mount a small tmpfs"
+        );
+        eprintln!("skipped: cannot mount a tmpfs (not root)");
+        return;
+    }
+    let output = digits(
+        dir.path(),
+        &["--checkpoint", "disk/run.ckpt", "--checkpoint-every", "0"],
+    );
+    let _ = Command::new("umount").arg(&disk).status();
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(4), "{message}");
+    assert!(
+        message.contains("checkpoint not saved to disk/run.ckpt"),
+        "{message}"
+    );
+    assert!(
+        message.contains("the previous checkpoint is intact"),
+        "{message}"
+    );
+    assert!(!message.contains("checkpoint saved"), "{message}");
+}
+
+/// Whether this process is not root (then a failed mount is expected).
+fn not_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() != "0")
+}
