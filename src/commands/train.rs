@@ -17,6 +17,7 @@ use super::{
 use crate::cli::{OptimizerArg, TrainArgs};
 use crate::render::Renderer;
 use crate::render::driver::{self, Outcome};
+use crate::render::metrics::WithMetrics;
 use crate::render::plain::HeadlessRenderer;
 use crate::render::signals::Signals;
 use crate::render::tui::{DashboardOptions, TerminalDashboard};
@@ -264,18 +265,27 @@ fn render(
 /// The dashboard on this terminal, or the plain renderer: progress on stderr, JSON lines on
 /// stdout or in the `--metrics` file.
 fn start_renderer(args: &TrainArgs, headless: bool) -> Result<Box<dyn Renderer>, Failure> {
+    let metrics_file = args
+        .metrics
+        .as_ref()
+        .map(|path| {
+            File::create(path)
+                .map(|file| Box::new(io::BufWriter::new(file)) as Box<dyn Write>)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
+        })
+        .transpose()?;
     if !headless {
         let options = DashboardOptions::from_environment(args.ascii);
         let dashboard = TerminalDashboard::start(&options)
             .map_err(|e| Failure::input(format!("terminal error: {e}")))?;
-        return Ok(Box::new(dashboard));
+        // The dashboard's run writes the same metrics a headless run would.
+        return Ok(match metrics_file {
+            Some(metrics) => Box::new(WithMetrics::new(dashboard, metrics)),
+            None => Box::new(dashboard),
+        });
     }
-    let metrics: Box<dyn Write> = match &args.metrics {
-        Some(path) => {
-            Box::new(io::BufWriter::new(File::create(path).map_err(|e| {
-                Failure::input(format!("{}: {e}", path.display()))
-            })?))
-        }
+    let metrics: Box<dyn Write> = match metrics_file {
+        Some(metrics) => metrics,
         None => Box::new(io::stdout().lock()),
     };
     let stderr = io::stderr();

@@ -11,6 +11,7 @@
 
 pub mod driver;
 pub mod eta;
+pub mod metrics;
 pub mod plain;
 pub mod signals;
 pub mod tui;

@@ -50,10 +50,7 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
     /// Renders one event received at `now`: its JSON line (every event but pictures) and the
     /// progress display, whose ETA is the dashboard's ([`Eta`]).
     pub fn render_at(&mut self, event: &TrainingEvent, now: Instant) -> io::Result<()> {
-        if !matches!(event, TrainingEvent::Snapshot(_)) {
-            serde_json::to_writer(&mut self.metrics, event)?;
-            self.metrics.write_all(b"\n")?;
-        }
+        super::metrics::write_line(&mut self.metrics, event)?;
         match event {
             TrainingEvent::Started(info) => {
                 self.total_steps = info.total_steps;

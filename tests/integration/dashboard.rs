@@ -113,7 +113,7 @@ fn a_person_trains_pauses_saves_reads_help_and_quits() {
     }
     let dir = tempfile::tempdir().unwrap();
     let command = format!(
-        "{} --preset vae-digits --epochs 100000; echo $? > exit-status",
+        "{} --preset vae-digits --epochs 100000 --metrics run.jsonl; echo $? > exit-status",
         env!("CARGO_BIN_EXE_tinyvae")
     );
     let tmux = Tmux::start("keys", dir.path(), 120, 40, &command);
@@ -184,6 +184,15 @@ fn a_person_trains_pauses_saves_reads_help_and_quits() {
             .step()
             > 0
     );
+    // The dashboard's run wrote the metrics a headless run writes, the save included.
+    let metrics = std::fs::read_to_string(dir.path().join("run.jsonl")).unwrap();
+    let events: Vec<serde_json::Value> = metrics
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events[0]["event"], "start");
+    assert!(events.iter().any(|e| e["event"] == "step"));
+    assert!(events.iter().any(|e| e["event"] == "saved"));
 }
 
 #[test]
