@@ -67,10 +67,10 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Passes over the training set.
-    #[arg(long)]
+    #[arg(long, value_parser = in_range::<1, 1_000_000>)]
     pub epochs: Option<usize>,
     /// Samples per step.
-    #[arg(long)]
+    #[arg(long, value_parser = in_range::<1, 65_536>)]
     pub batch_size: Option<usize>,
     /// Optimizer.
     #[arg(long, value_enum)]
@@ -85,7 +85,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub beta: Option<f32>,
     /// Steps over which β rises linearly from 0.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
     pub kl_warmup: Option<u64>,
     /// Input corruption: `none`, `gaussian:SIGMA` or `mask:KEEP_PROBABILITY`.
     #[arg(long)]
@@ -100,17 +100,17 @@ pub struct TrainArgs {
     #[arg(long)]
     pub clip_norm: Option<f32>,
     /// Use only the first N training samples per epoch.
-    #[arg(long)]
+    #[arg(long, value_parser = in_range::<1, { usize::MAX }>)]
     pub limit: Option<usize>,
     /// Greedy pretraining epochs per layer (stacked models).
-    #[arg(long)]
+    #[arg(long, value_parser = in_range::<0, 1_000_000>)]
     pub pretrain_epochs: Option<usize>,
     /// Checkpoint file (default: checkpoints/PRESET.ckpt).
     #[arg(long)]
     pub checkpoint: Option<PathBuf>,
     /// Save a checkpoint at the end of an epoch when this many seconds have passed since the
     /// last one (0: every epoch). Stopping, `s`, Ctrl-C, SIGTERM and SIGHUP always save.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value = "30", value_parser = seconds_between::<0, 1_000_000>)]
     pub checkpoint_every: f64,
     /// Resume from this checkpoint (and save back to it, unless --checkpoint says otherwise).
     #[arg(long)]
@@ -128,7 +128,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub metrics: Option<PathBuf>,
     /// Headless: one step line every N steps.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     pub log_every: u64,
     /// Plain ASCII drawing, for terminals and fonts without block glyphs.
     #[arg(long)]
@@ -181,7 +181,7 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Importance samples per test point for log p(x).
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = 5000, value_parser = in_range::<1, 100_000>)]
     pub iw_samples: usize,
     /// Test points used for the importance-weighted estimate: a number from 1, or `all` for
     /// the whole test set.
@@ -250,13 +250,13 @@ pub struct PictureArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Images per side (samples, manifold) or digits shown (recon).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = in_range::<1, 64>)]
     pub count: usize,
     /// Seed of the draws.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Pixels per data pixel.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = in_range::<1, 16>)]
     pub scale: usize,
 }
 
@@ -281,9 +281,84 @@ pub struct BenchArgs {
     #[arg(long)]
     pub preset: Vec<String>,
     /// Seconds of training measured per preset.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value = "5", value_parser = seconds_between::<1, 3_600>)]
     pub seconds: f64,
     /// Samples per step (default: each preset's).
     #[arg(long)]
     pub batch_size: Option<usize>,
+}
+
+/// A whole number in `LOW..=HIGH`, or a message naming the range.
+fn in_range<const LOW: usize, const HIGH: usize>(text: &str) -> Result<usize, String> {
+    let value: usize = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number"))?;
+    if (LOW..=HIGH).contains(&value) {
+        Ok(value)
+    } else if HIGH == usize::MAX {
+        Err(format!("{value} is out of range: at least {LOW}"))
+    } else {
+        Err(format!("{value} is out of range {LOW}..={HIGH}"))
+    }
+}
+
+/// Seconds in `LOW..=HIGH`, finite, or a message naming the range.
+fn seconds_between<const LOW: u64, const HIGH: u64>(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number of seconds"))?;
+    if value.is_finite() && (LOW as f64..=HIGH as f64).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} seconds is out of range {LOW}..={HIGH}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn numbers_out_of_range_are_refused_with_the_range() {
+        assert_eq!(in_range::<1, 64>("7"), Ok(7));
+        assert_eq!(
+            in_range::<1, 64>("0").unwrap_err(),
+            "0 is out of range 1..=64"
+        );
+        assert!(
+            in_range::<1, 64>("-3")
+                .unwrap_err()
+                .contains("whole number")
+        );
+        assert_eq!(seconds_between::<0, 1_000_000>("0"), Ok(0.0));
+        assert!(seconds_between::<0, 1_000_000>("inf").is_err());
+        assert!(seconds_between::<0, 1_000_000>("nan").is_err());
+        assert!(seconds_between::<1, 3_600>("1e9").is_err());
+    }
+
+    #[test]
+    fn the_command_line_refuses_them_before_work() {
+        use clap::Parser;
+        for args in [
+            &["tinyvae", "train", "--batch-size", "1000000000"][..],
+            &["tinyvae", "train", "--checkpoint-every", "inf"],
+            &["tinyvae", "bench", "--seconds", "inf"],
+            &[
+                "tinyvae",
+                "sample",
+                "--checkpoint",
+                "c",
+                "--out",
+                "o.png",
+                "--count",
+                "100000",
+            ],
+            &["tinyvae", "eval", "--checkpoint", "c", "--iw-points", "0"],
+            &["tinyvae", "eval", "--checkpoint", "c", "--iw-samples", "0"],
+        ] {
+            let error = Cli::try_parse_from(args).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{args:?}");
+        }
+    }
 }

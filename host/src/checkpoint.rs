@@ -22,6 +22,10 @@ use crate::train::optimizer::OptimizerState;
 use crate::train::trainer::{Position, SavedRun, Trainer};
 
 const MAGIC: [u8; 8] = *b"TVAECKPT";
+/// The largest checkpoint file read: 1 GiB, far above any model the tool trains (vae-mnist's
+/// is 7.6 MB).
+pub const MAX_CHECKPOINT_BYTES: u64 = 1 << 30;
+
 /// The checkpoint format this build reads and writes.
 pub const VERSION: u16 = 2;
 const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
@@ -184,12 +188,24 @@ impl Checkpoint {
         Ok(Self { file })
     }
 
-    /// Reads and parses a checkpoint file.
+    /// Reads and parses a checkpoint file of at most [`MAX_CHECKPOINT_BYTES`].
     pub fn read(path: &Path) -> Result<Self, CheckpointError> {
-        let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
+        use std::io::Read;
+        let io = |source| CheckpointError::Io {
             path: path.display().to_string(),
             source,
-        })?;
+        };
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_CHECKPOINT_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(io)?;
+        if bytes.len() as u64 > MAX_CHECKPOINT_BYTES {
+            return Err(CheckpointError::Corrupt(format!(
+                "{} is larger than the largest checkpoint, {} MiB",
+                path.display(),
+                MAX_CHECKPOINT_BYTES >> 20
+            )));
+        }
         Self::from_bytes(&bytes)
     }
 
@@ -221,6 +237,15 @@ impl Checkpoint {
             weights::load(blob, &mut **value)?;
         }
         optimizer.set_counter(self.file.optimizer_counter);
+        // An all-zero xoshiro state draws zeros forever (noise, ε, binarization would hang or
+        // be constant): it is never written by a real run.
+        let state = postcard::to_stdvec(&self.file.rng)
+            .map_err(|e| CheckpointError::Corrupt(e.to_string()))?;
+        if state.iter().all(|&b| b == 0) {
+            return Err(CheckpointError::Corrupt(
+                "the generator state is all zero".into(),
+            ));
+        }
         let saved = SavedRun {
             model,
             optimizer,

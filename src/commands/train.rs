@@ -75,8 +75,16 @@ pub fn config_over(base: TrainConfig, args: &TrainArgs) -> Result<TrainConfig, S
         }
         None => {}
     }
-    if let (Some(momentum), OptimizerChoice::Sgd { .. }) = (args.momentum, config.optimizer) {
-        config.optimizer = OptimizerChoice::Sgd { momentum };
+    match (args.momentum, config.optimizer) {
+        (Some(momentum), OptimizerChoice::Sgd { .. }) => {
+            config.optimizer = OptimizerChoice::Sgd { momentum };
+        }
+        (Some(_), OptimizerChoice::Adam) => {
+            return Err(
+                "--momentum applies to SGD; the optimizer is Adam (add --optimizer sgd)".into(),
+            );
+        }
+        (None, _) => {}
     }
     if let Some(v) = args.lr {
         config.learning_rate = v;
@@ -177,6 +185,10 @@ impl PresetVisitor for TrainVisitor {
             }
         };
         trainer.check_data(&data.train).map_err(Failure::input)?;
+        let mut trainer = trainer;
+        if let Some(note) = trainer.fit_position(&data.train) {
+            eprintln!("tinyvae: {note}");
+        }
         check_unit_interval(&data)?;
         if trainer.config().dynamic_binarization {
             // Test losses of a binarized model are measured on binary images, as in eval.

@@ -161,12 +161,23 @@ pub enum DataError {
     LabelOutOfRange {
         /// The file being read.
         path: PathBuf,
-        /// Line number, counting from 1.
+        /// Line number (the record's, in a binary file), counting from 1.
         line: usize,
         /// The label as read.
         label: i64,
         /// The largest valid label.
         max: u8,
+    },
+
+    /// A file declaring more data than a dataset may hold.
+    #[error("{} declares {declared} bytes of data; the most a dataset may hold is {max}", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Bytes its header declares.
+        declared: u64,
+        /// The most allowed.
+        max: u64,
     },
 
     /// A `.npy` file that does not hold a dataset.

@@ -23,6 +23,12 @@ pub const TEST_IMAGES: &str = "t10k-images-idx3-ubyte";
 /// Base name of the test labels, without `.gz`.
 pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte";
 
+/// The largest label: EMNIST ByClass, the look-alike with the most classes, has 62.
+pub const MAX_IDX_LABEL: u8 = 61;
+
+/// The largest IDX body read: 4 GiB (MNIST's training images are 47 MB).
+pub const MAX_IDX_BYTES: u64 = 4 << 30;
+
 /// What an IDX file must hold.
 #[derive(Clone, Copy)]
 enum Kind {
@@ -89,6 +95,7 @@ pub fn load_idx_pair(
     name: impl Into<String>,
 ) -> Result<Dataset, DataError> {
     let name = name.into();
+    let labels_path = labels;
     let images = read_idx(images, Kind::Images)?;
     let labels = read_idx(labels, Kind::Labels)?;
     let (image_count, label_count) = (images.dims[0] as usize, labels.dims[0] as usize);
@@ -101,6 +108,19 @@ pub fn load_idx_pair(
     }
     if image_count == 0 {
         return Err(DataError::EmptyDataset { dataset: name });
+    }
+    if let Some((index, &label)) = labels
+        .values
+        .iter()
+        .enumerate()
+        .find(|(_, l)| **l > MAX_IDX_LABEL)
+    {
+        return Err(DataError::LabelOutOfRange {
+            path: labels_path.to_path_buf(),
+            line: index + 1,
+            label: i64::from(label),
+            max: MAX_IDX_LABEL,
+        });
     }
     let (height, width) = (images.dims[1] as usize, images.dims[2] as usize);
     let pixels = images
@@ -153,6 +173,13 @@ fn read_idx(path: &Path, kind: Kind) -> Result<Idx, DataError> {
         .iter()
         .fold(1u64, |acc, &d| acc.saturating_mul(u64::from(d)));
     let declared = header_len.saturating_add(body_len);
+    if body_len > MAX_IDX_BYTES {
+        return Err(DataError::TooLarge {
+            path: path.to_path_buf(),
+            declared: body_len,
+            max: MAX_IDX_BYTES,
+        });
+    }
     let mut values = Vec::new();
     read_exactly(&mut source, body_len, declared, &mut values)?;
     match source.count_rest() {
@@ -232,6 +259,24 @@ mod tests {
 
     fn labels(values: &[u8]) -> Vec<u8> {
         idx(0x801, &[values.len() as u32], values)
+    }
+
+    #[test]
+    fn labels_out_of_range_and_huge_headers_are_refused() {
+        let dir = TempDir::new().unwrap();
+        let (x, y) = (dir.path().join("x"), dir.path().join("y"));
+        fs::write(&x, images(2)).unwrap();
+        fs::write(&y, labels(&[3, 200])).unwrap();
+        let err = load_idx_pair(&x, &y, "t").unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("line 2: label 200 is out of range 0..=61"),
+            "{err}"
+        );
+        // A header declaring 2^40 pixels is refused before anything is read.
+        fs::write(&x, idx(0x803, &[1 << 20, 1 << 10, 1 << 10], &[])).unwrap();
+        let err = load_idx_pair(&x, &y, "t").unwrap_err();
+        assert!(matches!(err, DataError::TooLarge { .. }), "{err}");
     }
 
     /// A folder with the four files, written as given (callers gzip some of them).

@@ -11,6 +11,9 @@ use flate2::bufread::MultiGzDecoder;
 
 use super::DataError;
 
+/// The largest text file (after decompression) a table loader reads: 2 GiB.
+pub const MAX_TEXT_BYTES: u64 = 2 << 30;
+
 /// The first two bytes of every gzip stream (RFC 1952).
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -65,9 +68,19 @@ impl Source {
         (&mut self.reader).take(limit).read_to_end(buf).map(drop)
     }
 
-    /// Appends all the remaining bytes to `buf`.
+    /// Appends all the remaining bytes to `buf`, up to [`MAX_TEXT_BYTES`]: a larger file (or an
+    /// endless one, such as `/dev/zero`) is an error, not a growing buffer.
     pub(crate) fn read_all(&mut self, buf: &mut Vec<u8>) -> io::Result<()> {
-        self.reader.read_to_end(buf).map(drop)
+        (&mut self.reader)
+            .take(MAX_TEXT_BYTES + 1)
+            .read_to_end(buf)?;
+        if buf.len() as u64 > MAX_TEXT_BYTES {
+            return Err(io::Error::other(format!(
+                "more than {} GiB of text: too large for a table",
+                MAX_TEXT_BYTES >> 30
+            )));
+        }
+        Ok(())
     }
 
     /// Counts the bytes left, which also makes the decoder check the gzip trailer (CRC-32 and

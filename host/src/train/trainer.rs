@@ -69,6 +69,25 @@ pub struct StepOutcome {
     pub finished_epoch: bool,
 }
 
+/// The most memory a batch's inputs and workspace may take: 8 GiB.
+pub const MAX_BATCH_BYTES: usize = 8 << 30;
+
+/// Refuses a batch whose inputs and workspace would not fit in [`MAX_BATCH_BYTES`].
+fn check_batch_memory<M: TrainableModel>(batch_size: usize) -> Result<(), TrainError> {
+    let bytes = (M::INPUTS + M::WORKSPACE)
+        .checked_mul(batch_size)
+        .and_then(|floats| floats.checked_mul(4));
+    match bytes {
+        Some(bytes) if bytes <= MAX_BATCH_BYTES => Ok(()),
+        _ => Err(TrainError::Config(format!(
+            "a batch of {batch_size} needs {:.1} GiB for its inputs and workspace; the most is {} \
+             GiB",
+            (M::INPUTS + M::WORKSPACE) as f64 * batch_size as f64 * 4.0 / f64::from(1u32 << 30),
+            MAX_BATCH_BYTES >> 30
+        ))),
+    }
+}
+
 /// A run's state besides its config, as a checkpoint holds it: see [`Trainer::resume`].
 pub struct SavedRun<M: TrainableModel> {
     /// The model.
@@ -111,6 +130,7 @@ impl<M: TrainableModel> Trainer<M> {
     /// A fresh model initialized from the config's seed.
     pub fn new(config: TrainConfig) -> Result<Self, TrainError> {
         config.validate().map_err(TrainError::Config)?;
+        check_batch_memory::<M>(config.batch_size)?;
         let mut rng = SeededRng::seed_from_u64(config.seed);
         let mut model: Box<M> = bytemuck::zeroed_box();
         model.initialize(&mut rng);
@@ -135,6 +155,7 @@ impl<M: TrainableModel> Trainer<M> {
     /// them. Fails if the config, the learning rate or β is out of range.
     pub fn resume(config: TrainConfig, saved: SavedRun<M>) -> Result<Self, TrainError> {
         config.validate().map_err(TrainError::Config)?;
+        check_batch_memory::<M>(config.batch_size)?;
         if !(saved.learning_rate > 0.0 && saved.learning_rate.is_finite()) {
             return Err(TrainError::Config(format!(
                 "the learning rate in force, {}, is not a positive number",
@@ -147,7 +168,7 @@ impl<M: TrainableModel> Trainer<M> {
                 saved.beta
             )));
         }
-        Ok(Self {
+        let trainer = Self {
             optimizer: saved.optimizer,
             grads: bytemuck::zeroed_box(),
             model: saved.model,
@@ -160,7 +181,16 @@ impl<M: TrainableModel> Trainer<M> {
             inputs: vec![0.0; M::INPUTS * config.batch_size],
             workspace: vec![0.0; M::WORKSPACE * config.batch_size],
             config,
-        })
+        };
+        trainer.check_finite()?;
+        if trainer.position.epoch > trainer.total_epochs() {
+            return Err(TrainError::Config(format!(
+                "the position, epoch {}, is past the schedule's {} epochs",
+                trainer.position.epoch,
+                trainer.total_epochs()
+            )));
+        }
+        Ok(trainer)
     }
 
     /// The settings of the run.
@@ -235,6 +265,25 @@ impl<M: TrainableModel> Trainer<M> {
         self.config = config;
         self.beta = beta;
         Ok(())
+    }
+
+    /// Makes the position fit `train`: a mid-epoch position past the end of an epoch of this
+    /// data (other data than the checkpoint's, of fewer samples) restarts that epoch at its
+    /// first batch. Returns a note saying so, if it did.
+    pub fn fit_position(&mut self, train: &Dataset) -> Option<String> {
+        let batches = self.batches_per_epoch(train);
+        if self.position.batch < batches {
+            return None;
+        }
+        let note = format!(
+            "the checkpoint stood at batch {} of epoch {}, past this data's {batches} batches: \
+             the epoch restarts",
+            self.position.batch,
+            self.position.epoch + 1
+        );
+        self.position.batch = 0;
+        self.order_epoch = None;
+        Some(note)
     }
 
     /// Multiplies the learning rate by `factor`.
