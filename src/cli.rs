@@ -43,6 +43,11 @@ pub enum Command {
     Interpolate(InterpolateArgs),
     /// Measure training throughput of presets.
     Bench(BenchArgs),
+    /// Print what a checkpoint records, or a device blob's header.
+    Inspect {
+        /// The checkpoint or blob.
+        file: PathBuf,
+    },
     /// List the presets.
     Presets,
 }

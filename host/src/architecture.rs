@@ -8,6 +8,11 @@ pub fn architecture_of<M: Model>() -> String {
     if M::describe(&mut architecture).is_err() {
         return "?".to_string();
     }
+    describe(&architecture)
+}
+
+/// `784→400(relu) …`: a layer table as one line.
+pub fn describe(architecture: &Architecture) -> String {
     architecture
         .iter()
         .map(|layer| {

@@ -17,6 +17,7 @@ use tinyvae_core::weights;
 use crate::atomic_file::write_atomically;
 use crate::data::DataRecord;
 use crate::train::config::{OptimizerChoice, TrainConfig};
+use crate::train::events::EpochReport;
 use crate::train::model::TrainableModel;
 use crate::train::optimizer::OptimizerState;
 use crate::train::trainer::{Position, SavedRun, Trainer};
@@ -94,6 +95,8 @@ struct StoredConfig {
 
 #[derive(Serialize, Deserialize)]
 struct CheckpointFile {
+    tinyvae_version: String,
+    run_id: u64,
     preset: String,
     data: DataRecord,
     config: StoredConfig,
@@ -106,6 +109,7 @@ struct CheckpointFile {
     model: Vec<u8>,
     optimizer_counter: u64,
     optimizer: Vec<Vec<u8>>,
+    history: Vec<EpochReport>,
 }
 
 /// A checkpoint read from disk, not yet turned into a trainer.
@@ -143,6 +147,35 @@ impl Checkpoint {
             train_limit: c.train_limit.map(|n| n as usize),
             pretrain_epochs: c.pretrain_epochs as usize,
         }
+    }
+
+    /// The version of tinyvae that wrote it.
+    pub fn tinyvae_version(&self) -> &str {
+        &self.file.tinyvae_version
+    }
+
+    /// The id of the run that wrote it (kept across resumes).
+    pub fn run_id(&self) -> u64 {
+        self.file.run_id
+    }
+
+    /// The losses of every epoch the run trained.
+    pub fn history(&self) -> &[EpochReport] {
+        &self.file.history
+    }
+
+    /// Where the run stood: steps, epoch (from 0, pretraining first) and batch.
+    pub fn position(&self) -> Position {
+        Position {
+            step: self.file.step,
+            epoch: self.file.epoch as usize,
+            batch: self.file.batch as usize,
+        }
+    }
+
+    /// The learning rate and β in force when it was written.
+    pub fn in_force(&self) -> (f32, f32) {
+        (self.file.learning_rate, self.file.beta)
     }
 
     /// The data the run was trained on.
@@ -257,6 +290,8 @@ impl Checkpoint {
             },
             learning_rate: self.file.learning_rate,
             beta: self.file.beta,
+            run_id: self.file.run_id,
+            history: self.file.history,
         };
         Trainer::resume(config, saved).map_err(|e| CheckpointError::Corrupt(e.to_string()))
     }
@@ -297,6 +332,9 @@ pub fn checkpoint_bytes<M: TrainableModel>(
     };
     let position = trainer.position();
     let file = CheckpointFile {
+        tinyvae_version: env!("CARGO_PKG_VERSION").to_string(),
+        run_id: trainer.run_id(),
+        history: trainer.history().to_vec(),
         preset: preset.to_string(),
         data: data.clone(),
         config: StoredConfig {

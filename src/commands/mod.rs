@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod eval;
+pub mod inspect;
 pub mod pictures;
 mod resume;
 mod run_end;

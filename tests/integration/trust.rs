@@ -130,6 +130,8 @@ fn resume_trains_on_to_the_epochs_asked_and_refuses_what_cannot_change() {
     let dir = tempfile::tempdir().unwrap();
     assert!(digits(dir.path(), &[]).status.success());
     let path = "checkpoints/vae-digits.ckpt";
+    let first = Checkpoint::read(&dir.path().join(path)).unwrap();
+    assert_eq!(first.history().len(), 2);
     let resumed = tinyvae(
         &[
             "train",
@@ -158,6 +160,31 @@ fn resume_trains_on_to_the_epochs_asked_and_refuses_what_cannot_change() {
     let checkpoint = Checkpoint::read(&dir.path().join(path)).unwrap();
     assert_eq!(checkpoint.config().epochs, 4);
     assert_eq!(checkpoint.config().learning_rate, 5e-4);
+    // One run, its history continued.
+    assert_eq!(checkpoint.run_id(), first.run_id());
+    assert_eq!(checkpoint.history().len(), 4);
+    assert_eq!(checkpoint.history()[..2], first.history()[..]);
+
+    let inspect = tinyvae(&["inspect", path], dir.path());
+    assert!(inspect.status.success(), "{}", stderr(&inspect));
+    let text = String::from_utf8_lossy(&inspect.stdout);
+    for expected in [
+        "checkpoint of vae-digits",
+        "8x8 images",
+        "4 trained",
+        "step 180",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    let export = tinyvae(
+        &["export", "--checkpoint", path, "--out", "v.tvw"],
+        dir.path(),
+    );
+    assert!(export.status.success(), "{}", stderr(&export));
+    let blob = tinyvae(&["inspect", "v.tvw"], dir.path());
+    assert!(String::from_utf8_lossy(&blob.stdout).contains("64→32(relu)"));
+    let junk = tinyvae(&["inspect", "/dev/null"], dir.path());
+    assert_eq!(junk.status.code(), Some(1));
 
     for flag in [
         ["--batch-size", "16"],

@@ -47,7 +47,10 @@ pub fn default_data_dir() -> PathBuf {
     resolve_data_dir(
         std::env::var_os(DATA_DIR_VARIABLE).map(PathBuf::from),
         &local,
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../data"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap_or(Path::new(".."))
+            .join("data"),
     )
 }
 

@@ -115,7 +115,7 @@ pub struct StepReport {
 }
 
 /// The end of an epoch.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct EpochReport {
     /// The epoch, from 1.
     pub epoch: usize,

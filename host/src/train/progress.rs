@@ -35,10 +35,12 @@ const BASELINE_SAMPLES: usize = 2000;
 const INTERPOLATION_STEPS: usize = 10;
 
 /// What the end of an epoch leaves to the caller.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct EpochEnd {
     /// The checkpoint interval has passed: save now (then call [`Run::saved`]).
     pub(super) save_due: bool,
+    /// The epoch's losses, for the trainer's history.
+    pub(super) report: EpochReport,
 }
 
 /// Mean of summed loss parts over `n`.
@@ -181,13 +183,15 @@ impl Run {
         let train = mean(&self.epoch_loss, self.epoch_samples.max(1) as f64);
         self.epoch_loss = [0.0; 3];
         self.epoch_samples = 0;
-        match trainer.evaluate(&data.test) {
+        let report = match trainer.evaluate(&data.test) {
             Ok(test) => {
-                let _ = events.send(TrainingEvent::Epoch(EpochReport {
+                let report = EpochReport {
                     epoch: trainer.position().epoch,
                     train,
                     test,
-                }));
+                };
+                let _ = events.send(TrainingEvent::Epoch(report));
+                report
             }
             Err(error) => {
                 let _ = events.send(TrainingEvent::Failed {
@@ -196,7 +200,7 @@ impl Run {
                 let _ = events.send(TrainingEvent::state(RunState::Stopped));
                 return None;
             }
-        }
+        };
         let save_due = options
             .checkpoint_interval
             .is_some_and(|every| self.last_save.elapsed() >= every);
@@ -209,7 +213,7 @@ impl Run {
         }
         // Time spent evaluating is not training time.
         self.window_start += evaluation_started.elapsed();
-        Some(EpochEnd { save_due })
+        Some(EpochEnd { save_due, report })
     }
 
     pub(super) fn snapshot<M: TrainableModel>(

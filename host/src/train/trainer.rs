@@ -4,6 +4,7 @@ use rand::SeedableRng;
 use tinyvae_core::{LossParts, SeededRng};
 
 use super::config::TrainConfig;
+use super::events::EpochReport;
 use super::model::{Phase, TrainableModel};
 use super::optimizer::OptimizerState;
 use super::order::epoch_order;
@@ -102,6 +103,22 @@ pub struct SavedRun<M: TrainableModel> {
     pub learning_rate: f32,
     /// The target β in force.
     pub beta: f32,
+    /// The run's id.
+    pub run_id: u64,
+    /// The losses of every epoch so far.
+    pub history: Vec<EpochReport>,
+}
+
+/// A run id from the clock and the process id: two runs started apart differ.
+fn new_run_id() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    // SplitMix64's finalizer spreads the bits.
+    let mut z = nanos ^ (u64::from(std::process::id()) << 32);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// Seed of the generator used for evaluation, so that it never shifts the training stream.
@@ -120,6 +137,8 @@ pub struct Trainer<M: TrainableModel> {
     position: Position,
     learning_rate: f32,
     beta: f32,
+    run_id: u64,
+    history: Vec<EpochReport>,
     order: Vec<u32>,
     order_epoch: Option<usize>,
     inputs: Vec<f32>,
@@ -142,6 +161,8 @@ impl<M: TrainableModel> Trainer<M> {
             position: Position::default(),
             learning_rate: config.learning_rate,
             beta: config.beta,
+            run_id: new_run_id(),
+            history: Vec::new(),
             order: Vec::new(),
             order_epoch: None,
             inputs: vec![0.0; M::INPUTS * config.batch_size],
@@ -176,6 +197,8 @@ impl<M: TrainableModel> Trainer<M> {
             position: saved.position,
             learning_rate: saved.learning_rate,
             beta: saved.beta,
+            run_id: saved.run_id,
+            history: saved.history,
             order: Vec::new(),
             order_epoch: None,
             inputs: vec![0.0; M::INPUTS * config.batch_size],
@@ -221,6 +244,21 @@ impl<M: TrainableModel> Trainer<M> {
     /// The generator as it stands: the next draws of noise, ε and binarization.
     pub fn rng(&self) -> &SeededRng {
         &self.rng
+    }
+
+    /// The run's id: drawn when it starts, kept by every resume.
+    pub fn run_id(&self) -> u64 {
+        self.run_id
+    }
+
+    /// The losses of every epoch trained so far, resumes included.
+    pub fn history(&self) -> &[EpochReport] {
+        &self.history
+    }
+
+    /// Records the losses of an epoch just ended.
+    pub fn record_epoch(&mut self, report: EpochReport) {
+        self.history.push(report);
     }
 
     /// The target β (before warm-up).

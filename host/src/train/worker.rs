@@ -147,17 +147,19 @@ pub fn run_training<M: TrainableModel>(
                         send(TrainingEvent::state(RunState::Stopped));
                         return RunEnd::Failed;
                     }
-                    match run.end_epoch(&trainer, data, options, events) {
-                        None => return RunEnd::Failed,
-                        Some(EpochEnd { save_due: true }) => {
-                            let started = Instant::now();
-                            if let Err(end) = save(&trainer, persistence, events) {
-                                send(TrainingEvent::state(RunState::Stopped));
-                                return end;
-                            }
-                            run.saved(started);
+                    let Some(EpochEnd { save_due, report }) =
+                        run.end_epoch(&trainer, data, options, events)
+                    else {
+                        return RunEnd::Failed;
+                    };
+                    trainer.record_epoch(report);
+                    if save_due {
+                        let started = Instant::now();
+                        if let Err(end) = save(&trainer, persistence, events) {
+                            send(TrainingEvent::state(RunState::Stopped));
+                            return end;
                         }
-                        Some(EpochEnd { save_due: false }) => {}
+                        run.saved(started);
                     }
                     if trainer.is_finished() {
                         send(TrainingEvent::state(RunState::Done));
