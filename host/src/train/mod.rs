@@ -1,6 +1,8 @@
 //! Training: the worker that fits a model and the events it reports.
 
 pub mod config;
+mod error;
+mod evaluate;
 pub mod events;
 mod families;
 pub mod model;

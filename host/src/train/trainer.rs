@@ -10,44 +10,6 @@ use super::optimizer::OptimizerState;
 use super::order::epoch_order;
 use crate::data::Dataset;
 
-/// Why a step could not be taken. The model is left as it was before the step.
-#[derive(Debug, thiserror::Error)]
-pub enum TrainError {
-    /// A hyperparameter is out of range.
-    #[error("invalid setting: {0}")]
-    Config(String),
-    /// The data does not fit the model.
-    #[error("the model takes {expected} values per sample but the data has {found}")]
-    DataShape {
-        /// Inputs per sample of the model.
-        expected: usize,
-        /// Pixels per image of the data.
-        found: usize,
-    },
-    /// The training set is empty.
-    #[error("the training set is empty")]
-    NoData,
-    /// The loss or a gradient became NaN or infinite.
-    #[error(
-        "the loss became NaN or infinite at step {step}: try a lower learning rate or gradient clipping"
-    )]
-    NonFinite {
-        /// The step that failed.
-        step: u64,
-    },
-    /// A weight or an optimizer moment became NaN or infinite.
-    #[error(
-        "the weights or the optimizer's state became NaN or infinite by step {step}: try a lower learning rate or gradient clipping"
-    )]
-    Diverged {
-        /// The step at which it was seen.
-        step: u64,
-    },
-    /// Any other error of the core.
-    #[error("{0}")]
-    Core(#[from] tinyvae_core::Error),
-}
-
 /// Where a run stands: everything besides the weights that a resumed run needs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Position {
@@ -70,63 +32,6 @@ pub struct StepOutcome {
     pub finished_epoch: bool,
 }
 
-/// The most memory a batch's inputs and workspace may take: 8 GiB.
-pub const MAX_BATCH_BYTES: usize = 8 << 30;
-
-/// Refuses a batch whose inputs and workspace would not fit in [`MAX_BATCH_BYTES`].
-fn check_batch_memory<M: TrainableModel>(batch_size: usize) -> Result<(), TrainError> {
-    let bytes = (M::INPUTS + M::WORKSPACE)
-        .checked_mul(batch_size)
-        .and_then(|floats| floats.checked_mul(4));
-    match bytes {
-        Some(bytes) if bytes <= MAX_BATCH_BYTES => Ok(()),
-        _ => Err(TrainError::Config(format!(
-            "a batch of {batch_size} needs {:.1} GiB for its inputs and workspace; the most is {} \
-             GiB",
-            (M::INPUTS + M::WORKSPACE) as f64 * batch_size as f64 * 4.0 / f64::from(1u32 << 30),
-            MAX_BATCH_BYTES >> 30
-        ))),
-    }
-}
-
-/// A run's state besides its config, as a checkpoint holds it: see [`Trainer::resume`].
-pub struct SavedRun<M: TrainableModel> {
-    /// The model.
-    pub model: Box<M>,
-    /// The optimizer with its state.
-    pub optimizer: OptimizerState<M>,
-    /// The generator.
-    pub rng: SeededRng,
-    /// Where the run stood.
-    pub position: Position,
-    /// The learning rate in force.
-    pub learning_rate: f32,
-    /// The target β in force.
-    pub beta: f32,
-    /// The run's id.
-    pub run_id: u64,
-    /// The losses of every epoch so far.
-    pub history: Vec<EpochReport>,
-}
-
-/// A run id from the clock and the process id: two runs started apart differ.
-fn new_run_id() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    // SplitMix64's finalizer spreads the bits.
-    let mut z = nanos ^ (u64::from(std::process::id()) << 32);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// Seed of the generator used for evaluation, so that it never shifts the training stream.
-const EVALUATION_SEED: u64 = 0xE7A1;
-
-/// Samples per batch when evaluating.
-pub const EVALUATION_BATCH: usize = 500;
-
 /// A model being trained, with its gradients, optimizer state and generator.
 pub struct Trainer<M: TrainableModel> {
     config: TrainConfig,
@@ -144,6 +49,13 @@ pub struct Trainer<M: TrainableModel> {
     inputs: Vec<f32>,
     workspace: Vec<f32>,
 }
+
+mod resume;
+
+pub use super::error::TrainError;
+pub use super::evaluate::{EVALUATION_BATCH, evaluate};
+pub use resume::{MAX_BATCH_BYTES, SavedRun};
+use resume::{check_batch_memory, new_run_id};
 
 impl<M: TrainableModel> Trainer<M> {
     /// A fresh model initialized from the config's seed.
@@ -169,51 +81,6 @@ impl<M: TrainableModel> Trainer<M> {
             workspace: vec![0.0; M::WORKSPACE * config.batch_size],
             config,
         })
-    }
-
-    /// A trainer that continues a run where it stood: the model, the optimizer's state, the
-    /// generator, the position and the learning rate and β in force, as a checkpoint holds
-    /// them. Fails if the config, the learning rate or β is out of range.
-    pub fn resume(config: TrainConfig, saved: SavedRun<M>) -> Result<Self, TrainError> {
-        config.validate().map_err(TrainError::Config)?;
-        check_batch_memory::<M>(config.batch_size)?;
-        if !(saved.learning_rate > 0.0 && saved.learning_rate.is_finite()) {
-            return Err(TrainError::Config(format!(
-                "the learning rate in force, {}, is not a positive number",
-                saved.learning_rate
-            )));
-        }
-        if !(saved.beta >= 0.0 && saved.beta.is_finite()) {
-            return Err(TrainError::Config(format!(
-                "beta in force, {}, is not a non-negative number",
-                saved.beta
-            )));
-        }
-        let trainer = Self {
-            optimizer: saved.optimizer,
-            grads: bytemuck::zeroed_box(),
-            model: saved.model,
-            rng: saved.rng,
-            position: saved.position,
-            learning_rate: saved.learning_rate,
-            beta: saved.beta,
-            run_id: saved.run_id,
-            history: saved.history,
-            order: Vec::new(),
-            order_epoch: None,
-            inputs: vec![0.0; M::INPUTS * config.batch_size],
-            workspace: vec![0.0; M::WORKSPACE * config.batch_size],
-            config,
-        };
-        trainer.check_finite()?;
-        if trainer.position.epoch > trainer.total_epochs() {
-            return Err(TrainError::Config(format!(
-                "the position, epoch {}, is past the schedule's {} epochs",
-                trainer.position.epoch,
-                trainer.total_epochs()
-            )));
-        }
-        Ok(trainer)
     }
 
     /// The settings of the run.
@@ -264,64 +131,6 @@ impl<M: TrainableModel> Trainer<M> {
     /// The target β (before warm-up).
     pub fn beta(&self) -> f32 {
         self.beta
-    }
-
-    /// Sets the epochs of training (pretraining epochs come on top), as on a resume with
-    /// `--epochs N`; fails if fewer than the epochs already trained.
-    pub fn set_epochs(&mut self, epochs: usize) -> Result<(), TrainError> {
-        let done = self.position.epoch;
-        let pretraining = M::PRETRAIN_STAGES * self.config.pretrain_epochs;
-        if epochs == 0 || pretraining + epochs < done {
-            return Err(TrainError::Config(format!(
-                "--epochs {epochs}: the run has trained {} epochs already",
-                done.saturating_sub(pretraining)
-            )));
-        }
-        self.config.epochs = epochs;
-        Ok(())
-    }
-
-    /// Sets the learning rate, in force and in the config.
-    pub fn set_learning_rate(&mut self, learning_rate: f32) -> Result<(), TrainError> {
-        let config = TrainConfig {
-            learning_rate,
-            ..self.config
-        };
-        config.validate().map_err(TrainError::Config)?;
-        self.config = config;
-        self.learning_rate = learning_rate;
-        Ok(())
-    }
-
-    /// Sets the target β, in force and in the config.
-    pub fn set_beta(&mut self, beta: f32) -> Result<(), TrainError> {
-        let config = TrainConfig {
-            beta,
-            ..self.config
-        };
-        config.validate().map_err(TrainError::Config)?;
-        self.config = config;
-        self.beta = beta;
-        Ok(())
-    }
-
-    /// Makes the position fit `train`: a mid-epoch position past the end of an epoch of this
-    /// data (other data than the checkpoint's, of fewer samples) restarts that epoch at its
-    /// first batch. Returns a note saying so, if it did.
-    pub fn fit_position(&mut self, train: &Dataset) -> Option<String> {
-        let batches = self.batches_per_epoch(train);
-        if self.position.batch < batches {
-            return None;
-        }
-        let note = format!(
-            "the checkpoint stood at batch {} of epoch {}, past this data's {batches} batches: \
-             the epoch restarts",
-            self.position.batch,
-            self.position.epoch + 1
-        );
-        self.position.batch = 0;
-        self.order_epoch = None;
-        Some(note)
     }
 
     /// Multiplies the learning rate by `factor`.
@@ -507,51 +316,4 @@ impl<M: TrainableModel> Trainer<M> {
     pub fn evaluate(&self, data: &Dataset) -> Result<LossParts, TrainError> {
         evaluate(&*self.model, &self.model_config(), data)
     }
-}
-
-/// Mean loss of `model` over `data`, with a fixed evaluation generator.
-pub fn evaluate<M: TrainableModel>(
-    model: &M,
-    config: &M::Config,
-    data: &Dataset,
-) -> Result<LossParts, TrainError> {
-    if data.is_empty() {
-        return Err(TrainError::NoData);
-    }
-    if data.pixels_per_image() != M::INPUTS {
-        return Err(TrainError::DataShape {
-            expected: M::INPUTS,
-            found: data.pixels_per_image(),
-        });
-    }
-    let mut rng = SeededRng::seed_from_u64(EVALUATION_SEED);
-    let mut workspace = vec![0.0; M::WORKSPACE * EVALUATION_BATCH];
-    let mut sum = [0.0f64; 3];
-    for (chunk_index, chunk) in data
-        .images()
-        .chunks(M::INPUTS * EVALUATION_BATCH)
-        .enumerate()
-    {
-        let batch = chunk.len() / M::INPUTS;
-        let loss = model
-            .loss(config, chunk, batch, &mut rng, &mut workspace)
-            .map_err(|error| match error {
-                tinyvae_core::Error::NonFinite => TrainError::NonFinite {
-                    step: chunk_index as u64,
-                },
-                other => TrainError::Core(other),
-            })?;
-        for (total, part) in sum
-            .iter_mut()
-            .zip([loss.total, loss.reconstruction, loss.kl])
-        {
-            *total += f64::from(part) * batch as f64;
-        }
-    }
-    let n = data.len() as f64;
-    Ok(LossParts {
-        total: (sum[0] / n) as f32,
-        reconstruction: (sum[1] / n) as f32,
-        kl: (sum[2] / n) as f32,
-    })
 }
