@@ -1,7 +1,9 @@
 //! How both renderers write the values a run reports: one place, so the dashboard and the
 //! plain output never disagree.
 
+use tinyvae_core::autoencoder::ReconstructionLoss;
 use tinyvae_core::noise::Noise;
+use tinyvae_core::vae::{GaussianVariance, Likelihood};
 use tinyvae_host::train::config::OptimizerChoice;
 use tinyvae_host::train::events::{Artifact, Hyperparameter};
 
@@ -15,6 +17,8 @@ pub fn hyperparameter_name(setting: &Hyperparameter) -> &'static str {
         Hyperparameter::Beta(_) => "beta",
         Hyperparameter::KlWarmupSteps(_) => "KL warm-up",
         Hyperparameter::Noise(_) => "noise",
+        Hyperparameter::Loss(_) => "loss",
+        Hyperparameter::Likelihood(_) => "likelihood",
         Hyperparameter::PretrainEpochsPerLayer(_) => "pretrain epochs/layer",
         Hyperparameter::ClipNorm(_) => "clip norm",
     }
@@ -34,6 +38,8 @@ pub fn hyperparameter_value(setting: &Hyperparameter) -> String {
         | Hyperparameter::PretrainEpochsPerLayer(n) => n.to_string(),
         Hyperparameter::KlWarmupSteps(steps) => format!("{steps} steps"),
         Hyperparameter::Noise(noise) => noise_text(noise),
+        Hyperparameter::Loss(loss) => loss_text(loss),
+        Hyperparameter::Likelihood(likelihood) => likelihood_text(likelihood),
         Hyperparameter::ClipNorm(norm) => format!("{norm}"),
     }
 }
@@ -44,6 +50,30 @@ pub fn noise_text(noise: Noise) -> String {
         Noise::Gaussian { std_dev } => format!("gaussian σ={std_dev}"),
         Noise::Masking { keep_probability } => format!("mask keep={keep_probability}"),
         _ => "none".to_string(),
+    }
+}
+
+/// `cross-entropy`, `squared error on σ(ℓ)`, `squared error, linear output`.
+pub fn loss_text(loss: ReconstructionLoss) -> String {
+    match loss {
+        ReconstructionLoss::CrossEntropy => "cross-entropy",
+        ReconstructionLoss::SquaredError => "squared error on σ(ℓ)",
+        ReconstructionLoss::LinearSquaredError => "squared error, linear output",
+    }
+    .to_string()
+}
+
+/// `Bernoulli`, `Gaussian σ²=0.1 on σ(ℓ)`, `Gaussian σ²=1`, `Gaussian, learned σ²`.
+pub fn likelihood_text(likelihood: Likelihood) -> String {
+    match likelihood {
+        Likelihood::Bernoulli => "Bernoulli".to_string(),
+        Likelihood::Gaussian { variance } => format!("Gaussian σ²={variance} on σ(ℓ)"),
+        Likelihood::LinearGaussian {
+            variance: GaussianVariance::Fixed(variance),
+        } => format!("Gaussian σ²={variance}"),
+        Likelihood::LinearGaussian {
+            variance: GaussianVariance::Learned,
+        } => "Gaussian, learned σ²".to_string(),
     }
 }
 
@@ -75,6 +105,18 @@ mod tests {
         assert_eq!(
             hyperparameter_name(&Hyperparameter::KlWarmupSteps(3)),
             "KL warm-up"
+        );
+        assert_eq!(
+            hyperparameter_value(&Hyperparameter::Likelihood(Likelihood::LinearGaussian {
+                variance: GaussianVariance::Learned
+            })),
+            "Gaussian, learned σ²"
+        );
+        assert_eq!(
+            hyperparameter_value(&Hyperparameter::Loss(
+                ReconstructionLoss::LinearSquaredError
+            )),
+            "squared error, linear output"
         );
     }
 }

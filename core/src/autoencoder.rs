@@ -18,7 +18,8 @@ use crate::noise::{Noise, corrupt};
 use crate::{Chain, DecoderOutput, Dense, Error, Network, SeededRng, composite_parameters};
 
 /// How the decoder's output ℓ is compared with the clean input x, per sample.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ReconstructionLoss {
     /// Bernoulli negative log-likelihood Σᵢ −xᵢ ln x̂ᵢ − (1−xᵢ) ln(1−x̂ᵢ), computed from the logits
     /// as Σᵢ max(ℓᵢ, 0) − ℓᵢxᵢ + ln(1 + e^(−|ℓᵢ|)); ∂/∂ℓᵢ = σ(ℓᵢ) − xᵢ.

@@ -3,8 +3,8 @@
 use super::{CheckpointData, DataUse, Failure, checkpoint_data, open_checkpoint};
 use crate::cli::PictureArgs;
 use tinyvae_host::pictures::{grid, latent_scatter};
-use tinyvae_host::presets::{Preset, PresetVisitor, with_preset};
-use tinyvae_host::train::model::TrainableModel;
+use tinyvae_host::presets::{Preset, PresetVisitor, with_preset_config};
+use tinyvae_host::train::model::{Phase, TrainableModel};
 use tinyvae_host::train::snapshot::{SnapshotRequest, take_snapshot};
 
 /// Which picture to draw.
@@ -23,8 +23,9 @@ pub enum PictureKind {
 /// Runs one of the picture commands.
 pub fn draw(kind: PictureKind, args: PictureArgs) -> Result<(), Failure> {
     let (checkpoint, preset) = open_checkpoint(&args.checkpoint)?;
-    with_preset(
+    with_preset_config(
         preset,
+        &checkpoint.config(),
         PictureVisitor {
             kind,
             args,
@@ -93,9 +94,18 @@ impl PresetVisitor for PictureVisitor {
             },
             seed: args.seed,
         };
-        let noise = checkpoint.config().noise;
-        let snapshot = take_snapshot(&*model, noise, &data.test, &request, checkpoint.step())
-            .map_err(|e| Failure::input(format!("cannot draw: {e}")))?;
+        let train_config = checkpoint.config();
+        // Decoded as the model's own loss or likelihood reads it.
+        let config = M::model_config(&train_config, train_config.beta, Phase::Train);
+        let snapshot = take_snapshot(
+            &*model,
+            &config,
+            train_config.noise,
+            &data.test,
+            &request,
+            checkpoint.step(),
+        )
+        .map_err(|e| Failure::input(format!("cannot draw: {e}")))?;
         let picture = match kind {
             PictureKind::Samples => grid(&snapshot.samples, count, args.scale),
             PictureKind::Manifold => grid(&snapshot.manifold, count, args.scale),

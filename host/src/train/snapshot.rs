@@ -25,9 +25,12 @@ pub struct SnapshotRequest {
     pub seed: u64,
 }
 
-/// Draws a snapshot of `model` on the test set.
+/// Draws a snapshot of `model` on the test set. Reconstructions, samples and the manifold are
+/// decoded as `config`'s loss or likelihood reads the decoder (σ(ℓ), or ℓ on a linear output),
+/// so they are in the data's own units.
 pub fn take_snapshot<M: TrainableModel>(
     model: &M,
+    config: &M::Config,
     noise: Noise,
     test: &Dataset,
     request: &SnapshotRequest,
@@ -62,7 +65,13 @@ pub fn take_snapshot<M: TrainableModel>(
     }
     let mut reconstructions = vec![0.0; originals.len()];
     if count > 0 {
-        model.reconstruct(&shown_inputs, &mut reconstructions, count, &mut workspace)?;
+        model.reconstruct_with(
+            config,
+            &shown_inputs,
+            &mut reconstructions,
+            count,
+            &mut workspace,
+        )?;
     }
 
     let mut samples = Vec::new();
@@ -73,7 +82,13 @@ pub fn take_snapshot<M: TrainableModel>(
     if M::IS_VARIATIONAL {
         let mut decoded = vec![0.0; request.samples * pixels];
         if request.samples > 0 {
-            model.sample_prior(&mut rng, &mut decoded, request.samples, &mut workspace)?;
+            model.sample_prior(
+                config,
+                &mut rng,
+                &mut decoded,
+                request.samples,
+                &mut workspace,
+            )?;
         }
         samples = decoded.chunks(pixels).map(image).collect();
     }
@@ -108,7 +123,7 @@ pub fn take_snapshot<M: TrainableModel>(
             }
         }
         let mut decoded = vec![0.0; n * n * pixels];
-        model.decode(&codes, &mut decoded, n * n, &mut workspace)?;
+        model.decode_with(config, &codes, &mut decoded, n * n, &mut workspace)?;
         manifold = decoded.chunks(pixels).map(image).collect();
         manifold_size = n;
     }

@@ -100,9 +100,11 @@ pub struct Trainer<M: TrainableModel> {
 }
 
 impl<M: TrainableModel> Trainer<M> {
-    /// A fresh model initialized from the config's seed.
+    /// A fresh model initialized from the config's seed. Fails if the config is out of range
+    /// or asks of the model what it does not do ([`TrainableModel::validate_config`]).
     pub fn new(config: TrainConfig) -> Result<Self, TrainError> {
         config.validate().map_err(TrainError::Config)?;
+        M::validate_config(&config).map_err(TrainError::Config)?;
         let mut rng = SeededRng::seed_from_u64(config.seed);
         let mut model: Box<M> = bytemuck::zeroed_box();
         model.initialize(&mut rng);
@@ -127,6 +129,7 @@ impl<M: TrainableModel> Trainer<M> {
     /// them. Fails if the config, the learning rate or β is out of range.
     pub fn resume(config: TrainConfig, saved: SavedRun<M>) -> Result<Self, TrainError> {
         config.validate().map_err(TrainError::Config)?;
+        M::validate_config(&config).map_err(TrainError::Config)?;
         if !(saved.learning_rate > 0.0 && saved.learning_rate.is_finite()) {
             return Err(TrainError::Config(format!(
                 "the learning rate in force, {}, is not a positive number",
