@@ -9,6 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use tinyvae_core::autoencoder::ReconstructionLoss;
+use tinyvae_core::vae::Likelihood;
 use tinyvae_host::checkpoint::Checkpoint;
 use tinyvae_host::data::{
     DEFAULT_TEST_FRACTION, DataFormat, DataRecord, DataSpec, LoadedData, Normalization, Split,
@@ -17,6 +19,7 @@ use tinyvae_host::data::{
 use tinyvae_host::presets::{
     PRESETS, Preset, PresetVisitor, ShippedData, find_preset, with_preset,
 };
+use tinyvae_host::train::config::TrainConfig;
 use tinyvae_host::train::model::TrainableModel;
 
 use crate::cli::DataArgs;
@@ -150,9 +153,41 @@ fn preset_inputs(preset: &'static Preset) -> usize {
     with_preset(preset, Inputs)
 }
 
-/// Refuses data outside [0, 1] for a model whose loss needs it (Bernoulli decoder,
-/// cross-entropy).
-pub fn check_unit_interval(data: &Split) -> Result<(), Failure> {
+/// Whether a preset's model is a VAE.
+pub fn preset_is_variational(preset: &'static Preset) -> bool {
+    struct Variational;
+    impl PresetVisitor for Variational {
+        type Output = bool;
+        fn visit<M: TrainableModel>(self, _: &'static Preset) -> bool {
+            M::IS_VARIATIONAL
+        }
+    }
+    with_preset(preset, Variational)
+}
+
+/// Refuses data outside [0, 1] when `config`'s loss or likelihood needs it (cross-entropy,
+/// the Bernoulli decoder, an output squashed by σ), pointing to the normalizations that map
+/// the data into [0, 1] and to the choices that fit real values.
+pub fn check_unit_interval<M: TrainableModel>(
+    config: &TrainConfig,
+    data: &Split,
+) -> Result<(), Failure> {
+    if !M::needs_unit_interval(config) {
+        return Ok(());
+    }
+    let (needs, real_valued) = if M::IS_VARIATIONAL {
+        let needs = match config.likelihood {
+            Likelihood::Bernoulli => "the Bernoulli decoder",
+            _ => "a Gaussian decoder on σ(ℓ)",
+        };
+        (needs, "--likelihood gaussian (with --output linear)")
+    } else {
+        let needs = match config.loss {
+            ReconstructionLoss::CrossEntropy => "cross-entropy",
+            _ => "squared error on σ(ℓ)",
+        };
+        (needs, "--loss mse (with --output linear)")
+    };
     for side in [&data.train, &data.test] {
         if let Some((index, value)) = side
             .images()
@@ -162,9 +197,9 @@ pub fn check_unit_interval(data: &Split) -> Result<(), Failure> {
         {
             let features = side.pixels_per_image().max(1);
             return Err(Failure::input(format!(
-                "{}: value {value} (sample {}, feature {}) is outside [0, 1], which the \
-                 Bernoulli decoder and cross-entropy need; scale the data with --normalize \
-                 minmax or --normalize range:MIN:MAX",
+                "{}: value {value} (sample {}, feature {}) is outside [0, 1], which {needs} \
+                 needs; scale the data with --normalize minmax or --normalize range:MIN:MAX, \
+                 or fit real values with {real_valued}",
                 side.name(),
                 index / features,
                 index % features

@@ -7,18 +7,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use tinyvae_core::autoencoder::ReconstructionLoss;
 use tinyvae_core::noise::Noise;
+use tinyvae_core::vae::{GaussianVariance, Likelihood};
 
 use super::{
     CheckpointData, Failure, check_unit_interval, checkpoint_data, default_path, exit, load_data,
-    open_checkpoint, shipped_spec, spec_from_args,
+    open_checkpoint, preset_is_variational, shipped_spec, spec_from_args,
 };
-use crate::cli::{OptimizerArg, TrainArgs};
+use crate::cli::{LikelihoodArg, LossArg, OptimizerArg, OutputArg, TrainArgs, VarianceArg};
 use crate::headless::HeadlessRenderer;
 use crate::ui::{self, DashboardOptions};
 use tinyvae_host::data::DataRecord;
 use tinyvae_host::files::RunFiles;
-use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset};
+use tinyvae_host::presets::{Preset, PresetVisitor, find_preset, with_preset_config};
 use tinyvae_host::train::config::{OptimizerChoice, TrainConfig};
 use tinyvae_host::train::events::{Command, RunInfo, RunState, TrainingEvent};
 use tinyvae_host::train::model::TrainableModel;
@@ -46,8 +48,85 @@ pub fn parse_noise(text: &str) -> Result<Noise, String> {
     }
 }
 
+/// The loss (autoencoders) or likelihood (VAEs) that `--loss`, `--likelihood`, `--output` and
+/// `--variance` ask for, into `config`; a flag the model does not take is refused, naming it.
+///
+/// `--output` defaults to linear: squared error on ℓ itself and a Gaussian whose mean is ℓ fit
+/// data of any range, the real-valued data these choices are for; `--output sigmoid` squashes
+/// for data in [0, 1]. `--variance` defaults to fixed:1, which keeps the preset's weights
+/// as they are; `learned` adds one log σ² per feature to the model.
+fn reconstruction_from_args(
+    config: &mut TrainConfig,
+    args: &TrainArgs,
+    preset: &Preset,
+    variational: bool,
+) -> Result<(), String> {
+    let name = preset.name;
+    if variational {
+        if args.loss.is_some() {
+            return Err(format!(
+                "--loss applies to autoencoders; {name} is a VAE: use --likelihood bernoulli|gaussian"
+            ));
+        }
+        let gaussian = args.likelihood == Some(LikelihoodArg::Gaussian);
+        if args.variance.is_some() && !gaussian {
+            return Err("--variance applies to --likelihood gaussian".into());
+        }
+        if args.output == Some(OutputArg::Linear) && !gaussian {
+            return Err(
+                "--output linear needs --likelihood gaussian: the Bernoulli decoder reads σ(ℓ)"
+                    .into(),
+            );
+        }
+        config.likelihood = match args.likelihood {
+            None => config.likelihood,
+            Some(LikelihoodArg::Bernoulli) => Likelihood::Bernoulli,
+            Some(LikelihoodArg::Gaussian) => {
+                let variance = args.variance.unwrap_or(VarianceArg::Fixed(1.0));
+                match (args.output.unwrap_or(OutputArg::Linear), variance) {
+                    (OutputArg::Linear, VarianceArg::Fixed(v)) => Likelihood::LinearGaussian {
+                        variance: GaussianVariance::Fixed(v),
+                    },
+                    (OutputArg::Linear, VarianceArg::Learned) => Likelihood::LinearGaussian {
+                        variance: GaussianVariance::Learned,
+                    },
+                    (OutputArg::Sigmoid, VarianceArg::Fixed(variance)) => {
+                        Likelihood::Gaussian { variance }
+                    }
+                    (OutputArg::Sigmoid, VarianceArg::Learned) => {
+                        return Err("--variance learned needs --output linear: a learned \
+                                    variance is for real-valued data"
+                            .into());
+                    }
+                }
+            }
+        };
+        return Ok(());
+    }
+    if args.likelihood.is_some() {
+        return Err(format!(
+            "--likelihood applies to VAEs; {name} is an autoencoder: use --loss ce|mse"
+        ));
+    }
+    if args.variance.is_some() {
+        return Err(format!(
+            "--variance applies to VAEs with --likelihood gaussian; {name} is an autoencoder"
+        ));
+    }
+    config.loss = match (args.loss, args.output) {
+        (Some(LossArg::Mse), Some(OutputArg::Sigmoid)) => ReconstructionLoss::SquaredError,
+        (Some(LossArg::Mse), _) => ReconstructionLoss::LinearSquaredError,
+        (_, Some(OutputArg::Linear)) => {
+            return Err("--output linear needs --loss mse: cross-entropy reads σ(ℓ)".into());
+        }
+        (Some(LossArg::Ce), _) => ReconstructionLoss::CrossEntropy,
+        (None, _) => config.loss,
+    };
+    Ok(())
+}
+
 /// The preset's settings with the command line's on top.
-pub fn config_from_args(preset: &Preset, args: &TrainArgs) -> Result<TrainConfig, String> {
+pub fn config_from_args(preset: &'static Preset, args: &TrainArgs) -> Result<TrainConfig, String> {
     let mut config = preset.config;
     if let Some(v) = args.epochs {
         config.epochs = v;
@@ -76,9 +155,18 @@ pub fn config_from_args(preset: &Preset, args: &TrainArgs) -> Result<TrainConfig
     if let Some(v) = args.kl_warmup {
         config.kl_warmup_steps = v;
     }
+    let variational = preset_is_variational(preset);
     if let Some(text) = &args.noise {
         config.noise = parse_noise(text)?;
+        if variational && config.noise != Noise::None {
+            return Err(format!(
+                "--noise applies to autoencoders; {} is a VAE, which is not trained as a \
+                 denoising VAE",
+                preset.name
+            ));
+        }
     }
+    reconstruction_from_args(&mut config, args, preset, variational)?;
     if let Some(v) = args.seed {
         config.seed = v;
     }
@@ -105,12 +193,26 @@ pub fn train(args: TrainArgs) -> Result<(), Failure> {
         }
         None => (find_preset(&args.preset).map_err(Failure::input)?, None),
     };
-    with_preset(preset, TrainVisitor { args, resume })
+    // The settings pick the model type (a learned decoder variance is a weight of its own).
+    let config = match &resume {
+        Some(checkpoint) => checkpoint.config(),
+        None => config_from_args(preset, &args).map_err(Failure::input)?,
+    };
+    with_preset_config(
+        preset,
+        &config,
+        TrainVisitor {
+            args,
+            resume,
+            config,
+        },
+    )
 }
 
 struct TrainVisitor {
     args: TrainArgs,
     resume: Option<tinyvae_host::checkpoint::Checkpoint>,
+    config: TrainConfig,
 }
 
 impl PresetVisitor for TrainVisitor {
@@ -134,16 +236,15 @@ impl PresetVisitor for TrainVisitor {
                 }
                 let loaded = load_data(&spec, M::INPUTS)?;
                 let record = DataRecord::of(&spec, &loaded);
-                let config = config_from_args(preset, &args).map_err(Failure::input)?;
                 (
-                    Trainer::new(config).map_err(Failure::input)?,
+                    Trainer::new(self.config).map_err(Failure::input)?,
                     loaded.split,
                     record,
                 )
             }
         };
         trainer.check_data(&data.train).map_err(Failure::input)?;
-        check_unit_interval(&data)?;
+        check_unit_interval::<M>(trainer.config(), &data)?;
         let headless = args.headless || !io::stdout().is_terminal();
         let info = RunInfo::new(&trainer, &data, preset.name);
         let files = RunFiles {
