@@ -3,5 +3,6 @@
 
 mod cli;
 mod dashboard;
+mod losses;
 mod own_data;
 mod training;
