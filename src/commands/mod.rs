@@ -299,8 +299,9 @@ pub fn default_path(preset: &Preset, extension: &str) -> PathBuf {
 pub const ADDING_A_PRESET: &str = "\
 To add a preset, edit host/src/presets.rs: a type alias for the model (any sizes of a core
 family, e.g. `pub type VaeSensor = MlpVae<384, 64, 8>;`), a PresetId variant with its arm in
-with_preset (the compiler refuses a variant without one), and a PRESETS row with the name,
-description, data and settings. A model in your own crate needs none of this: see
+with_preset_config (the compiler refuses a variant without one; a VAE also names its twin
+with a LearnedVariance), and a PRESETS row with the name, description, data and settings.
+A model in your own crate needs none of this: see
 examples/custom-model.";
 
 /// Prints the presets, one a line, then how to add one. A reader that goes away (`| head`)
