@@ -61,6 +61,63 @@ pub enum OptimizerArg {
     Sgd,
 }
 
+/// Reconstruction losses of autoencoders on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LossArg {
+    /// Binary cross-entropy on σ(ℓ), for data in [0, 1].
+    Ce,
+    /// Squared error, on the output --output names.
+    Mse,
+}
+
+/// Decoders of VAEs on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LikelihoodArg {
+    /// Bernoulli on σ(ℓ), for data in [0, 1].
+    Bernoulli,
+    /// Gaussian, with the mean --output names and the variance --variance names.
+    Gaussian,
+}
+
+/// What the decoder's output ℓ means, on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputArg {
+    /// x̂ = ℓ, unbounded: real-valued data.
+    Linear,
+    /// x̂ = σ(ℓ) ∈ (0, 1): data in [0, 1].
+    Sigmoid,
+}
+
+/// The variance of a Gaussian decoder: `fixed:V` or `learned`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum VarianceArg {
+    /// One fixed σ² > 0 for every feature.
+    Fixed(f32),
+    /// One σ² per feature, learned with the model.
+    Learned,
+}
+
+impl std::str::FromStr for VarianceArg {
+    type Err = String;
+
+    /// `fixed:V` (V > 0) or `learned`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        if text == "learned" {
+            return Ok(Self::Learned);
+        }
+        let usage = || format!("--variance takes fixed:V (V > 0) or learned, not '{text}'");
+        let value: f32 = text
+            .strip_prefix("fixed:")
+            .ok_or_else(usage)?
+            .parse()
+            .map_err(|_| usage())?;
+        if !(value > 0.0 && value.is_finite()) {
+            return Err(usage());
+        }
+        Ok(Self::Fixed(value))
+    }
+}
+
 /// Options of a training run. Unset options take the preset's defaults.
 #[derive(Clone, Debug, Default, Args)]
 pub struct TrainArgs {
@@ -92,9 +149,27 @@ pub struct TrainArgs {
     /// Steps over which β rises linearly from 0.
     #[arg(long, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
     pub kl_warmup: Option<u64>,
-    /// Input corruption: `none`, `gaussian:SIGMA` or `mask:KEEP_PROBABILITY`.
+    /// Input corruption of autoencoders (denoising): `none`, `gaussian:SIGMA` or
+    /// `mask:KEEP_PROBABILITY`. VAEs refuse it.
     #[arg(long)]
     pub noise: Option<String>,
+    /// Reconstruction loss of autoencoders: ce (cross-entropy, data in [0, 1]; the default) or
+    /// mse (squared error, on the output --output names).
+    #[arg(long, value_enum)]
+    pub loss: Option<LossArg>,
+    /// Decoder of VAEs: bernoulli (data in [0, 1]; the default) or gaussian (the mean --output
+    /// names, the variance --variance names).
+    #[arg(long, value_enum)]
+    pub likelihood: Option<LikelihoodArg>,
+    /// The decoder's output under --loss mse or --likelihood gaussian: linear (x̂ = ℓ, for
+    /// real-valued data such as --normalize standardize; the default) or sigmoid (x̂ = σ(ℓ),
+    /// for data in [0, 1]).
+    #[arg(long, value_enum)]
+    pub output: Option<OutputArg>,
+    /// The variance of --likelihood gaussian: fixed:V (the default, fixed:1) or learned (one
+    /// per feature, trained with the model; 64 to 784 more weights, --output linear only).
+    #[arg(long)]
+    pub variance: Option<VarianceArg>,
     /// Seed of the run.
     #[arg(long)]
     pub seed: Option<u64>,

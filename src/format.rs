@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
+use tinyvae_core::autoencoder::ReconstructionLoss;
 use tinyvae_core::noise::Noise;
+use tinyvae_core::vae::{GaussianVariance, Likelihood};
 use tinyvae_host::train::config::OptimizerChoice;
 use tinyvae_host::train::events::{Artifact, Hyperparameter};
 
@@ -17,6 +19,8 @@ pub fn hyperparameter_name(setting: &Hyperparameter) -> &'static str {
         Hyperparameter::Beta(_) => "beta",
         Hyperparameter::KlWarmupSteps(_) => "KL warm-up",
         Hyperparameter::Noise(_) => "noise",
+        Hyperparameter::Loss(_) => "loss",
+        Hyperparameter::Likelihood(_) => "likelihood",
         Hyperparameter::PretrainEpochsPerLayer(_) => "pretrain epochs/layer",
         Hyperparameter::ClipNorm(_) => "clip norm",
     }
@@ -36,6 +40,8 @@ pub fn hyperparameter_value(setting: &Hyperparameter) -> String {
         | Hyperparameter::PretrainEpochsPerLayer(n) => n.to_string(),
         Hyperparameter::KlWarmupSteps(steps) => format!("{steps} steps"),
         Hyperparameter::Noise(noise) => noise_text(noise),
+        Hyperparameter::Loss(loss) => loss_text(loss),
+        Hyperparameter::Likelihood(likelihood) => likelihood_text(likelihood),
         Hyperparameter::ClipNorm(norm) => format!("{norm}"),
     }
 }
@@ -60,6 +66,30 @@ pub fn duration(duration: Duration) -> String {
         format!("{m}m{s:02}s")
     } else {
         format!("{s}s")
+    }
+}
+
+/// `cross-entropy`, `squared error on σ(ℓ)`, `squared error, linear output`.
+pub fn loss_text(loss: ReconstructionLoss) -> String {
+    match loss {
+        ReconstructionLoss::CrossEntropy => "cross-entropy",
+        ReconstructionLoss::SquaredError => "squared error on σ(ℓ)",
+        ReconstructionLoss::LinearSquaredError => "squared error, linear output",
+    }
+    .to_string()
+}
+
+/// `Bernoulli`, `Gaussian σ²=0.1 on σ(ℓ)`, `Gaussian σ²=1`, `Gaussian, learned σ²`.
+pub fn likelihood_text(likelihood: Likelihood) -> String {
+    match likelihood {
+        Likelihood::Bernoulli => "Bernoulli".to_string(),
+        Likelihood::Gaussian { variance } => format!("Gaussian σ²={variance} on σ(ℓ)"),
+        Likelihood::LinearGaussian {
+            variance: GaussianVariance::Fixed(variance),
+        } => format!("Gaussian σ²={variance}"),
+        Likelihood::LinearGaussian {
+            variance: GaussianVariance::Learned,
+        } => "Gaussian, learned σ²".to_string(),
     }
 }
 
@@ -91,6 +121,18 @@ mod tests {
         assert_eq!(
             hyperparameter_name(&Hyperparameter::KlWarmupSteps(3)),
             "KL warm-up"
+        );
+        assert_eq!(
+            hyperparameter_value(&Hyperparameter::Likelihood(Likelihood::LinearGaussian {
+                variance: GaussianVariance::Learned
+            })),
+            "Gaussian, learned σ²"
+        );
+        assert_eq!(
+            hyperparameter_value(&Hyperparameter::Loss(
+                ReconstructionLoss::LinearSquaredError
+            )),
+            "squared error, linear output"
         );
     }
 

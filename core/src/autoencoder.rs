@@ -1,8 +1,9 @@
 //! The autoencoder: an encoder network h = f(x), a decoder network x̂ = g(h), both trained to
 //! reconstruct x (Rumelhart et al. 1986; denoising variant: Vincent et al. 2008).
 //!
-//! The decoder's last layer outputs logits ℓ and the reconstruction is x̂ = σ(ℓ), so data is
-//! expected in [0, 1] (pixel intensities, binary features). With [`Noise`] other than
+//! The decoder's last layer outputs ℓ. Cross-entropy and squared error on x̂ = σ(ℓ) are for
+//! data in [0, 1] (pixel intensities, binary features); squared error on the linear output
+//! x̂ = ℓ is for real-valued data (see [`ReconstructionLoss`]). With [`Noise`] other than
 //! [`Noise::None`] the model is a *denoising* autoencoder: the encoder sees a corrupted x̃ and
 //! the loss still compares the reconstruction with the clean x.
 
@@ -10,24 +11,43 @@ use bytemuck::AnyBitPattern;
 
 use crate::activation::{Identity, Relu, Sigmoid, sigmoid};
 use crate::batch::{check_batch, check_input, split_buffer};
-use crate::loss::{binary_cross_entropy_with_logits, finite, per_sample};
+use crate::loss::{binary_cross_entropy_with_logits, finite, per_sample, squared_error};
 use crate::model::{LossParts, Model, ModelKind};
 use crate::network::{Architecture, LayerShape, MAX_LAYERS, max};
 use crate::noise::{Noise, corrupt};
-use crate::{Chain, Dense, Error, Network, SeededRng, composite_parameters};
+use crate::{Chain, DecoderOutput, Dense, Error, Network, SeededRng, composite_parameters};
 
-/// How a reconstruction σ(ℓ) is compared with the clean input x, per sample.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How the decoder's output ℓ is compared with the clean input x, per sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ReconstructionLoss {
     /// Bernoulli negative log-likelihood Σᵢ −xᵢ ln x̂ᵢ − (1−xᵢ) ln(1−x̂ᵢ), computed from the logits
     /// as Σᵢ max(ℓᵢ, 0) − ℓᵢxᵢ + ln(1 + e^(−|ℓᵢ|)); ∂/∂ℓᵢ = σ(ℓᵢ) − xᵢ.
     #[default]
     CrossEntropy,
-    /// Squared error Σᵢ (x̂ᵢ − xᵢ)² on x̂ = σ(ℓ); ∂/∂ℓᵢ = 2(x̂ᵢ − xᵢ)·x̂ᵢ(1 − x̂ᵢ).
+    /// Squared error Σᵢ (x̂ᵢ − xᵢ)² on x̂ = σ(ℓ); ∂/∂ℓᵢ = 2(x̂ᵢ − xᵢ)·x̂ᵢ(1 − x̂ᵢ). For data in
+    /// [0, 1]: σ(ℓ) cannot reach values outside it.
     SquaredError,
+    /// Squared error Σᵢ (ℓᵢ − xᵢ)² on the linear output x̂ = ℓ; ∂/∂ℓᵢ = 2(ℓᵢ − xᵢ). For
+    /// real-valued data (e.g. standardized features).
+    LinearSquaredError,
 }
 
 impl ReconstructionLoss {
+    /// How the loss reads the decoder: σ(ℓ), or ℓ for [`ReconstructionLoss::LinearSquaredError`].
+    pub fn output(&self) -> DecoderOutput {
+        match self {
+            Self::CrossEntropy | Self::SquaredError => DecoderOutput::Sigmoid,
+            Self::LinearSquaredError => DecoderOutput::Linear,
+        }
+    }
+
+    /// Whether the data must lie in [0, 1]: cross-entropy is a likelihood only there, and
+    /// σ(ℓ) cannot fit anything outside it.
+    pub fn needs_unit_interval(&self) -> bool {
+        self.output().is_unit_interval()
+    }
+
     /// The loss of the logits ℓ against `targets` x, summed over every float, and, when `grad`
     /// is given, `scale`·∂loss/∂ℓ written into it (all three of one length).
     pub fn evaluate(
@@ -55,6 +75,7 @@ impl ReconstructionLoss {
                 }
                 finite(total)
             }
+            Self::LinearSquaredError => squared_error(logits, targets, grad, scale),
         }
     }
 }
@@ -70,8 +91,9 @@ pub struct AutoencoderConfig {
     pub noise: Noise,
 }
 
-/// An encoder `E` (X → Z) and a decoder `D` (Z → X logits) with separate weights:
-/// h = E(x̃), x̂ = σ(D(h)), loss L(x̂, x) with x̃ = x or a corruption of it.
+/// An encoder `E` (X → Z) and a decoder `D` (Z → X) with separate weights:
+/// h = E(x̃), x̂ = σ(D(h)) (or D(h) on a linear output), loss L(x̂, x) with x̃ = x or a
+/// corruption of it.
 ///
 /// The shapes must mirror (D::INPUTS = E::OUTPUTS, D::OUTPUTS = E::INPUTS); a mismatch fails to
 /// compile on first use. The code is E's output, so give E's last layer the activation the
@@ -81,7 +103,8 @@ pub struct AutoencoderConfig {
 pub struct Autoencoder<E, D> {
     /// The encoder h = E(x).
     pub encoder: E,
-    /// The decoder, producing the logits ℓ = D(h) of the reconstruction x̂ = σ(ℓ).
+    /// The decoder, producing ℓ = D(h): the logits of the reconstruction x̂ = σ(ℓ), or x̂ = ℓ
+    /// itself under [`ReconstructionLoss::LinearSquaredError`].
     pub decoder: D,
 }
 
@@ -212,8 +235,58 @@ impl<E: Network, D: Network> Model for Autoencoder<E, D> {
         Ok(())
     }
 
+    /// x̂ = σ(D(h)).
     fn decode(
         &self,
+        code: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        self.decode_as(DecoderOutput::Sigmoid, code, output, batch, workspace)
+    }
+
+    /// x̂ = σ(D(E(x))).
+    fn reconstruct(
+        &self,
+        input: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        self.reconstruct_as(DecoderOutput::Sigmoid, input, output, batch, workspace)
+    }
+
+    /// x̂ = σ(D(h)), or D(h) itself for [`ReconstructionLoss::LinearSquaredError`].
+    fn decode_with(
+        &self,
+        config: &AutoencoderConfig,
+        code: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        self.decode_as(config.loss.output(), code, output, batch, workspace)
+    }
+
+    /// x̂ = σ(D(E(x))), or D(E(x)) itself for [`ReconstructionLoss::LinearSquaredError`].
+    fn reconstruct_with(
+        &self,
+        config: &AutoencoderConfig,
+        input: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        self.reconstruct_as(config.loss.output(), input, output, batch, workspace)
+    }
+}
+
+impl<E: Network, D: Network> Autoencoder<E, D> {
+    /// The decoder's output ℓ = D(h) mapped by `map` into `output`.
+    fn decode_as(
+        &self,
+        map: DecoderOutput,
         code: &[f32],
         output: &mut [f32],
         batch: usize,
@@ -224,12 +297,14 @@ impl<E: Network, D: Network> Model for Autoencoder<E, D> {
         let output = output_slice(output, D::OUTPUTS * batch)?;
         let (activations, _) = split_buffer(workspace, D::ACTIVATIONS * batch)?;
         self.decoder.forward(code, activations, batch)?;
-        sigmoid_into(D::output(activations, batch)?, output);
+        map.write(D::output(activations, batch)?, output);
         Ok(())
     }
 
-    fn reconstruct(
+    /// ℓ = D(E(x)) mapped by `map` into `output`.
+    fn reconstruct_as(
         &self,
+        map: DecoderOutput,
         input: &[f32],
         output: &mut [f32],
         batch: usize,
@@ -243,7 +318,7 @@ impl<E: Network, D: Network> Model for Autoencoder<E, D> {
         self.encoder.forward(input, encoder_activations, batch)?;
         let code = E::output(encoder_activations, batch)?;
         self.decoder.forward(code, decoder_activations, batch)?;
-        sigmoid_into(D::output(decoder_activations, batch)?, output);
+        map.write(D::output(decoder_activations, batch)?, output);
         Ok(())
     }
 }
@@ -286,13 +361,6 @@ pub(crate) fn push_layer(
         needed: architecture.len() + 1,
         found: MAX_LAYERS,
     })
-}
-
-/// x̂ = σ(ℓ), element-wise, into `output` (as many floats as `logits` has).
-pub(crate) fn sigmoid_into(logits: &[f32], output: &mut [f32]) {
-    for (out, &l) in output.iter_mut().zip(logits) {
-        *out = sigmoid(l);
-    }
 }
 
 #[cfg(test)]

@@ -134,6 +134,122 @@ pub fn gaussian_negative_log_likelihood(
     finite(squared / (2.0 * variance) + constant)
 }
 
+/// Largest |log σ²| of a learned variance: log σ² = L·tanh(r/L) ∈ (−L, L) with L = 6, so
+/// σ² ∈ (e⁻⁶, e⁶) ≈ (0.0025, 403).
+pub const LEARNED_LOG_VARIANCE_LIMIT: f32 = 6.0;
+
+/// The log-variance s = L·tanh(r/L) of a raw learned parameter r, L =
+/// [`LEARNED_LOG_VARIANCE_LIMIT`], and its derivative ds/dr = 1 − tanh²(r/L): s ≈ r near 0, and
+/// s stays inside (−L, L) however far r goes while ds/dr stays positive (up to |r| ≈ 54, where
+/// f32's tanh rounds to ±1), so no parameter is ever stuck as behind a hard clamp.
+pub fn bounded_log_variance(raw: f32) -> (f32, f32) {
+    let t = libm::tanhf(raw / LEARNED_LOG_VARIANCE_LIMIT);
+    (LEARNED_LOG_VARIANCE_LIMIT * t, 1.0 - t * t)
+}
+
+/// Negative log-likelihood of x under N(μ, diag σ²) with one learned variance per feature,
+/// shared by every sample: σᵢ² = e^(sᵢ), sᵢ = L·tanh(rᵢ/L) ([`bounded_log_variance`]) from the
+/// raw parameters r (`raw_log_variance`, F floats), and `means`, `targets` F×batch, one
+/// column per sample:
+///
+/// Σ_b Σᵢ (x_bi − μ_bi)²/(2σᵢ²) + ½ ln(2πσᵢ²);  ∂/∂μ_bi = (μ_bi − x_bi)/σᵢ²,
+///
+/// written, times `scale`, into `grad_means` when given. The gradient in r is
+/// [`gaussian_negative_log_likelihood_learned_gradient`].
+pub fn gaussian_negative_log_likelihood_learned(
+    means: &[f32],
+    targets: &[f32],
+    raw_log_variance: &[f32],
+    grad_means: Option<&mut [f32]>,
+    scale: f32,
+) -> Result<f32, Error> {
+    let batch = learned_batch(means, targets, raw_log_variance)?;
+    if let Some(grad) = &grad_means {
+        check_input(grad, means.len(), 1)?;
+    }
+    let features = raw_log_variance.len();
+    let mut total = 0.0;
+    for (i, &raw) in raw_log_variance.iter().enumerate() {
+        let (log_variance, _) = bounded_log_variance(raw);
+        let precision = math::exp(-log_variance);
+        let squared = squared_error_of_feature(means, targets, i, features);
+        total += 0.5 * precision * squared + 0.5 * (LN_2PI + log_variance) * batch as f32;
+    }
+    let total = finite(total)?;
+    if let Some(grad) = grad_means {
+        for (i, &raw) in raw_log_variance.iter().enumerate() {
+            let precision = math::exp(-bounded_log_variance(raw).0);
+            for ((g, &m), &x) in grad
+                .iter_mut()
+                .skip(i)
+                .step_by(features)
+                .zip(feature(means, i, features))
+                .zip(feature(targets, i, features))
+            {
+                *g = scale * (m - x) * precision;
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// Adds `scale`·∂/∂r of [`gaussian_negative_log_likelihood_learned`] into
+/// `grad_raw_log_variance` (F floats): through s = L·tanh(r/L),
+///
+/// ∂/∂rᵢ = (1 − tanh²(rᵢ/L))·Σ_b ½(1 − (x_bi − μ_bi)²/σᵢ²).
+pub fn gaussian_negative_log_likelihood_learned_gradient(
+    means: &[f32],
+    targets: &[f32],
+    raw_log_variance: &[f32],
+    scale: f32,
+    grad_raw_log_variance: &mut [f32],
+) -> Result<(), Error> {
+    let batch = learned_batch(means, targets, raw_log_variance)?;
+    let features = raw_log_variance.len();
+    check_input(grad_raw_log_variance, features, 1)?;
+    for (i, (g, &raw)) in grad_raw_log_variance
+        .iter_mut()
+        .zip(raw_log_variance)
+        .enumerate()
+    {
+        let (log_variance, derivative) = bounded_log_variance(raw);
+        let precision = math::exp(-log_variance);
+        let squared = squared_error_of_feature(means, targets, i, features);
+        *g += scale * derivative * 0.5 * (batch as f32 - precision * squared);
+    }
+    Ok(())
+}
+
+/// Samples in `means` (F×batch, F = `raw_log_variance.len()` > 0), `targets` of the same
+/// length.
+fn learned_batch(means: &[f32], targets: &[f32], raw_log_variance: &[f32]) -> Result<usize, Error> {
+    let features = raw_log_variance.len();
+    if features == 0 {
+        return Err(Error::ShapeMismatch {
+            expected: means.len(),
+            found: 0,
+        });
+    }
+    let batch = means.len() / features;
+    check_input(means, features, batch)?;
+    check_input(targets, features, batch)?;
+    Ok(batch)
+}
+
+/// Feature `i` of every column of a `features`×batch slice.
+fn feature(values: &[f32], i: usize, features: usize) -> impl Iterator<Item = &f32> {
+    values.iter().skip(i).step_by(features)
+}
+
+/// Σ_b (μ_bi − x_bi)² over the columns of `features`×batch slices, for feature `i`.
+fn squared_error_of_feature(means: &[f32], targets: &[f32], i: usize, features: usize) -> f32 {
+    let mut squared = 0.0;
+    for (m, x) in feature(means, i, features).zip(feature(targets, i, features)) {
+        squared += (m - x) * (m - x);
+    }
+    squared
+}
+
 /// Mean over the samples of a batch: `total / batch`, checked.
 pub fn per_sample(total: f32, batch: usize) -> Result<f32, Error> {
     if batch == 0 {

@@ -114,4 +114,33 @@ pub trait Model: Parameters + AnyBitPattern {
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error>;
+
+    /// [`Model::decode`] as `config`'s loss or likelihood reads the decoder: x̂ = σ(ℓ) for the
+    /// ones made for data in [0, 1] (what [`Model::decode`] gives), x̂ = ℓ for those on a
+    /// linear output ([`crate::DecoderOutput`]). The default ignores `config`.
+    fn decode_with(
+        &self,
+        config: &Self::Config,
+        code: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        let _ = config;
+        self.decode(code, output, batch, workspace)
+    }
+
+    /// [`Model::reconstruct`] as `config`'s loss or likelihood reads the decoder, as in
+    /// [`Model::decode_with`]. The default ignores `config`.
+    fn reconstruct_with(
+        &self,
+        config: &Self::Config,
+        input: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        let _ = config;
+        self.reconstruct(input, output, batch, workspace)
+    }
 }

@@ -13,7 +13,7 @@ use crate::batch::{check_batch, check_input, split_buffer};
 use crate::model::{LossParts, Model, ModelKind};
 use crate::network::{Architecture, max};
 use crate::noise::{Noise, corrupt};
-use crate::{Error, Network, SeededRng, composite_parameters};
+use crate::{DecoderOutput, Error, Network, SeededRng, composite_parameters};
 
 /// Number of layers pretrained greedily, one [`Stage::Pretrain`] each.
 pub const STAGES: usize = 3;
@@ -411,17 +411,70 @@ impl<const X: usize, const H1: usize, const H2: usize, const Z: usize> Model
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
+        self.decode_as(DecoderOutput::Sigmoid, code, output, batch, workspace)
+    }
+
+    /// x̂ = σ(ℓ₀) of the clean code.
+    fn reconstruct(
+        &self,
+        input: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        self.reconstruct_as(DecoderOutput::Sigmoid, input, output, batch, workspace)
+    }
+
+    /// x̂ = σ(ℓ₀), or ℓ₀ itself for a linear-output loss.
+    fn decode_with(
+        &self,
+        config: &StackedConfig,
+        code: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        self.decode_as(config.loss.output(), code, output, batch, workspace)
+    }
+
+    /// x̂ = σ(ℓ₀) of the clean code, or ℓ₀ itself for a linear-output loss.
+    fn reconstruct_with(
+        &self,
+        config: &StackedConfig,
+        input: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        self.reconstruct_as(config.loss.output(), input, output, batch, workspace)
+    }
+}
+
+impl<const X: usize, const H1: usize, const H2: usize, const Z: usize>
+    StackedAutoencoder<X, H1, H2, Z>
+{
+    /// ℓ₀ through the three decoders, mapped by `map` into `output`.
+    fn decode_as(
+        &self,
+        map: DecoderOutput,
+        code: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
         check_batch(workspace, Self::WORKSPACE, code, Z, batch)?;
         let output = output_slice(output, X * batch)?;
         let (d2, rest) = split_buffer(workspace, H2 * batch)?;
         let (d1, _) = split_buffer(rest, H1 * batch)?;
         self.decode_stack(code, d2, d1, output, batch)?;
-        Sigmoid::apply_in_place(output);
+        map.apply_in_place(output);
         Ok(())
     }
 
-    fn reconstruct(
+    /// ℓ₀ of the clean code, mapped by `map` into `output`.
+    fn reconstruct_as(
         &self,
+        map: DecoderOutput,
         input: &[f32],
         output: &mut [f32],
         batch: usize,
@@ -436,7 +489,7 @@ impl<const X: usize, const H1: usize, const H2: usize, const Z: usize> Model
         let (d1, _) = split_buffer(rest, H1 * batch)?;
         self.encode_stack(input, h1, h2, h3, batch)?;
         self.decode_stack(h3, d2, d1, output, batch)?;
-        Sigmoid::apply_in_place(output);
+        map.apply_in_place(output);
         Ok(())
     }
 }

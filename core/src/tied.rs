@@ -14,7 +14,7 @@ use crate::model::{LossParts, Model, ModelKind};
 use crate::network::Architecture;
 use crate::noise::corrupt;
 use crate::rng::uniform_symmetric;
-use crate::{Error, Parameters, SeededRng};
+use crate::{DecoderOutput, Error, Parameters, SeededRng};
 
 /// A tied autoencoder from `X` features to a code of `H` with encoder activation `A`:
 /// h = A(b + Wx) (W of shape H×X), ℓ = c + Wᵀh, x̂ = σ(ℓ).
@@ -199,8 +199,58 @@ impl<const X: usize, const H: usize, A: Activation> Model for TiedAutoencoder<X,
         self.encode_into(input, output_slice(code, H * batch)?, batch)
     }
 
+    /// x̂ = σ(Wᵀh + c).
     fn decode(
         &self,
+        code: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        self.decode_as(DecoderOutput::Sigmoid, code, output, batch, workspace)
+    }
+
+    /// x̂ = σ(Wᵀh(x) + c).
+    fn reconstruct(
+        &self,
+        input: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        self.reconstruct_as(DecoderOutput::Sigmoid, input, output, batch, workspace)
+    }
+
+    /// x̂ = σ(Wᵀh + c), or Wᵀh + c itself for a linear-output loss.
+    fn decode_with(
+        &self,
+        config: &AutoencoderConfig,
+        code: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        self.decode_as(config.loss.output(), code, output, batch, workspace)
+    }
+
+    /// x̂ = σ(Wᵀh(x) + c), or Wᵀh(x) + c itself for a linear-output loss.
+    fn reconstruct_with(
+        &self,
+        config: &AutoencoderConfig,
+        input: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        self.reconstruct_as(config.loss.output(), input, output, batch, workspace)
+    }
+}
+
+impl<const X: usize, const H: usize, A: Activation> TiedAutoencoder<X, H, A> {
+    /// ℓ = Wᵀh + c mapped by `map` into `output`.
+    fn decode_as(
+        &self,
+        map: DecoderOutput,
         code: &[f32],
         output: &mut [f32],
         batch: usize,
@@ -209,12 +259,14 @@ impl<const X: usize, const H: usize, A: Activation> Model for TiedAutoencoder<X,
         check_batch(workspace, Self::WORKSPACE, code, H, batch)?;
         let output = output_slice(output, X * batch)?;
         self.decode_into(code, output, batch)?;
-        Sigmoid::apply_in_place(output);
+        map.apply_in_place(output);
         Ok(())
     }
 
-    fn reconstruct(
+    /// ℓ = Wᵀh(x) + c mapped by `map` into `output`.
+    fn reconstruct_as(
         &self,
+        map: DecoderOutput,
         input: &[f32],
         output: &mut [f32],
         batch: usize,
@@ -225,7 +277,7 @@ impl<const X: usize, const H: usize, A: Activation> Model for TiedAutoencoder<X,
         let (code, _) = split_buffer(workspace, H * batch)?;
         self.encode_into(input, code, batch)?;
         self.decode_into(code, output, batch)?;
-        Sigmoid::apply_in_place(output);
+        map.apply_in_place(output);
         Ok(())
     }
 }

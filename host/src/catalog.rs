@@ -5,7 +5,9 @@
 
 use std::marker::PhantomData;
 
-use crate::presets::{DefaultData, PRESETS, Preset, PresetId, PresetVisitor, find_in, with_preset};
+use crate::presets::{
+    DefaultData, PRESETS, Preset, PresetId, PresetVisitor, find_in, with_preset_config,
+};
 use crate::train::config::TrainConfig;
 use crate::train::model::TrainableModel;
 
@@ -14,9 +16,15 @@ pub trait Catalog: Sync {
     /// Every model, the default first.
     fn presets(&self) -> &'static [Preset];
 
-    /// Runs `visitor` with the model type of `preset`, or `None` if `preset` is not one of
-    /// [`Catalog::presets`].
-    fn visit<V: PresetVisitor>(&self, preset: &'static Preset, visitor: V) -> Option<V::Output>;
+    /// Runs `visitor` with the model type a run of `preset` under `config` trains (the
+    /// settings can pick it: a learned decoder variance is a weight of its own), or `None` if
+    /// `preset` is not one of [`Catalog::presets`].
+    fn visit<V: PresetVisitor>(
+        &self,
+        preset: &'static Preset,
+        config: &TrainConfig,
+        visitor: V,
+    ) -> Option<V::Output>;
 
     /// The model trained when none is named.
     fn default_preset(&self) -> &'static Preset {
@@ -38,8 +46,13 @@ impl Catalog for Shipped {
         &PRESETS
     }
 
-    fn visit<V: PresetVisitor>(&self, preset: &'static Preset, visitor: V) -> Option<V::Output> {
-        PresetId::of(preset).map(|id| with_preset(id, visitor))
+    fn visit<V: PresetVisitor>(
+        &self,
+        preset: &'static Preset,
+        config: &TrainConfig,
+        visitor: V,
+    ) -> Option<V::Output> {
+        PresetId::of(preset).map(|id| with_preset_config(id, config, visitor))
     }
 
     fn default_preset(&self) -> &'static Preset {
@@ -80,7 +93,14 @@ impl<M: TrainableModel> Catalog for OneModel<M> {
         self.presets
     }
 
-    fn visit<V: PresetVisitor>(&self, preset: &'static Preset, visitor: V) -> Option<V::Output> {
+    /// `M` whatever the settings: a run asking of `M` what it cannot do is refused when its
+    /// trainer is made ([`TrainableModel::validate_config`]).
+    fn visit<V: PresetVisitor>(
+        &self,
+        preset: &'static Preset,
+        _config: &TrainConfig,
+        visitor: V,
+    ) -> Option<V::Output> {
         (preset.name == self.presets[0].name).then(|| visitor.visit::<M>(preset))
     }
 }
@@ -105,7 +125,7 @@ mod tests {
         let shipped = Shipped;
         assert_eq!(shipped.default_preset().name, "vae-mnist-2d");
         let digits = shipped.find("vae-digits").unwrap();
-        assert_eq!(shipped.visit(digits, Inputs), Some(64));
+        assert_eq!(shipped.visit(digits, &digits.config, Inputs), Some(64));
 
         let own = OneModel::<MlpVae<96, 48, 4>>::new(
             "vae-sensor",
@@ -115,9 +135,9 @@ mod tests {
         );
         let sensor = own.find("vae-sensor").unwrap();
         assert_eq!(own.default_preset(), sensor);
-        assert_eq!(own.visit(sensor, Inputs), Some(96));
-        assert_eq!(own.visit(digits, Inputs), None);
-        assert_eq!(shipped.visit(sensor, Inputs), None);
+        assert_eq!(own.visit(sensor, &sensor.config, Inputs), Some(96));
+        assert_eq!(own.visit(digits, &digits.config, Inputs), None);
+        assert_eq!(shipped.visit(sensor, &sensor.config, Inputs), None);
         assert!(own.find("vae-digits").unwrap_err().contains("vae-sensor"));
     }
 }

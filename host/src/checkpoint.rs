@@ -10,8 +10,10 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use tinyvae_core::autoencoder::ReconstructionLoss;
 use tinyvae_core::noise::Noise;
 use tinyvae_core::rng::SeededRng;
+use tinyvae_core::vae::{GaussianVariance, Likelihood};
 use tinyvae_core::weights;
 
 use crate::atomic_file::write_atomically;
@@ -27,8 +29,9 @@ const MAGIC: [u8; 8] = *b"TVAECKPT";
 /// is 7.6 MB).
 pub const MAX_CHECKPOINT_BYTES: u64 = 1 << 30;
 
-/// The checkpoint format this build reads and writes.
-pub const VERSION: u16 = 2;
+/// The checkpoint format this build reads and writes. Version 3 stores the reconstruction
+/// loss and the likelihood of the run, the tinyvae version, the run id and the epochs' losses.
+pub const VERSION: u16 = 3;
 const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 /// Why a checkpoint could not be written or read.
@@ -78,6 +81,70 @@ enum StoredOptimizer {
 }
 
 #[derive(Serialize, Deserialize)]
+enum StoredLoss {
+    CrossEntropy,
+    SquaredError,
+    LinearSquaredError,
+}
+
+#[derive(Serialize, Deserialize)]
+enum StoredLikelihood {
+    Bernoulli,
+    /// Fixed variance, mean σ(ℓ).
+    Gaussian(f32),
+    /// Fixed variance, mean ℓ.
+    LinearGaussian(f32),
+    /// Learned variance, mean ℓ.
+    LinearGaussianLearned,
+}
+
+impl StoredLoss {
+    fn of(loss: ReconstructionLoss) -> Self {
+        match loss {
+            ReconstructionLoss::CrossEntropy => Self::CrossEntropy,
+            ReconstructionLoss::SquaredError => Self::SquaredError,
+            ReconstructionLoss::LinearSquaredError => Self::LinearSquaredError,
+        }
+    }
+
+    fn loss(&self) -> ReconstructionLoss {
+        match self {
+            Self::CrossEntropy => ReconstructionLoss::CrossEntropy,
+            Self::SquaredError => ReconstructionLoss::SquaredError,
+            Self::LinearSquaredError => ReconstructionLoss::LinearSquaredError,
+        }
+    }
+}
+
+impl StoredLikelihood {
+    fn of(likelihood: Likelihood) -> Self {
+        match likelihood {
+            Likelihood::Bernoulli => Self::Bernoulli,
+            Likelihood::Gaussian { variance } => Self::Gaussian(variance),
+            Likelihood::LinearGaussian {
+                variance: GaussianVariance::Fixed(variance),
+            } => Self::LinearGaussian(variance),
+            Likelihood::LinearGaussian {
+                variance: GaussianVariance::Learned,
+            } => Self::LinearGaussianLearned,
+        }
+    }
+
+    fn likelihood(&self) -> Likelihood {
+        match *self {
+            Self::Bernoulli => Likelihood::Bernoulli,
+            Self::Gaussian(variance) => Likelihood::Gaussian { variance },
+            Self::LinearGaussian(variance) => Likelihood::LinearGaussian {
+                variance: GaussianVariance::Fixed(variance),
+            },
+            Self::LinearGaussianLearned => Likelihood::LinearGaussian {
+                variance: GaussianVariance::Learned,
+            },
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
 struct StoredConfig {
     epochs: u64,
     batch_size: u64,
@@ -91,6 +158,8 @@ struct StoredConfig {
     clip_norm: Option<f32>,
     train_limit: Option<u64>,
     pretrain_epochs: u64,
+    loss: StoredLoss,
+    likelihood: StoredLikelihood,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -146,6 +215,8 @@ impl Checkpoint {
             clip_norm: c.clip_norm,
             train_limit: c.train_limit.map(|n| n as usize),
             pretrain_epochs: c.pretrain_epochs as usize,
+            loss: c.loss.loss(),
+            likelihood: c.likelihood.likelihood(),
         }
     }
 
@@ -357,6 +428,8 @@ pub fn checkpoint_bytes<M: TrainableModel>(
             clip_norm: c.clip_norm,
             train_limit: c.train_limit.map(|n| n as u64),
             pretrain_epochs: c.pretrain_epochs as u64,
+            loss: StoredLoss::of(c.loss),
+            likelihood: StoredLikelihood::of(c.likelihood),
         },
         step: position.step,
         epoch: position.epoch as u64,

@@ -8,12 +8,14 @@
 //! model type in [`with_preset`] (both `match`es have no catch-all, so a variant without its
 //! row or its model does not compile; a test checks the listing). A model in a crate of one's
 //! own needs none of this: see [`crate::catalog`].
+//! A VAE preset has a second alias, the same networks with a [`LearnedVariance`], which
+//! [`with_preset_config`] picks for a run whose likelihood learns the decoder's variance.
 
 use tinyvae_core::autoencoder::ShallowAutoencoder;
 use tinyvae_core::noise::Noise;
 use tinyvae_core::stacked::StackedAutoencoder;
 use tinyvae_core::tied::TiedAutoencoder;
-use tinyvae_core::vae::{MlpVae, Vae};
+use tinyvae_core::vae::{LearnedVariance, MlpVae, Vae};
 use tinyvae_core::{Chain, Dense, Tanh};
 
 use crate::data::Normalization;
@@ -22,16 +24,21 @@ use crate::train::model::TrainableModel;
 
 /// 784-400-20, ReLU, Bernoulli decoder: the PyTorch examples' VAE.
 pub type VaeMnist = MlpVae<784, 400, 20>;
+/// [`VaeMnist`] with a learned decoder variance.
+pub type VaeMnistLearnedVariance = MlpVae<784, 400, 20, LearnedVariance<784>>;
 /// 784-400-2: the latent plane and its manifold of digits.
 pub type VaeMnist2d = MlpVae<784, 400, 2>;
+/// [`VaeMnist2d`] with a learned decoder variance.
+pub type VaeMnist2dLearnedVariance = MlpVae<784, 400, 2, LearnedVariance<784>>;
+/// The encoder body of [`VaeMnistIwae`].
+type IwaeEncoder = Chain<Dense<784, 200, Tanh>, Dense<200, 200, Tanh>>;
+/// The decoder of [`VaeMnistIwae`].
+type IwaeDecoder = Chain<Dense<50, 200, Tanh>, Chain<Dense<200, 200, Tanh>, Dense<200, 784>>>;
 /// 784-200-200-50 with tanh, two deterministic layers on each side: the VAE of Burda et al.
 /// (2015), "Importance Weighted Autoencoders", Table 1.
-pub type VaeMnistIwae = Vae<
-    Chain<Dense<784, 200, Tanh>, Dense<200, 200, Tanh>>,
-    200,
-    50,
-    Chain<Dense<50, 200, Tanh>, Chain<Dense<200, 200, Tanh>, Dense<200, 784>>>,
->;
+pub type VaeMnistIwae = Vae<IwaeEncoder, 200, 50, IwaeDecoder>;
+/// [`VaeMnistIwae`] with a learned decoder variance.
+pub type VaeMnistIwaeLearnedVariance = Vae<IwaeEncoder, 200, 50, IwaeDecoder, LearnedVariance<784>>;
 /// 784-256 sigmoid autoencoder, cross-entropy.
 pub type AeMnist = ShallowAutoencoder<784, 256>;
 /// 784-256 with W* = Wᵀ.
@@ -39,6 +46,8 @@ pub type TiedAeMnist = TiedAutoencoder<784, 256>;
 /// 784-500-250-30, greedy layer-wise then fine-tuned.
 pub type SdaeMnist = StackedAutoencoder<784, 500, 250, 30>;
 pub use tinyvae_core::presets::{AeDigits, VaeDigits};
+/// [`VaeDigits`] with a learned decoder variance (64 more parameters).
+pub type VaeDigitsLearnedVariance = MlpVae<64, 32, 2, LearnedVariance<64>>;
 
 /// The data a preset trains on when no `--data` is given.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -108,6 +117,8 @@ const fn config(epochs: usize, batch_size: usize, noise: Noise) -> TrainConfig {
         beta: 1.0,
         kl_warmup_steps: 0,
         noise,
+        loss: tinyvae_core::autoencoder::ReconstructionLoss::CrossEntropy,
+        likelihood: tinyvae_core::vae::Likelihood::Bernoulli,
         seed: 1,
         dynamic_binarization: false,
         clip_norm: None,
@@ -259,20 +270,52 @@ pub trait PresetVisitor {
     fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output;
 }
 
-/// Runs `visitor` with the model type of the preset `id`.
+/// Runs `visitor` with the model type of the preset `id` under its own settings.
 pub fn with_preset<V: PresetVisitor>(id: PresetId, visitor: V) -> V::Output {
+    with_preset_config(id, &PRESETS[id as usize].config, visitor)
+}
+
+/// Runs `visitor` with the model type a run of the preset `id` under `config` trains: the
+/// preset's own, or, for a VAE whose likelihood learns the decoder's variance, the same
+/// networks with a [`LearnedVariance`] (the `…LearnedVariance` aliases). Checkpoints are
+/// opened the same way, with the settings they hold.
+pub fn with_preset_config<V: PresetVisitor>(
+    id: PresetId,
+    config: &TrainConfig,
+    visitor: V,
+) -> V::Output {
     let preset = &PRESETS[id as usize];
+    let learned = config.likelihood.learns_variance();
     match id {
-        PresetId::VaeMnist => visitor.visit::<VaeMnist>(preset),
-        PresetId::VaeMnist2d => visitor.visit::<VaeMnist2d>(preset),
-        PresetId::VaeMnistIwae => visitor.visit::<VaeMnistIwae>(preset),
+        PresetId::VaeMnist => vae::<VaeMnist, VaeMnistLearnedVariance, V>(preset, learned, visitor),
+        PresetId::VaeMnist2d => {
+            vae::<VaeMnist2d, VaeMnist2dLearnedVariance, V>(preset, learned, visitor)
+        }
+        PresetId::VaeMnistIwae => {
+            vae::<VaeMnistIwae, VaeMnistIwaeLearnedVariance, V>(preset, learned, visitor)
+        }
         PresetId::AeMnist | PresetId::DaeMnist | PresetId::DaeMnistGaussian => {
             visitor.visit::<AeMnist>(preset)
         }
         PresetId::TiedAeMnist => visitor.visit::<TiedAeMnist>(preset),
         PresetId::SdaeMnist => visitor.visit::<SdaeMnist>(preset),
-        PresetId::VaeDigits => visitor.visit::<VaeDigits>(preset),
+        PresetId::VaeDigits => {
+            vae::<VaeDigits, VaeDigitsLearnedVariance, V>(preset, learned, visitor)
+        }
         PresetId::AeDigits => visitor.visit::<AeDigits>(preset),
+    }
+}
+
+/// A VAE preset's model type, `Learned` when the run learns the decoder's variance.
+fn vae<Fixed: TrainableModel, Learned: TrainableModel, V: PresetVisitor>(
+    preset: &'static Preset,
+    learned: bool,
+    visitor: V,
+) -> V::Output {
+    if learned {
+        visitor.visit::<Learned>(preset)
+    } else {
+        visitor.visit::<Fixed>(preset)
     }
 }
 
@@ -312,6 +355,46 @@ mod tests {
             })
             .count();
         assert_eq!(listed, 10);
+    }
+
+    /// A run that learns the decoder variance trains the preset's networks plus one log σ² per
+    /// input; every other run, and every autoencoder, trains the preset's own type.
+    #[test]
+    fn a_learned_variance_picks_the_twin_type() {
+        use tinyvae_core::vae::{GaussianVariance, Likelihood};
+        struct Shape;
+        impl PresetVisitor for Shape {
+            type Output = (usize, usize);
+            fn visit<M: TrainableModel>(self, _: &'static Preset) -> (usize, usize) {
+                (M::SCALARS, M::INPUTS)
+            }
+        }
+        let learned = TrainConfig {
+            likelihood: Likelihood::LinearGaussian {
+                variance: GaussianVariance::Learned,
+            },
+            ..TrainConfig::default()
+        };
+        let fixed = TrainConfig {
+            likelihood: Likelihood::LinearGaussian {
+                variance: GaussianVariance::Fixed(1.0),
+            },
+            ..TrainConfig::default()
+        };
+        for id in PresetId::ALL {
+            let (own, inputs) = with_preset(id, Shape);
+            assert_eq!(with_preset_config(id, &fixed, Shape), (own, inputs));
+            let (twin, _) = with_preset_config(id, &learned, Shape);
+            let variational = matches!(
+                id,
+                PresetId::VaeMnist
+                    | PresetId::VaeMnist2d
+                    | PresetId::VaeMnistIwae
+                    | PresetId::VaeDigits
+            );
+            let extra = if variational { inputs } else { 0 };
+            assert_eq!(twin, own + extra, "{id:?}");
+        }
     }
 
     #[test]

@@ -102,6 +102,7 @@ fn child<C: Catalog>(catalog: &C, preset: &str, args: &BenchArgs) -> Result<(), 
     let measurement = dispatch(
         catalog,
         preset,
+        &preset.config,
         ChildVisitor {
             seconds: args.seconds,
             batch_size: args.batch_size,

@@ -11,6 +11,7 @@ use super::{
     refuse_checkpoint_output,
 };
 use crate::cli::{EvalArgs, ExportArgs};
+use crate::format::{likelihood_text, loss_text};
 use tinyvae_host::catalog::Catalog;
 use tinyvae_host::data::Dataset;
 use tinyvae_host::eval::{Pca, active_units, knn_accuracy, linear_probe_accuracy};
@@ -32,7 +33,13 @@ pub fn export<C: Catalog>(catalog: &C, args: ExportArgs) -> Result<(), Failure> 
             Ok(tinyvae_core::weights::blob_len::<M>())
         }
     }
-    let bytes = dispatch(catalog, preset, ExportVisitor(checkpoint, args.out.clone()))?;
+    let config = checkpoint.config();
+    let bytes = dispatch(
+        catalog,
+        preset,
+        &config,
+        ExportVisitor(checkpoint, args.out.clone()),
+    )?;
     eprintln!(
         "wrote {} ({bytes} bytes, {})",
         args.out.display(),
@@ -48,9 +55,11 @@ const KNN_NEIGHBOURS: usize = 5;
 pub fn eval<C: Catalog>(catalog: &C, args: EvalArgs) -> Result<(), Failure> {
     let (checkpoint, preset) = open_checkpoint(catalog, &args.checkpoint)?;
     let sizes = ModelSizes::of(catalog);
+    let config = checkpoint.config();
     dispatch(
         catalog,
         preset,
+        &config,
         EvalVisitor {
             args,
             checkpoint,
@@ -83,6 +92,13 @@ impl PresetVisitor for EvalVisitor {
         // The honest bound: β = 1 whatever β the model was trained with.
         let config = M::model_config(&train_config, 1.0, Phase::Train);
 
+        // The loss is the model's own: its likelihood (VAEs) or reconstruction loss.
+        let objective = if M::IS_VARIATIONAL {
+            likelihood_text(train_config.likelihood)
+        } else {
+            loss_text(train_config.loss)
+        };
+        let bounded = M::needs_unit_interval(&train_config);
         // A model trained on dynamically binarized pixels is a Bernoulli model of binary
         // images: its likelihood is measured on one fixed binarization of the test set.
         let likelihood_test = if train_config.dynamic_binarization {
@@ -91,7 +107,8 @@ impl PresetVisitor for EvalVisitor {
             data.test.clone()
         };
         let loss = evaluate(&*model, &config, &likelihood_test).map_err(|e| failure(&e))?;
-        let reconstruction = reconstruction_errors(&*model, &data.test).map_err(|e| failure(&e))?;
+        let reconstruction =
+            reconstruction_errors(&*model, &config, &data.test).map_err(|e| failure(&e))?;
         let train_codes = encode_all(&*model, &data.train).map_err(|e| failure(&e))?;
         let test_codes = encode_all(&*model, &data.test).map_err(|e| failure(&e))?;
 
@@ -114,11 +131,13 @@ impl PresetVisitor for EvalVisitor {
             },
             "test_samples": data.test.len(),
             "test_binarized": train_config.dynamic_binarization,
+            "objective": objective,
             "test_loss": loss.total,
             "test_reconstruction": loss.reconstruction,
             "test_kl": loss.kl,
             "reconstruction_squared_error": reconstruction.0,
-            "reconstruction_cross_entropy": reconstruction.1,
+            // Cross-entropy reads outputs in (0, 1): none on a linear output.
+            "reconstruction_cross_entropy": bounded.then_some(reconstruction.1),
             "pca_squared_error": pca_error,
             "latent_size": M::LATENT,
         });
@@ -178,9 +197,12 @@ impl PresetVisitor for EvalVisitor {
     }
 }
 
-/// Mean over `data` of Σ(x̂ − x)² and of the cross-entropy −Σ x ln x̂ + (1 − x) ln(1 − x̂).
+/// Mean over `data` of Σ(x̂ − x)² and of the cross-entropy −Σ x ln x̂ + (1 − x) ln(1 − x̂), x̂
+/// as `config`'s loss or likelihood reads the decoder (σ(ℓ), or ℓ on a linear output, where
+/// the cross-entropy means nothing).
 fn reconstruction_errors<M: TrainableModel>(
     model: &M,
+    config: &M::Config,
     data: &Dataset,
 ) -> Result<(f64, f64), tinyvae_core::Error> {
     let mut workspace = vec![0.0; M::WORKSPACE * EVALUATION_BATCH];
@@ -188,11 +210,18 @@ fn reconstruction_errors<M: TrainableModel>(
     let (mut squared, mut cross_entropy) = (0.0f64, 0.0f64);
     for chunk in data.images().chunks(M::INPUTS * EVALUATION_BATCH) {
         let batch = chunk.len() / M::INPUTS;
-        model.reconstruct(chunk, &mut output[..chunk.len()], batch, &mut workspace)?;
+        model.reconstruct_with(
+            config,
+            chunk,
+            &mut output[..chunk.len()],
+            batch,
+            &mut workspace,
+        )?;
         for (&x, &y) in chunk.iter().zip(&output) {
-            let (x, y) = (f64::from(x), f64::from(y).clamp(1e-7, 1.0 - 1e-7));
+            let (x, y) = (f64::from(x), f64::from(y));
             squared += (y - x) * (y - x);
-            cross_entropy -= x * y.ln() + (1.0 - x) * (1.0 - y).ln();
+            let p = y.clamp(1e-7, 1.0 - 1e-7);
+            cross_entropy -= x * p.ln() + (1.0 - x) * (1.0 - p).ln();
         }
     }
     let n = data.len() as f64;
@@ -271,10 +300,11 @@ fn print_report(report: &serde_json::Value) {
         report["data_source"].as_str().unwrap_or("?")
     );
     println!(
-        "  test loss (β = 1)            {:>10.3}  = reconstruction {:.3} + KL {:.3}",
+        "  test loss (β = 1)            {:>10.3}  = reconstruction {:.3} + KL {:.3}  ({})",
         number("test_loss"),
         number("test_reconstruction"),
-        number("test_kl")
+        number("test_kl"),
+        report["objective"].as_str().unwrap_or("?")
     );
     if report.get("iw_log_likelihood").is_some() {
         println!(
@@ -293,10 +323,12 @@ fn print_report(report: &serde_json::Value) {
         "  reconstruction Σ(x̂−x)²       {:>10.3}",
         number("reconstruction_squared_error")
     );
-    println!(
-        "  reconstruction cross-entropy {:>10.3}",
-        number("reconstruction_cross_entropy")
-    );
+    if report["reconstruction_cross_entropy"].is_number() {
+        println!(
+            "  reconstruction cross-entropy {:>10.3}",
+            number("reconstruction_cross_entropy")
+        );
+    }
     println!(
         "  PCA with {:>3} components      {:>10.3}  (Σ(x̂−x)², the linear baseline)",
         report["latent_size"],

@@ -12,6 +12,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use tinyvae_core::autoencoder::ReconstructionLoss;
+use tinyvae_core::vae::Likelihood;
 use tinyvae_host::catalog::Catalog;
 use tinyvae_host::checkpoint::Checkpoint;
 use tinyvae_host::data::{
@@ -19,6 +21,7 @@ use tinyvae_host::data::{
     Normalization, Split, TestSet, default_data_dir,
 };
 use tinyvae_host::presets::{DefaultData, Preset, PresetVisitor};
+use tinyvae_host::train::config::TrainConfig;
 use tinyvae_host::train::model::TrainableModel;
 
 use crate::cli::DataArgs;
@@ -85,7 +88,7 @@ impl ModelSizes {
             catalog
                 .presets()
                 .iter()
-                .filter_map(|p| Some((p.name, catalog.visit(p, Inputs)?)))
+                .filter_map(|p| Some((p.name, catalog.visit(p, &p.config, Inputs)?)))
                 .collect(),
         )
     }
@@ -100,18 +103,38 @@ impl ModelSizes {
     }
 }
 
-/// Runs `visitor` with the model of `preset`, which must be one of `catalog`'s.
-pub fn dispatch<C, V, T>(catalog: &C, preset: &'static Preset, visitor: V) -> Result<T, Failure>
+/// Runs `visitor` with the model a run of `preset` under `config` trains (`preset` must be
+/// one of `catalog`'s).
+pub fn dispatch<C, V, T>(
+    catalog: &C,
+    preset: &'static Preset,
+    config: &TrainConfig,
+    visitor: V,
+) -> Result<T, Failure>
 where
     C: Catalog,
     V: PresetVisitor<Output = Result<T, Failure>>,
 {
-    catalog.visit(preset, visitor).unwrap_or_else(|| {
+    catalog.visit(preset, config, visitor).unwrap_or_else(|| {
         Err(Failure::input(format!(
             "preset {} is not one of this tool's models",
             preset.name
         )))
     })
+}
+
+/// Whether `preset`'s model is a VAE.
+pub fn is_variational<C: Catalog>(catalog: &C, preset: &'static Preset) -> bool {
+    struct Variational;
+    impl PresetVisitor for Variational {
+        type Output = bool;
+        fn visit<M: TrainableModel>(self, _: &'static Preset) -> bool {
+            M::IS_VARIATIONAL
+        }
+    }
+    catalog
+        .visit(preset, &preset.config, Variational)
+        .unwrap_or(false)
 }
 
 /// The data a preset trains on when no `--data` is given.
@@ -214,9 +237,29 @@ fn check_inputs(
     Ok(())
 }
 
-/// Refuses data outside [0, 1] for a model whose loss needs it (Bernoulli decoder,
-/// cross-entropy).
-pub fn check_unit_interval(data: &Split) -> Result<(), Failure> {
+/// Refuses data outside [0, 1] when `config`'s loss or likelihood needs it (cross-entropy,
+/// the Bernoulli decoder, an output squashed by σ), pointing to the normalizations that map
+/// the data into [0, 1] and to the choices that fit real values.
+pub fn check_unit_interval<M: TrainableModel>(
+    config: &TrainConfig,
+    data: &Split,
+) -> Result<(), Failure> {
+    if !M::needs_unit_interval(config) {
+        return Ok(());
+    }
+    let (needs, real_valued) = if M::IS_VARIATIONAL {
+        let needs = match config.likelihood {
+            Likelihood::Bernoulli => "the Bernoulli decoder",
+            _ => "a Gaussian decoder on σ(ℓ)",
+        };
+        (needs, "--likelihood gaussian (with --output linear)")
+    } else {
+        let needs = match config.loss {
+            ReconstructionLoss::CrossEntropy => "cross-entropy",
+            _ => "squared error on σ(ℓ)",
+        };
+        (needs, "--loss mse (with --output linear)")
+    };
     for side in [&data.train, &data.test] {
         if let Some((index, value)) = side
             .images()
@@ -226,9 +269,9 @@ pub fn check_unit_interval(data: &Split) -> Result<(), Failure> {
         {
             let features = side.pixels_per_image().max(1);
             return Err(Failure::input(format!(
-                "{}: value {value} (sample {}, feature {}) is outside [0, 1], which the \
-                 Bernoulli decoder and cross-entropy need; scale the data with --normalize \
-                 minmax or --normalize range:MIN:MAX",
+                "{}: value {value} (sample {}, feature {}) is outside [0, 1], which {needs} \
+                 needs; scale the data with --normalize minmax or --normalize range:MIN:MAX, \
+                 or fit real values with {real_valued}",
                 side.name(),
                 index / features,
                 index % features
@@ -343,8 +386,9 @@ pub fn default_path(preset: &Preset, extension: &str) -> PathBuf {
 pub const ADDING_A_PRESET: &str = "\
 To add a preset, edit host/src/presets.rs: a type alias for the model (any sizes of a core
 family, e.g. `pub type VaeSensor = MlpVae<384, 64, 8>;`), a PresetId variant with its arm in
-with_preset (the compiler refuses a variant without one), and a PRESETS row with the name,
-description, data and settings. A model in your own crate needs none of this: see
+with_preset_config (the compiler refuses a variant without one; a VAE also names its twin
+with a LearnedVariance), and a PRESETS row with the name, description, data and settings.
+A model in your own crate needs none of this: see
 examples/custom-model.";
 
 /// Prints the presets, one a line, then how to add one. A reader that goes away (`| head`)

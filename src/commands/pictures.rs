@@ -12,7 +12,7 @@ use tinyvae_host::eval::Pca;
 use tinyvae_host::pictures::{Picture, grid, latent_scatter};
 use tinyvae_host::presets::{Preset, PresetVisitor};
 use tinyvae_host::train::events::Image;
-use tinyvae_host::train::model::TrainableModel;
+use tinyvae_host::train::model::{Phase, TrainableModel};
 use tinyvae_host::train::snapshot::{SnapshotRequest, interpolate, take_snapshot};
 
 /// Which picture to draw.
@@ -40,9 +40,11 @@ pub fn draw<C: Catalog>(catalog: &C, kind: PictureKind, args: PictureArgs) -> Re
     refuse_checkpoint_output(&args.out)?;
     let (checkpoint, preset) = open_checkpoint(catalog, &args.checkpoint)?;
     let sizes = ModelSizes::of(catalog);
+    let config = checkpoint.config();
     dispatch(
         catalog,
         preset,
+        &config,
         PictureVisitor {
             kind,
             args,
@@ -102,7 +104,9 @@ impl PresetVisitor for PictureVisitor {
             let ends = [sample(from)?, sample(to)?];
             let steps = count.max(2);
             let mut workspace = vec![0.0; M::WORKSPACE * steps];
-            let path = interpolate(&*model, ends, steps, &mut workspace)
+            let train_config = checkpoint.config();
+            let config = M::model_config(&train_config, train_config.beta, Phase::Train);
+            let path = interpolate(&*model, &config, ends, steps, &mut workspace)
                 .map_err(|e| Failure::input(format!("cannot interpolate: {e}")))?;
             let (width, height) = (data.test.width(), data.test.height());
             let image = |pixels: &[f32]| Image {
@@ -141,7 +145,9 @@ impl PresetVisitor for PictureVisitor {
             seed: args.seed,
             interpolation_steps: 0,
         };
-        let noise = checkpoint.config().noise;
+        let train_config = checkpoint.config();
+        // Decoded as the model's own loss or likelihood reads it.
+        let config = M::model_config(&train_config, train_config.beta, Phase::Train);
         // Reconstructions are drawn above the linear baseline with as many components.
         let baseline = (kind == PictureKind::Reconstructions)
             .then(|| {
@@ -152,7 +158,8 @@ impl PresetVisitor for PictureVisitor {
             .map_err(|e| Failure::input(format!("cannot fit the PCA baseline: {e}")))?;
         let snapshot = take_snapshot(
             &*model,
-            noise,
+            &config,
+            train_config.noise,
             &data.test,
             &request,
             baseline.as_ref(),

@@ -25,7 +25,7 @@ pub fn apply_changes<M: TrainableModel>(
         )));
     }
     let before = *trainer.config();
-    let wanted = config_over(before, args).map_err(Failure::input)?;
+    let wanted = config_over(before, preset, M::IS_VARIATIONAL, args).map_err(Failure::input)?;
     let fixed = TrainConfig {
         epochs: before.epochs,
         learning_rate: before.learning_rate,
@@ -82,6 +82,10 @@ fn changed_flag(before: &TrainConfig, after: &TrainConfig) -> &'static str {
         "--limit"
     } else if before.pretrain_epochs != after.pretrain_epochs {
         "--pretrain-epochs"
+    } else if before.loss != after.loss {
+        "--loss/--output"
+    } else if before.likelihood != after.likelihood {
+        "--likelihood/--output/--variance"
     } else {
         "a setting"
     }

@@ -6,15 +6,17 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
+use tinyvae_core::autoencoder::ReconstructionLoss;
 use tinyvae_core::noise::Noise;
+use tinyvae_core::vae::{GaussianVariance, Likelihood};
 
 use super::resume::apply_changes;
 use super::run_end::{check_outputs, run_end};
 use super::{
     CheckpointData, Failure, ModelSizes, check_unit_interval, checkpoint_data, default_path,
-    default_spec, dispatch, exit, load_data, open_checkpoint, spec_from_args,
+    default_spec, dispatch, exit, is_variational, load_data, open_checkpoint, spec_from_args,
 };
-use crate::cli::{OptimizerArg, TrainArgs};
+use crate::cli::{LikelihoodArg, LossArg, OptimizerArg, OutputArg, TrainArgs, VarianceArg};
 use crate::render::Renderer;
 use crate::render::driver::{self, Outcome};
 use crate::render::metrics::WithMetrics;
@@ -52,13 +54,99 @@ pub fn parse_noise(text: &str) -> Result<Noise, String> {
     }
 }
 
-/// The preset's settings with the command line's on top.
-pub fn config_from_args(preset: &Preset, args: &TrainArgs) -> Result<TrainConfig, String> {
-    config_over(preset.config, args)
+/// The loss (autoencoders) or likelihood (VAEs) that `--loss`, `--likelihood`, `--output` and
+/// `--variance` ask for, into `config`; a flag the model does not take is refused, naming it.
+///
+/// `--output` defaults to linear: squared error on ℓ itself and a Gaussian whose mean is ℓ fit
+/// data of any range, the real-valued data these choices are for; `--output sigmoid` squashes
+/// for data in [0, 1]. `--variance` defaults to fixed:1, which keeps the preset's weights
+/// as they are; `learned` adds one log σ² per feature to the model.
+fn reconstruction_from_args(
+    config: &mut TrainConfig,
+    args: &TrainArgs,
+    name: &str,
+    variational: bool,
+) -> Result<(), String> {
+    if variational {
+        if args.loss.is_some() {
+            return Err(format!(
+                "--loss applies to autoencoders; {name} is a VAE: use --likelihood bernoulli|gaussian"
+            ));
+        }
+        let gaussian = args.likelihood == Some(LikelihoodArg::Gaussian);
+        if args.variance.is_some() && !gaussian {
+            return Err("--variance applies to --likelihood gaussian".into());
+        }
+        if args.output == Some(OutputArg::Linear) && !gaussian {
+            return Err(
+                "--output linear needs --likelihood gaussian: the Bernoulli decoder reads σ(ℓ)"
+                    .into(),
+            );
+        }
+        config.likelihood = match args.likelihood {
+            None => config.likelihood,
+            Some(LikelihoodArg::Bernoulli) => Likelihood::Bernoulli,
+            Some(LikelihoodArg::Gaussian) => {
+                let variance = args.variance.unwrap_or(VarianceArg::Fixed(1.0));
+                match (args.output.unwrap_or(OutputArg::Linear), variance) {
+                    (OutputArg::Linear, VarianceArg::Fixed(v)) => Likelihood::LinearGaussian {
+                        variance: GaussianVariance::Fixed(v),
+                    },
+                    (OutputArg::Linear, VarianceArg::Learned) => Likelihood::LinearGaussian {
+                        variance: GaussianVariance::Learned,
+                    },
+                    (OutputArg::Sigmoid, VarianceArg::Fixed(variance)) => {
+                        Likelihood::Gaussian { variance }
+                    }
+                    (OutputArg::Sigmoid, VarianceArg::Learned) => {
+                        return Err("--variance learned needs --output linear: a learned \
+                                    variance is for real-valued data"
+                            .into());
+                    }
+                }
+            }
+        };
+        return Ok(());
+    }
+    if args.likelihood.is_some() {
+        return Err(format!(
+            "--likelihood applies to VAEs; {name} is an autoencoder: use --loss ce|mse"
+        ));
+    }
+    if args.variance.is_some() {
+        return Err(format!(
+            "--variance applies to VAEs with --likelihood gaussian; {name} is an autoencoder"
+        ));
+    }
+    config.loss = match (args.loss, args.output) {
+        (Some(LossArg::Mse), Some(OutputArg::Sigmoid)) => ReconstructionLoss::SquaredError,
+        (Some(LossArg::Mse), _) => ReconstructionLoss::LinearSquaredError,
+        (_, Some(OutputArg::Linear)) => {
+            return Err("--output linear needs --loss mse: cross-entropy reads σ(ℓ)".into());
+        }
+        (Some(LossArg::Ce), _) => ReconstructionLoss::CrossEntropy,
+        (None, _) => config.loss,
+    };
+    Ok(())
 }
 
-/// `base` with the command line's settings on top, validated.
-pub fn config_over(base: TrainConfig, args: &TrainArgs) -> Result<TrainConfig, String> {
+/// The preset's settings with the command line's on top.
+pub fn config_from_args(
+    preset: &Preset,
+    variational: bool,
+    args: &TrainArgs,
+) -> Result<TrainConfig, String> {
+    config_over(preset.config, preset.name, variational, args)
+}
+
+/// `base`, the settings of a run of the model `name`, with the command line's on top,
+/// validated.
+pub fn config_over(
+    base: TrainConfig,
+    name: &str,
+    variational: bool,
+    args: &TrainArgs,
+) -> Result<TrainConfig, String> {
     let mut config = base;
     if let Some(v) = args.epochs {
         config.epochs = v;
@@ -97,7 +185,14 @@ pub fn config_over(base: TrainConfig, args: &TrainArgs) -> Result<TrainConfig, S
     }
     if let Some(text) = &args.noise {
         config.noise = parse_noise(text)?;
+        if variational && config.noise != Noise::None {
+            return Err(format!(
+                "--noise applies to autoencoders; {name} is a VAE, which is not trained as a \
+                 denoising VAE"
+            ));
+        }
     }
+    reconstruction_from_args(&mut config, args, name, variational)?;
     if let Some(v) = args.seed {
         config.seed = v;
     }
@@ -128,13 +223,21 @@ pub fn train<C: Catalog>(catalog: &C, args: TrainArgs) -> Result<(), Failure> {
         },
     };
     let sizes = ModelSizes::of(catalog);
+    // The settings pick the model type (a learned decoder variance is a weight of its own).
+    let config = match &resume {
+        Some(checkpoint) => checkpoint.config(),
+        None => config_from_args(preset, is_variational(catalog, preset), &args)
+            .map_err(Failure::input)?,
+    };
     dispatch(
         catalog,
         preset,
+        &config,
         TrainVisitor {
             args,
             resume,
             sizes,
+            config,
         },
     )
 }
@@ -143,6 +246,7 @@ struct TrainVisitor {
     sizes: ModelSizes,
     args: TrainArgs,
     resume: Option<tinyvae_host::checkpoint::Checkpoint>,
+    config: TrainConfig,
 }
 
 impl PresetVisitor for TrainVisitor {
@@ -153,6 +257,7 @@ impl PresetVisitor for TrainVisitor {
             args,
             resume,
             sizes,
+            config,
         } = self;
         let (trainer, mut data, record): (Trainer<M>, _, _) = match resume {
             Some(checkpoint) => {
@@ -176,7 +281,6 @@ impl PresetVisitor for TrainVisitor {
                 }
                 let loaded = load_data(&spec, M::INPUTS, &sizes)?;
                 let record = DataRecord::of(&spec, &loaded);
-                let config = config_from_args(preset, &args).map_err(Failure::input)?;
                 (
                     Trainer::new(config).map_err(Failure::input)?,
                     loaded.split,
@@ -189,7 +293,7 @@ impl PresetVisitor for TrainVisitor {
         if let Some(note) = trainer.fit_position(&data.train) {
             eprintln!("tinyvae: {note}");
         }
-        check_unit_interval(&data)?;
+        check_unit_interval::<M>(trainer.config(), &data)?;
         if trainer.config().dynamic_binarization {
             // Test losses of a binarized model are measured on binary images, as in eval.
             data.test = binarize_once(&data.test, EVALUATION_BINARIZATION_SEED);

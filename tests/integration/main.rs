@@ -3,6 +3,7 @@
 
 mod cli;
 mod dashboard;
+mod losses;
 mod own_data;
 mod training;
 mod trust;

@@ -14,7 +14,7 @@ fn digits() -> Split {
 }
 
 /// The digits as a CSV table with a header: 64 raw pixel values 0..=16, then the label.
-fn write_csv(path: &Path, skip: usize) {
+pub fn write_csv(path: &Path, skip: usize) {
     let data = digits();
     let mut text = (0..64).map(|i| format!("p{i},")).collect::<String>() + "label\n";
     for side in [&data.train, &data.test] {
@@ -59,7 +59,7 @@ fn train(dir: &Path, data: &[&str]) -> std::process::Output {
     tinyvae(&args, dir)
 }
 
-fn test_losses(stdout: &[u8]) -> Vec<f64> {
+pub fn test_losses(stdout: &[u8]) -> Vec<f64> {
     String::from_utf8_lossy(stdout)
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())

@@ -58,6 +58,7 @@ fn loss64(loss: ReconstructionLoss, logits: &[f64], targets: &[f32], batch: usiz
         total += match loss {
             ReconstructionLoss::CrossEntropy => l.max(0.0) - l * x + (-l.abs()).exp().ln_1p(),
             ReconstructionLoss::SquaredError => (sigmoid64(l) - x).powi(2),
+            ReconstructionLoss::LinearSquaredError => (l - x).powi(2),
         };
     }
     total / batch as f64
@@ -338,4 +339,37 @@ fn greedy_pretraining_then_fine_tuning_lowers_the_loss() {
     let final_loss = dataset_loss(&model, &clean, &data);
     println!("SDAE end to end: {initial} → {final_loss}");
     assert!(final_loss < 0.5 * initial, "SDAE: {initial} → {final_loss}");
+}
+
+#[test]
+fn linear_output_gradients_in_fine_tuning_and_the_first_layer() {
+    let linear = ReconstructionLoss::LinearSquaredError;
+    check_fine_tuning::<9, 8, 7, 6>(40, linear, Noise::None, 7);
+    check_fine_tuning::<5, 4, 3, 2>(41, linear, MASKING, 2);
+    // Pretrain(0) fits the data with the data's loss; the layers above keep cross-entropy.
+    for layer in 0..STAGES {
+        check_pretraining_gradients(layer, linear, Noise::None, 42 + layer as u64);
+    }
+    // ℓ₀ itself under the linear loss.
+    let model: Small = initialized(45);
+    let input = uniform_data(&mut seeded_rng(46), 9 * 2);
+    let fine_tune = config(Stage::FineTune, linear, Noise::None);
+    let mut ws = vec![0.0; Small::WORKSPACE * 2];
+    let (mut logits, mut squashed) = (vec![0.0; 18], vec![0.0; 18]);
+    model
+        .reconstruct_with(&fine_tune, &input, &mut logits, 2, &mut ws)
+        .unwrap();
+    model
+        .reconstruct(&input, &mut squashed, 2, &mut ws)
+        .unwrap();
+    for (&l, &p) in logits.iter().zip(&squashed) {
+        assert_eq!(crate::activation::sigmoid(l).to_bits(), p.to_bits());
+    }
+    let mut code = vec![0.0; 12];
+    model.encode(&input, &mut code, 2, &mut ws).unwrap();
+    let mut decoded = vec![0.0; 18];
+    model
+        .decode_with(&fine_tune, &code, &mut decoded, 2, &mut ws)
+        .unwrap();
+    assert_eq!(decoded, logits);
 }

@@ -192,3 +192,43 @@ fn training_lowers_the_loss() {
         assert!(after < 0.5 * before, "{name}: {before} → {after}");
     }
 }
+
+#[test]
+fn linear_output_gradients_and_reconstruction() {
+    let linear = AutoencoderConfig {
+        loss: ReconstructionLoss::LinearSquaredError,
+        noise: Noise::None,
+    };
+    gradient_check::<TiedAutoencoder<7, 4>>(30, linear, 3);
+    gradient_check::<TiedAutoencoder<8, 6, Tanh>>(31, linear, 7);
+    gradient_check::<TiedAutoencoder<8, 6>>(
+        32,
+        AutoencoderConfig {
+            noise: MASKING,
+            ..linear
+        },
+        7,
+    );
+    batch_equals_per_sample::<TiedAutoencoder<8, 6>>(33, linear, 9);
+    // ℓ itself under the linear loss, σ(ℓ) otherwise.
+    let model: TiedAutoencoder<8, 6> = initialized(34);
+    let input = uniform_data(&mut seeded_rng(35), 8 * 2);
+    let mut ws = vec![0.0; <TiedAutoencoder<8, 6> as Model>::WORKSPACE * 2];
+    let (mut logits, mut squashed) = (vec![0.0; 16], vec![0.0; 16]);
+    model
+        .reconstruct_with(&linear, &input, &mut logits, 2, &mut ws)
+        .unwrap();
+    model
+        .reconstruct(&input, &mut squashed, 2, &mut ws)
+        .unwrap();
+    for (&l, &p) in logits.iter().zip(&squashed) {
+        assert_eq!(crate::activation::sigmoid(l).to_bits(), p.to_bits());
+    }
+    let mut code = vec![0.0; 12];
+    model.encode(&input, &mut code, 2, &mut ws).unwrap();
+    let mut decoded = vec![0.0; 16];
+    model
+        .decode_with(&linear, &code, &mut decoded, 2, &mut ws)
+        .unwrap();
+    assert_eq!(decoded, logits);
+}

@@ -4,14 +4,20 @@ use super::gaussian::{
     check_finite, kl_to_standard_normal, kl_to_standard_normal_gradient, reparameterize,
     reparameterize_gradient,
 };
-use super::{Likelihood, Vae, VaeConfig};
+use super::{DecoderVariance, GaussianVariance, Likelihood, Vae, VaeConfig};
 use crate::activation::sigmoid;
 use crate::batch::{batch_view, batch_view_mut, check_input, check_workspace, split_buffer};
-use crate::loss::{binary_cross_entropy_with_logits, gaussian_negative_log_likelihood, per_sample};
+use crate::loss::{
+    binary_cross_entropy_with_logits, gaussian_negative_log_likelihood,
+    gaussian_negative_log_likelihood_learned, gaussian_negative_log_likelihood_learned_gradient,
+    per_sample,
+};
 use crate::model::LossParts;
 use crate::{Error, Network};
 
-impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
+impl<E: Network, const H: usize, const Z: usize, D: Network, V: DecoderVariance>
+    Vae<E, H, Z, D, V>
+{
     /// −ELBO of a batch with the noise ε given (Z×batch, one column per sample), and its
     /// gradient *added* into `grads`.
     ///
@@ -19,7 +25,8 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
     /// in closed form. The returned parts, and the gradient, are of the mean over the batch.
     /// Back-propagation runs through the decoder, the reparameterization
     /// (∂z/∂μ = 1, ∂z/∂log σ² = ½σε), the KL term (∂/∂μ = βμ, ∂/∂log σ² = ½β(σ² − 1)), both
-    /// heads and the encoder body. `workspace` holds at least
+    /// heads and the encoder body; a learned decoder variance gets the gradient of −log p(x|z)
+    /// in its raw parameters. `workspace` holds at least
     /// [`Self::LOSS_WORKSPACE`]·batch floats. Nothing is added to `grads` when an error
     /// (bad shapes, NaN in the input, ε or any intermediate value) is returned.
     pub fn loss_and_gradients_with_epsilon(
@@ -57,7 +64,7 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         grads: Option<&mut Self>,
     ) -> Result<LossParts, Error> {
         let () = Self::SHAPES_AGREE;
-        config.validate()?;
+        Self::check_config(config)?;
         check_workspace(workspace, Self::LOSS_WORKSPACE, batch)?;
         check_input(input, E::INPUTS, batch)?;
         check_input(epsilon, Z, batch)?;
@@ -113,6 +120,24 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
                 }
                 nll
             }
+            Likelihood::LinearGaussian {
+                variance: GaussianVariance::Fixed(variance),
+            } => gaussian_negative_log_likelihood(
+                logits,
+                input,
+                variance,
+                want_grad.then_some(&mut *grad_logits),
+                scale,
+            )?,
+            Likelihood::LinearGaussian {
+                variance: GaussianVariance::Learned,
+            } => gaussian_negative_log_likelihood_learned(
+                logits,
+                input,
+                self.learned_raw_log_variance()?,
+                want_grad.then_some(&mut *grad_logits),
+                scale,
+            )?,
         };
         let kl = kl_to_standard_normal(mean, log_variance)?;
         let parts = LossParts {
@@ -123,6 +148,19 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         let Some(grads) = grads else {
             return Ok(parts);
         };
+        if config.likelihood.learns_variance() {
+            let grad_raw = grads
+                .decoder_variance
+                .raw_log_variance_mut()
+                .ok_or(NO_LEARNED_VARIANCE)?;
+            gaussian_negative_log_likelihood_learned_gradient(
+                logits,
+                input,
+                self.learned_raw_log_variance()?,
+                scale,
+                grad_raw,
+            )?;
+        }
 
         // Backward: decoder → z → (μ, log σ²) with the KL term → heads → encoder body.
         self.decoder.backward(
@@ -180,5 +218,21 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
             batch,
         )?;
         Ok(parts)
+    }
+}
+
+/// The error of a learned-variance likelihood on a model without one (caught by
+/// [`Vae::check_config`] before anything is computed).
+pub(super) const NO_LEARNED_VARIANCE: Error =
+    Error::InvalidConfig("a learned Gaussian variance needs a Vae with LearnedVariance");
+
+impl<E: Network, const H: usize, const Z: usize, D: Network, V: DecoderVariance>
+    Vae<E, H, Z, D, V>
+{
+    /// The raw parameters of the learned decoder variance.
+    pub(super) fn learned_raw_log_variance(&self) -> Result<&[f32], Error> {
+        self.decoder_variance
+            .raw_log_variance()
+            .ok_or(NO_LEARNED_VARIANCE)
     }
 }

@@ -1,14 +1,15 @@
 //! Encoding, decoding, sampling from the prior and latent interpolation.
 
-use super::Vae;
 use super::gaussian::check_finite;
-use crate::activation::sigmoid;
+use super::{DecoderVariance, Vae, VaeConfig};
 use crate::batch::{check_input, split_buffer};
 use crate::interpolation::interpolation_point;
 use crate::rng::fill_standard_normal;
-use crate::{Error, Network, SeededRng};
+use crate::{DecoderOutput, Error, Network, SeededRng};
 
-impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
+impl<E: Network, const H: usize, const Z: usize, D: Network, V: DecoderVariance>
+    Vae<E, H, Z, D, V>
+{
     /// The parameters of q(z|x) = N(μ, diag σ²): μ (Z×batch) into `mean` and the raw head output
     /// log σ² (Z×batch, not clamped) into `log_variance`. `workspace` holds at least
     /// E::ACTIVATIONS·batch floats.
@@ -36,7 +37,31 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         count: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        self.decode_in_chunks(output, count, workspace, |codes, _| {
+        self.sample_prior_as(DecoderOutput::Sigmoid, rng, output, count, workspace)
+    }
+
+    /// [`Vae::sample_prior`] decoded to the mean of p(x|z) under `config`'s likelihood: σ(D(z)),
+    /// or D(z) itself for [`super::Likelihood::LinearGaussian`]. The same draws.
+    pub fn sample_prior_with(
+        &self,
+        config: &VaeConfig,
+        rng: &mut SeededRng,
+        output: &mut [f32],
+        count: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        self.sample_prior_as(config.likelihood.output(), rng, output, count, workspace)
+    }
+
+    fn sample_prior_as(
+        &self,
+        map: DecoderOutput,
+        rng: &mut SeededRng,
+        output: &mut [f32],
+        count: usize,
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        self.decode_in_chunks(map, output, count, workspace, |codes, _| {
             fill_standard_normal(rng, codes);
         })
     }
@@ -53,11 +78,38 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         output: &mut [f32],
         workspace: &mut [f32],
     ) -> Result<(), Error> {
+        self.interpolate_as(DecoderOutput::Sigmoid, from, to, steps, output, workspace)
+    }
+
+    /// [`Vae::interpolate`] decoded to the mean of p(x|z) under `config`'s likelihood, as in
+    /// [`Vae::sample_prior_with`].
+    pub fn interpolate_with(
+        &self,
+        config: &VaeConfig,
+        from: &[f32],
+        to: &[f32],
+        steps: usize,
+        output: &mut [f32],
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
+        let map = config.likelihood.output();
+        self.interpolate_as(map, from, to, steps, output, workspace)
+    }
+
+    fn interpolate_as(
+        &self,
+        map: DecoderOutput,
+        from: &[f32],
+        to: &[f32],
+        steps: usize,
+        output: &mut [f32],
+        workspace: &mut [f32],
+    ) -> Result<(), Error> {
         check_input(from, Z, 1)?;
         check_input(to, Z, 1)?;
         check_finite(from)?;
         check_finite(to)?;
-        self.decode_in_chunks(output, steps, workspace, |codes, first| {
+        self.decode_in_chunks(map, output, steps, workspace, |codes, first| {
             for (step, code) in (first..).zip(codes.chunks_exact_mut(Z)) {
                 interpolation_point(from, to, step, steps, code);
             }
@@ -65,9 +117,10 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
     }
 
     /// Decodes `count` codes written by `fill(codes, index of the first)` chunk by chunk, as
-    /// many per chunk as `workspace` holds.
+    /// many per chunk as `workspace` holds, mapped by `map`.
     fn decode_in_chunks(
         &self,
+        map: DecoderOutput,
         output: &mut [f32],
         count: usize,
         workspace: &mut [f32],
@@ -94,7 +147,7 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
             let size = output.len() / E::INPUTS;
             let (codes, rest) = split_buffer(workspace, Z * size)?;
             fill(codes, first);
-            self.decode_into(codes, output, size, rest)?;
+            self.decode_into(map, codes, output, size, rest)?;
             first += size;
         }
         Ok(())
@@ -125,10 +178,12 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         Ok(())
     }
 
-    /// x̂ = σ(D(z)) for `batch` codes (Z×batch, length checked by the caller) into the first
-    /// X×batch floats of `output`; `workspace` holds at least D::ACTIVATIONS·batch floats.
+    /// x̂ = σ(D(z)), or D(z) for a linear `map`, for `batch` codes (Z×batch, length checked by
+    /// the caller) into the first X×batch floats of `output`; `workspace` holds at least
+    /// D::ACTIVATIONS·batch floats.
     pub(super) fn decode_into(
         &self,
+        map: DecoderOutput,
         code: &[f32],
         output: &mut [f32],
         batch: usize,
@@ -143,9 +198,7 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
             .ok_or(Error::BufferTooSmall { needed, found })?;
         let (activations, _) = split_buffer(workspace, D::ACTIVATIONS * batch)?;
         self.decoder.forward(code, activations, batch)?;
-        for (x, &logit) in output.iter_mut().zip(D::output(activations, batch)?) {
-            *x = sigmoid(logit);
-        }
+        map.write(D::output(activations, batch)?, output);
         check_finite(output)
     }
 }

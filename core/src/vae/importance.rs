@@ -1,14 +1,19 @@
 //! The importance-weighted estimate of log p(x) (Burda, Grosse & Salakhutdinov 2016).
 
 use super::gaussian::{check_finite, clamp_log_variance, log_standard_normal_density};
-use super::{Likelihood, Vae, VaeConfig};
+use super::{DecoderVariance, GaussianVariance, Likelihood, Vae, VaeConfig};
 use crate::activation::sigmoid;
 use crate::batch::{check_input, split_buffer};
-use crate::loss::{binary_cross_entropy_with_logits, gaussian_negative_log_likelihood};
+use crate::loss::{
+    binary_cross_entropy_with_logits, gaussian_negative_log_likelihood,
+    gaussian_negative_log_likelihood_learned,
+};
 use crate::rng::fill_standard_normal;
 use crate::{Error, Network, SeededRng};
 
-impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
+impl<E: Network, const H: usize, const Z: usize, D: Network, V: DecoderVariance>
+    Vae<E, H, Z, D, V>
+{
     /// Floats of workspace that [`Vae::importance_weighted_log_likelihood`] needs to decode
     /// `chunk` samples at once: E::ACTIVATIONS + 2Z for q(z|x), then Z + 1 + D::ACTIVATIONS per
     /// sample (the code, its log p(z) − log q(z|x), the decoder's activations).
@@ -21,7 +26,8 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
     /// log p(x) ≈ log (1/K) Σₖ p(x, zₖ)/q(zₖ|x), zₖ ~ q(z|x),
     ///
     /// with log p(x, z) = log p(x|z) + log N(z; 0, I) and log q(z|x) = log N(z; μ, diag σ²),
-    /// normalizing constants (ln 2π) included. Its expectation is a lower bound on log p(x) that
+    /// normalizing constants (ln 2π) included, and log p(x|z) that of `config`'s likelihood, the
+    /// one the model trains with (a learned decoder variance included). Its expectation is a lower bound on log p(x) that
     /// grows with K = `samples` towards log p(x); K = 1 is a one-draw estimate of the ELBO.
     ///
     /// The log-weights are combined by a streaming log-mean-exp (running maximum and rescaled
@@ -39,7 +45,7 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
         workspace: &mut [f32],
     ) -> Result<f32, Error> {
         let () = Self::SHAPES_AGREE;
-        config.validate()?;
+        Self::check_config(config)?;
         check_input(x, E::INPUTS, 1)?;
         check_finite(x)?;
         if samples == 0 {
@@ -94,6 +100,18 @@ impl<E: Network, const H: usize, const Z: usize, D: Network> Vae<E, H, Z, D> {
                         }
                         gaussian_negative_log_likelihood(logits, x, variance, None, 1.0)?
                     }
+                    Likelihood::LinearGaussian {
+                        variance: GaussianVariance::Fixed(variance),
+                    } => gaussian_negative_log_likelihood(logits, x, variance, None, 1.0)?,
+                    Likelihood::LinearGaussian {
+                        variance: GaussianVariance::Learned,
+                    } => gaussian_negative_log_likelihood_learned(
+                        logits,
+                        x,
+                        self.learned_raw_log_variance()?,
+                        None,
+                        1.0,
+                    )?,
                 };
                 log_mean_exp.push(log_likelihood + log_ratio)?;
             }

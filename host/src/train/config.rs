@@ -1,6 +1,8 @@
 //! The settings of a training run.
 
+use tinyvae_core::autoencoder::ReconstructionLoss;
 use tinyvae_core::noise::Noise;
+use tinyvae_core::vae::{Likelihood, VaeConfig};
 
 /// The optimizer of a run.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
@@ -31,8 +33,14 @@ pub struct TrainConfig {
     pub beta: f32,
     /// Steps over which β rises linearly from 0 (0: no warm-up).
     pub kl_warmup_steps: u64,
-    /// Corruption of the inputs (denoising models).
+    /// Corruption of the inputs (denoising autoencoders).
     pub noise: Noise,
+    /// How autoencoders score their reconstruction: cross-entropy, or squared error on σ(ℓ)
+    /// or on the linear output (variational models refuse anything but the default).
+    pub loss: ReconstructionLoss,
+    /// The decoder's observation model of variational models: Bernoulli, or a Gaussian with a
+    /// fixed or learned variance (autoencoders refuse anything but the default).
+    pub likelihood: Likelihood,
     /// Seed of initialization, shuffling, noise and ε.
     pub seed: u64,
     /// Redraw binary pixels x ~ Bernoulli(intensity) for every batch.
@@ -56,6 +64,8 @@ impl Default for TrainConfig {
             beta: 1.0,
             kl_warmup_steps: 0,
             noise: Noise::None,
+            loss: ReconstructionLoss::CrossEntropy,
+            likelihood: Likelihood::Bernoulli,
             seed: 1,
             dynamic_binarization: false,
             clip_norm: None,
@@ -90,6 +100,12 @@ impl TrainConfig {
         {
             return Err("clip norm must be a positive number".into());
         }
+        VaeConfig {
+            likelihood: self.likelihood,
+            beta: self.beta,
+        }
+        .validate()
+        .map_err(|e| e.to_string())?;
         self.noise.validate().map_err(|e| e.to_string())
     }
 }

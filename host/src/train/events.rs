@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 pub use tinyvae_core::LossParts;
+use tinyvae_core::autoencoder::ReconstructionLoss;
 use tinyvae_core::noise::Noise;
+use tinyvae_core::vae::Likelihood;
 
 use super::config::OptimizerChoice;
 
@@ -74,6 +76,10 @@ pub enum Hyperparameter {
     KlWarmupSteps(u64),
     /// Corruption of the inputs (denoising models).
     Noise(Noise),
+    /// How an autoencoder scores its reconstruction, when not cross-entropy.
+    Loss(ReconstructionLoss),
+    /// The decoder's observation model of a VAE, when not Bernoulli.
+    Likelihood(Likelihood),
     /// Epochs of greedy pretraining per layer (stacked models).
     PretrainEpochsPerLayer(usize),
     /// Global norm gradients are clipped to.

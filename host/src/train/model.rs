@@ -23,15 +23,32 @@ pub trait TrainableModel: Model + Send + Sync + 'static {
     /// The core's hyperparameters for one step: `beta` is β after warm-up.
     fn model_config(train: &TrainConfig, beta: f32, phase: Phase) -> Self::Config;
 
-    /// Decodes `count` draws from the prior into `output` (variational models).
+    /// Refuses settings of `train` the model would not use or cannot take (a likelihood on an
+    /// autoencoder, noise or a reconstruction loss on a VAE, a learned variance the model has
+    /// no room for), so that nothing is silently ignored.
+    fn validate_config(train: &TrainConfig) -> Result<(), String> {
+        let _ = train;
+        Ok(())
+    }
+
+    /// Whether the data must lie in [0, 1] under `train`'s loss or likelihood (cross-entropy,
+    /// the Bernoulli decoder, any output squashed by σ).
+    fn needs_unit_interval(train: &TrainConfig) -> bool {
+        let _ = train;
+        true
+    }
+
+    /// Decodes `count` draws from the prior into `output`, as means under `config`'s
+    /// likelihood (variational models).
     fn sample_prior(
         &self,
+        config: &Self::Config,
         rng: &mut SeededRng,
         output: &mut [f32],
         count: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        let _ = (rng, output, count, workspace);
+        let _ = (config, rng, output, count, workspace);
         Err(Error::InvalidConfig("this model has no prior to sample"))
     }
 

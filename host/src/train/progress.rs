@@ -229,6 +229,7 @@ impl Run {
         let started = Instant::now();
         match take_snapshot(
             trainer.model(),
+            &trainer.model_config(),
             trainer.config().noise,
             &data.test,
             &self.request,

@@ -1,6 +1,8 @@
 //! The facts a run reports when it starts, built from the trainer and the data.
 
+use tinyvae_core::autoencoder::ReconstructionLoss;
 use tinyvae_core::noise::Noise;
+use tinyvae_core::vae::Likelihood;
 
 use super::events::{Hyperparameter, RunInfo};
 use super::model::TrainableModel;
@@ -35,7 +37,9 @@ impl RunInfo {
     }
 }
 
-/// The settings in force that matter to this model, in display order.
+/// The settings in force that matter to this model, in display order. The loss and the
+/// likelihood are listed when they are not the defaults (cross-entropy, Bernoulli), like the
+/// noise and the clip norm.
 fn hyperparameters<M: TrainableModel>(trainer: &Trainer<M>) -> Vec<Hyperparameter> {
     let config = trainer.config();
     let mut settings = vec![
@@ -47,6 +51,11 @@ fn hyperparameters<M: TrainableModel>(trainer: &Trainer<M>) -> Vec<Hyperparamete
     if M::IS_VARIATIONAL {
         settings.push(Hyperparameter::Beta(trainer.beta()));
         settings.push(Hyperparameter::KlWarmupSteps(config.kl_warmup_steps));
+        if config.likelihood != Likelihood::Bernoulli {
+            settings.push(Hyperparameter::Likelihood(config.likelihood));
+        }
+    } else if config.loss != ReconstructionLoss::CrossEntropy {
+        settings.push(Hyperparameter::Loss(config.loss));
     }
     if config.noise != Noise::None {
         settings.push(Hyperparameter::Noise(config.noise));

@@ -30,9 +30,12 @@ pub struct SnapshotRequest {
     pub interpolation_steps: usize,
 }
 
-/// Draws a snapshot of `model` on the test set, beside the PCA `baseline` if one is given.
+/// Draws a snapshot of `model` on the test set, beside the PCA `baseline` if one is given. Reconstructions, samples and the manifold are
+/// decoded as `config`'s loss or likelihood reads the decoder (σ(ℓ), or ℓ on a linear output),
+/// so they are in the data's own units.
 pub fn take_snapshot<M: TrainableModel>(
     model: &M,
+    config: &M::Config,
     noise: Noise,
     test: &Dataset,
     request: &SnapshotRequest,
@@ -69,7 +72,13 @@ pub fn take_snapshot<M: TrainableModel>(
     }
     let mut reconstructions = vec![0.0; originals.len()];
     if count > 0 {
-        model.reconstruct(&shown_inputs, &mut reconstructions, count, &mut workspace)?;
+        model.reconstruct_with(
+            config,
+            &shown_inputs,
+            &mut reconstructions,
+            count,
+            &mut workspace,
+        )?;
     }
     let model_squared_error = mean_squared_error(&reconstructions, originals, count);
     let (pca_reconstructions, pca_squared_error) = match baseline {
@@ -88,10 +97,16 @@ pub fn take_snapshot<M: TrainableModel>(
             &originals[..pixels],
             &originals[(count - 1) * pixels..count * pixels],
         ];
-        interpolate(model, ends, request.interpolation_steps, &mut workspace)?
-            .chunks(pixels)
-            .map(image)
-            .collect()
+        interpolate(
+            model,
+            config,
+            ends,
+            request.interpolation_steps,
+            &mut workspace,
+        )?
+        .chunks(pixels)
+        .map(image)
+        .collect()
     } else {
         Vec::new()
     };
@@ -104,7 +119,13 @@ pub fn take_snapshot<M: TrainableModel>(
     if M::IS_VARIATIONAL {
         let mut decoded = vec![0.0; request.samples * pixels];
         if request.samples > 0 {
-            model.sample_prior(&mut rng, &mut decoded, request.samples, &mut workspace)?;
+            model.sample_prior(
+                config,
+                &mut rng,
+                &mut decoded,
+                request.samples,
+                &mut workspace,
+            )?;
         }
         samples = decoded.chunks(pixels).map(image).collect();
     }
@@ -139,7 +160,7 @@ pub fn take_snapshot<M: TrainableModel>(
             }
         }
         let mut decoded = vec![0.0; n * n * pixels];
-        model.decode(&codes, &mut decoded, n * n, &mut workspace)?;
+        model.decode_with(config, &codes, &mut decoded, n * n, &mut workspace)?;
         manifold = decoded.chunks(pixels).map(image).collect();
         manifold_size = n;
     }
@@ -162,10 +183,12 @@ pub fn take_snapshot<M: TrainableModel>(
 }
 
 /// Decodes `steps` points evenly spaced between the codes of `ends[0]` and `ends[1]`
-/// (the mean codes of a VAE), INPUTS×steps; the endpoints are the two reconstructions.
+/// (the mean codes of a VAE), INPUTS×steps, decoded as `config` reads the decoder; the
+/// endpoints are the two reconstructions.
 /// `workspace` holds at least `M::WORKSPACE`·max(2, steps) floats.
 pub fn interpolate<M: TrainableModel>(
     model: &M,
+    config: &M::Config,
     ends: [&[f32]; 2],
     steps: usize,
     workspace: &mut [f32],
@@ -180,7 +203,7 @@ pub fn interpolate<M: TrainableModel>(
         interpolation_point(from, to, step, steps, code);
     }
     let mut decoded = vec![0.0; steps * M::INPUTS];
-    model.decode(&path, &mut decoded, steps, workspace)?;
+    model.decode_with(config, &path, &mut decoded, steps, workspace)?;
     Ok(decoded)
 }
 
@@ -297,7 +320,8 @@ mod tests {
         }
         let (a, b) = (data.test.image(0).unwrap(), data.test.image(7).unwrap());
         let mut workspace = vec![0.0; M::WORKSPACE * 8];
-        let path = interpolate(trainer.model(), [a, b], 8, &mut workspace).unwrap();
+        let config = trainer.model_config();
+        let path = interpolate(trainer.model(), &config, [a, b], 8, &mut workspace).unwrap();
         assert_eq!(path.len(), 8 * M::INPUTS);
         for (input, decoded) in [(a, &path[..M::INPUTS]), (b, &path[7 * M::INPUTS..])] {
             let mut rebuilt = vec![0.0; M::INPUTS];

@@ -58,10 +58,12 @@ pub use resume::{MAX_BATCH_BYTES, SavedRun};
 use resume::{check_batch_memory, new_run_id};
 
 impl<M: TrainableModel> Trainer<M> {
-    /// A fresh model initialized from the config's seed.
+    /// A fresh model initialized from the config's seed. Fails if the config is out of range
+    /// or asks of the model what it does not do ([`TrainableModel::validate_config`]).
     pub fn new(config: TrainConfig) -> Result<Self, TrainError> {
         config.validate().map_err(TrainError::Config)?;
         check_batch_memory::<M>(config.batch_size)?;
+        M::validate_config(&config).map_err(TrainError::Config)?;
         let mut rng = SeededRng::seed_from_u64(config.seed);
         let mut model: Box<M> = bytemuck::zeroed_box();
         model.initialize(&mut rng);

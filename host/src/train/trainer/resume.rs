@@ -15,6 +15,7 @@ impl<M: TrainableModel> Trainer<M> {
     /// them. Fails if the config, the learning rate or β is out of range.
     pub fn resume(config: TrainConfig, saved: SavedRun<M>) -> Result<Self, TrainError> {
         config.validate().map_err(TrainError::Config)?;
+        M::validate_config(&config).map_err(TrainError::Config)?;
         check_batch_memory::<M>(config.batch_size)?;
         if !(saved.learning_rate > 0.0 && saved.learning_rate.is_finite()) {
             return Err(TrainError::Config(format!(
