@@ -11,12 +11,16 @@
 //! - [`view::render`] draws a whole frame from a state; each panel has its module
 //!   ([`header`], [`loss`], [`digits`], [`latent`], [`hyper`], [`log`], [`status`], [`help`]),
 //!   pixels are drawn by [`image`];
+//! - [`capabilities`] tells from the environment what the terminal can show (Unicode or
+//!   ASCII, how many colours), and [`options`] turns that and the command line's flags into
+//!   [`DashboardOptions`];
 //! - for tests only (the `synthetic` feature): `synthetic`, a made-up but realistic event
 //!   stream, and `bench` with `CountingWriter`, which measure what the dashboard writes to the
 //!   terminal.
 
 #[cfg(any(test, feature = "synthetic"))]
 pub mod bench;
+pub mod capabilities;
 #[cfg(any(test, feature = "synthetic"))]
 mod counting;
 pub mod dashboard;
@@ -34,7 +38,7 @@ pub mod log;
 pub mod loss;
 pub mod messages;
 pub mod mode;
-mod options;
+pub mod options;
 pub mod session;
 pub mod state;
 pub mod status;
@@ -48,7 +52,9 @@ pub mod view;
 pub use counting::{ByteCounter, CountingWriter};
 pub use dashboard::Dashboard;
 pub use mode::Mode;
-pub use options::{DashboardOptions, FRAME_INTERVAL};
+pub use options::{
+    Capabilities, Colors, DashboardOptions, FRAME_INTERVAL, Overrides, dashboard_supported,
+};
 pub use session::{STOP_WAIT, TerminalDashboard, run};
 pub use state::DashboardState;
 pub use theme::Theme;

@@ -8,6 +8,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::mode::Mode;
+use super::options::Colors;
 use super::state::DashboardState;
 use super::synthetic::{Kind, SyntheticRun};
 use super::theme::Theme;
@@ -16,15 +17,15 @@ use tinyvae_host::train::events::{Artifact, RunState, TrainingEvent};
 
 const COLOR: Theme = Theme {
     ascii: false,
-    color: true,
+    color: Colors::Indexed,
 };
 const ASCII: Theme = Theme {
     ascii: true,
-    color: true,
+    color: Colors::Indexed,
 };
 const NO_COLOR: Theme = Theme {
     ascii: false,
-    color: false,
+    color: Colors::None,
 };
 
 /// The state after `steps` steps of a synthetic run at 1000 steps/s.
