@@ -74,6 +74,16 @@ fn steady_state_output_stays_under_budget() {
             },
         ),
         (
+            "120x40 overview, 16 colours",
+            Scenario {
+                options: DashboardOptions {
+                    color: Colors::Basic,
+                    ..DashboardOptions::default()
+                },
+                ..base.clone()
+            },
+        ),
+        (
             "120x40 latent view",
             Scenario {
                 mode: Mode::Latent,

@@ -1,14 +1,14 @@
 //! The dashboard's drawing side: the terminal, the state and the redraw policy. It works with
-//! any `Write` behind a `CrosstermBackend`, so the same code draws on a real terminal
+//! any `Write` behind a [`TerminalBackend`], so the same code draws for a real terminal
 //! ([`super::session`]) and in a counting simulation (`bench`, in tests).
 
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::{Terminal, TerminalOptions, Viewport};
 
+use super::backend::TerminalBackend;
 use super::options::DashboardOptions;
 use super::state::DashboardState;
 use super::theme::Theme;
@@ -18,7 +18,7 @@ use tinyvae_host::train::events::{Command, TrainingEvent};
 /// The terminal, the state and the redraw policy: redraw when something changed, at most once
 /// per frame interval, and at once after a key or a resize.
 pub struct Dashboard<W: Write> {
-    terminal: Terminal<CrosstermBackend<W>>,
+    terminal: Terminal<TerminalBackend<W>>,
     state: DashboardState,
     theme: Theme,
     frame_interval: Duration,
@@ -28,9 +28,16 @@ pub struct Dashboard<W: Write> {
 }
 
 impl<W: Write> Dashboard<W> {
-    /// A dashboard drawing on `terminal`.
-    pub fn new(terminal: Terminal<CrosstermBackend<W>>, options: &DashboardOptions) -> Self {
-        Self {
+    /// A dashboard writing its frames to `writer`, for a terminal of `viewport` (the whole
+    /// terminal, whose size is asked as it draws, or a fixed area).
+    ///
+    /// # Errors
+    ///
+    /// When the terminal's size cannot be read.
+    pub fn new(writer: W, options: &DashboardOptions, viewport: Viewport) -> io::Result<Self> {
+        let backend = TerminalBackend::new(writer, options.color);
+        let terminal = Terminal::with_options(backend, TerminalOptions { viewport })?;
+        Ok(Self {
             terminal,
             state: DashboardState::new(),
             theme: Theme::new(options),
@@ -38,7 +45,12 @@ impl<W: Write> Dashboard<W> {
             last_draw: None,
             force: true,
             frames: 0,
-        }
+        })
+    }
+
+    /// The writer the frames go to.
+    pub fn writer_mut(&mut self) -> &mut W {
+        self.terminal.backend_mut().writer_mut()
     }
 
     /// The state shown.
@@ -105,7 +117,6 @@ impl<W: Write> Dashboard<W> {
 mod tests {
     use crossterm::event::{KeyCode, KeyModifiers};
     use ratatui::layout::Rect;
-    use ratatui::{TerminalOptions, Viewport};
 
     use super::super::counting::{ByteCounter, CountingWriter};
     use super::super::synthetic::{Kind, SyntheticRun};
@@ -116,14 +127,9 @@ mod tests {
     fn dashboard() -> (Counted, ByteCounter) {
         let writer = CountingWriter::new(io::sink());
         let counter = writer.counter();
-        let terminal = Terminal::with_options(
-            CrosstermBackend::new(writer),
-            TerminalOptions {
-                viewport: Viewport::Fixed(Rect::new(0, 0, 100, 30)),
-            },
-        );
-        match terminal {
-            Ok(t) => (Dashboard::new(t, &DashboardOptions::default()), counter),
+        let viewport = Viewport::Fixed(Rect::new(0, 0, 100, 30));
+        match Dashboard::new(writer, &DashboardOptions::default(), viewport) {
+            Ok(d) => (d, counter),
             Err(e) => panic!("{e}"),
         }
     }

@@ -4,7 +4,8 @@
 //!
 //! - [`TerminalDashboard`] is the [`Renderer`](crate::render::Renderer) on the process's
 //!   terminal (raw mode, the input thread, restoring the terminal); [`run`] drives it;
-//! - [`Dashboard`] holds the terminal, the state and the redraw policy;
+//! - [`Dashboard`] holds the terminal, the state and the redraw policy; [`backend`] writes
+//!   frames as the terminal understands them (the 16 basic colours as plain SGR);
 //! - [`DashboardState`] is everything shown, as pure data ([`DashboardState::apply`],
 //!   [`DashboardState::handle_key`]); [`keys::BINDINGS`] is the one table of keys, read by
 //!   the key handler and by the help overlay;
@@ -18,6 +19,7 @@
 //!   stream, and `bench` with `CountingWriter`, which measure what the dashboard writes to the
 //!   terminal.
 
+pub mod backend;
 #[cfg(any(test, feature = "synthetic"))]
 pub mod bench;
 pub mod capabilities;

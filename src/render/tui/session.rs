@@ -6,6 +6,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use crossterm::event::Event;
+use ratatui::Viewport;
 
 use super::dashboard::Dashboard;
 use super::input::Input;
@@ -54,8 +55,14 @@ impl TerminalDashboard {
     ///
     /// When the terminal cannot be set up; it is restored first.
     pub fn start(options: &DashboardOptions) -> io::Result<Self> {
-        let terminal = match ratatui::try_init() {
-            Ok(terminal) => terminal,
+        // ratatui's set-up (raw mode, the alternate screen, the panic hook), with the
+        // dashboard's own backend.
+        let dashboard = ratatui::try_init().and_then(|terminal| {
+            drop(terminal);
+            Dashboard::new(io::stdout(), options, Viewport::Fullscreen)
+        });
+        let dashboard = match dashboard {
+            Ok(dashboard) => dashboard,
             Err(error) => {
                 let _ = ratatui::try_restore();
                 return Err(error);
@@ -64,7 +71,7 @@ impl TerminalDashboard {
         let restore = RestoreGuard;
         let input = Input::start()?;
         Ok(Self {
-            dashboard: Some(Dashboard::new(terminal, options)),
+            dashboard: Some(dashboard),
             input,
             gone: false,
             restore: Some(restore),
