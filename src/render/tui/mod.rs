@@ -62,4 +62,6 @@ pub use state::DashboardState;
 pub use theme::Theme;
 
 #[cfg(test)]
+mod replay;
+#[cfg(test)]
 mod snapshot_tests;
