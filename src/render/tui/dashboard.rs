@@ -24,6 +24,8 @@ pub struct Dashboard<W: Write> {
     frame_interval: Duration,
     last_draw: Option<Instant>,
     force: bool,
+    /// The next frame is drawn whole, on a cleared screen.
+    whole: bool,
     frames: u64,
 }
 
@@ -44,6 +46,7 @@ impl<W: Write> Dashboard<W> {
             frame_interval: options.frame_interval,
             last_draw: None,
             force: true,
+            whole: false,
             frames: 0,
         })
     }
@@ -88,6 +91,14 @@ impl<W: Write> Dashboard<W> {
         self.force = true;
     }
 
+    /// Asks for the next frame to clear the screen and draw everything, not only what changed
+    /// (after a frame was lost on its way to the terminal), at the next call to
+    /// [`Dashboard::draw_if_due`].
+    pub fn redraw_whole(&mut self) {
+        self.whole = true;
+        self.force = true;
+    }
+
     /// Draws a frame if one is due at `now`; returns whether it drew.
     pub fn draw_if_due(&mut self, now: Instant) -> io::Result<bool> {
         let interval_passed = self
@@ -95,6 +106,10 @@ impl<W: Write> Dashboard<W> {
             .is_none_or(|t| now.saturating_duration_since(t) >= self.frame_interval);
         if !(self.force || (self.state.is_dirty() && interval_passed)) {
             return Ok(false);
+        }
+        if self.whole {
+            self.terminal.clear()?;
+            self.whole = false;
         }
         let mut info = FrameInfo::default();
         let (state, theme) = (&self.state, &self.theme);

@@ -4,17 +4,19 @@
 //!
 //! - [`TerminalDashboard`] is the [`Renderer`](crate::render::Renderer) on the process's
 //!   terminal (raw mode, the input thread, restoring the terminal); [`run`] drives it;
+//!   [`output`] writes its frames on a thread of their own, holding at most two, so that a
+//!   terminal that stops reading never blocks the training nor grows memory;
 //! - [`Dashboard`] holds the terminal, the state and the redraw policy; [`backend`] writes
 //!   frames as the terminal understands them (the 16 basic colours as plain SGR);
+//! - [`capabilities`] tells from the environment what the terminal can show (Unicode or
+//!   ASCII, how many colours), and [`options`] turns that and the command line's flags into
+//!   [`DashboardOptions`];
 //! - [`DashboardState`] is everything shown, as pure data ([`DashboardState::apply`],
 //!   [`DashboardState::handle_key`]); [`keys::BINDINGS`] is the one table of keys, read by
 //!   the key handler and by the help overlay;
 //! - [`view::render`] draws a whole frame from a state; each panel has its module
 //!   ([`header`], [`loss`], [`digits`], [`latent`], [`hyper`], [`log`], [`status`], [`help`]),
 //!   pixels are drawn by [`image`];
-//! - [`capabilities`] tells from the environment what the terminal can show (Unicode or
-//!   ASCII, how many colours), and [`options`] turns that and the command line's flags into
-//!   [`DashboardOptions`];
 //! - for tests only (the `synthetic` feature): `synthetic`, a made-up but realistic event
 //!   stream, and `bench` with `CountingWriter`, which measure what the dashboard writes to the
 //!   terminal.
@@ -41,6 +43,7 @@ pub mod loss;
 pub mod messages;
 pub mod mode;
 pub mod options;
+pub mod output;
 pub mod session;
 pub mod state;
 pub mod status;
