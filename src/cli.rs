@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tinyvae_host::data::{DataFormat, LabelColumn, Normalization};
 
+use crate::render::tui::{Colors, Overrides};
+
 /// A terminal trainer for autoencoders and variational autoencoders, for embedded and edge use.
 ///
 /// With no command it trains the default preset on the shipped MNIST in the dashboard (or
@@ -210,9 +212,62 @@ pub struct TrainArgs {
     /// Headless: one step line every N steps.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     pub log_every: u64,
-    /// Plain ASCII drawing, for terminals and fonts without block glyphs.
-    #[arg(long)]
+    /// How the dashboard draws: `--ascii` or `--unicode`, and `--color` (see [`DrawingArgs`]).
+    #[command(flatten)]
+    pub ascii: DrawingArgs,
+}
+
+/// How the dashboard draws, over what the environment says (the locale, `TERM`, `COLORTERM`,
+/// `NO_COLOR`; see [`crate::render::tui::capabilities`]): a flag given wins.
+#[derive(Clone, Copy, Debug, Default, Args)]
+pub struct DrawingArgs {
+    /// Plain ASCII drawing, whatever the locale and the terminal (default: ASCII when the
+    /// locale is not UTF-8 or the terminal has no Unicode glyphs, as TERM=linux or vt100).
+    #[arg(long, conflicts_with = "unicode")]
     pub ascii: bool,
+    /// Unicode drawing (box drawing, blocks, braille), whatever the locale and the terminal.
+    #[arg(long)]
+    pub unicode: bool,
+    /// Colours: auto (from TERM, COLORTERM and NO_COLOR), never, 16 (the basic colours) or
+    /// 256 (the 256-colour palette); a value other than auto wins over NO_COLOR.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// As the environment says.
+    #[default]
+    Auto,
+    /// No colours.
+    Never,
+    /// The 16 basic colours.
+    #[value(name = "16")]
+    Basic,
+    /// The 256-colour palette.
+    #[value(name = "256")]
+    Indexed,
+}
+
+impl From<DrawingArgs> for Overrides {
+    fn from(args: DrawingArgs) -> Self {
+        Self {
+            ascii: if args.ascii {
+                Some(true)
+            } else if args.unicode {
+                Some(false)
+            } else {
+                None
+            },
+            color: match args.color {
+                ColorArg::Auto => None,
+                ColorArg::Never => Some(Colors::None),
+                ColorArg::Basic => Some(Colors::Basic),
+                ColorArg::Indexed => Some(Colors::Indexed),
+            },
+        }
+    }
 }
 
 /// Which data to use, when not the default.

@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use tinyvae::render::tui::DashboardOptions;
 use tinyvae::render::tui::Mode;
 use tinyvae::render::tui::bench::{Measurement, Scenario, measure};
+use tinyvae::render::tui::{Colors, DashboardOptions};
 
 /// The target at 120×40.
 const BUDGET: f64 = 50_000.0;
@@ -67,7 +67,17 @@ fn steady_state_output_stays_under_budget() {
             "120x40 overview NO_COLOR",
             Scenario {
                 options: DashboardOptions {
-                    color: false,
+                    color: Colors::None,
+                    ..DashboardOptions::default()
+                },
+                ..base.clone()
+            },
+        ),
+        (
+            "120x40 overview, 16 colours",
+            Scenario {
+                options: DashboardOptions {
+                    color: Colors::Basic,
                     ..DashboardOptions::default()
                 },
                 ..base.clone()

@@ -99,11 +99,30 @@ fn shell_quote(path: &Path) -> String {
 struct Session {
     child: Child,
     dir: tempfile::TempDir,
-    output: std::thread::JoinHandle<Vec<u8>>,
+    output: Option<std::thread::JoinHandle<Vec<u8>>>,
+    /// The terminal's output while nobody reads it.
+    unread: Option<std::process::ChildStdout>,
+}
+
+/// Reads all of the terminal's output on a thread.
+fn read_all(mut stdout: std::process::ChildStdout) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = stdout.read_to_end(&mut all);
+        all
+    })
 }
 
 impl Session {
     fn start() -> Option<Session> {
+        let mut session = Self::start_unread()?;
+        session.read_output();
+        Some(session)
+    }
+
+    /// A session whose terminal output nobody reads (yet), as over a stalled link: once the
+    /// pipe and the pseudo-terminal's buffers are full, the dashboard's writes block.
+    fn start_unread() -> Option<Session> {
         let exe = std::env::current_exe().ok()?;
         let dir = tempfile::tempdir().ok()?;
         let command = format!(
@@ -119,13 +138,20 @@ impl Session {
             .stderr(Stdio::null())
             .spawn()
             .ok()?;
-        let mut stdout = child.stdout.take()?;
-        let output = std::thread::spawn(move || {
-            let mut all = Vec::new();
-            let _ = stdout.read_to_end(&mut all);
-            all
-        });
-        Some(Session { child, dir, output })
+        let stdout = child.stdout.take()?;
+        Some(Session {
+            child,
+            dir,
+            output: None,
+            unread: Some(stdout),
+        })
+    }
+
+    /// Starts reading the terminal's output: the link recovers.
+    fn read_output(&mut self) {
+        if let Some(stdout) = self.unread.take() {
+            self.output = Some(read_all(stdout));
+        }
     }
 
     fn wait_for(&self, name: &str) -> String {
@@ -179,7 +205,11 @@ impl Session {
             }
         }
         drop(self.child.stdin.take());
-        let output = self.output.join().unwrap_or_default();
+        let output = self
+            .output
+            .take()
+            .and_then(|reader| reader.join().ok())
+            .unwrap_or_default();
         let commands =
             std::fs::read_to_string(self.dir.path().join("commands")).unwrap_or_default();
         (
@@ -188,6 +218,13 @@ impl Session {
             String::from_utf8_lossy(&output).into_owned(),
         )
     }
+}
+
+/// The resident memory of the child (the dashboard's process), in kB.
+fn resident_kb(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn script_available() -> bool {
@@ -253,4 +290,48 @@ fn quit_and_signals_stop_the_trainer_and_restore_the_terminal() {
     // (The temporary directory is gone with the session; the result says Stop was confirmed,
     // which the fake trainer only does after a Stop { save: true }.)
     let _ = commands;
+}
+
+/// A terminal that stops reading (a stalled SSH link) while the trainer keeps sending: the
+/// dashboard's memory stays flat (it drops the frames it cannot write), and once the link
+/// recovers the dashboard answers keys and quits as ever. Before frames were written by a
+/// thread of their own, the process grew by about 4.4 MB/s here (the trainer's events queued
+/// behind a blocked write).
+#[test]
+fn a_stalled_terminal_does_not_grow_memory() {
+    if std::env::var_os(CHILD).is_some() {
+        return;
+    }
+    if !script_available() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let Some(mut session) = Session::start_unread() else {
+        panic!("cannot start script");
+    };
+    let pid = session.wait_for("pid");
+    let Some(_) = resident_kb(&pid) else {
+        eprintln!("skipped: no /proc/PID/status");
+        let _ = session.child.kill();
+        return;
+    };
+    // The pipe and the terminal's buffers fill within the first second or so.
+    std::thread::sleep(Duration::from_secs(3));
+    let stalled = resident_kb(&pid).unwrap_or(0);
+    std::thread::sleep(Duration::from_secs(5));
+    let later = resident_kb(&pid).unwrap_or(u64::MAX);
+    let growth = later.saturating_sub(stalled);
+    println!("stalled for 5 s: {stalled} kB, then {later} kB (+{growth} kB)");
+    assert!(
+        growth < 2048,
+        "grew by {growth} kB while the terminal was not reading"
+    );
+
+    session.read_output();
+    std::thread::sleep(Duration::from_millis(500));
+    session.keys("q");
+    let (result, commands, output) = session.finish();
+    assert_eq!(result, "Quit confirmed=true saved=1");
+    assert_eq!(commands, "Stop { save: true }\n");
+    assert!(output.contains(LEAVE_ALTERNATE_SCREEN));
 }

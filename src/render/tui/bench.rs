@@ -1,14 +1,13 @@
 //! Measures the bytes the dashboard writes to a terminal, by driving the real render path
-//! ([`Dashboard`] over a `CrosstermBackend`) with a synthetic event stream on a simulated
+//! ([`Dashboard`] over its crossterm backend) with a synthetic event stream on a simulated
 //! clock and counting the output with a [`CountingWriter`]. Deterministic: no sleeping, no
 //! timing; the loop turns every [`POLL`] of simulated time like the real one.
 
 use std::io;
 use std::time::{Duration, Instant};
 
-use ratatui::backend::CrosstermBackend;
+use ratatui::Viewport;
 use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::counting::CountingWriter;
 use super::dashboard::Dashboard;
@@ -105,13 +104,7 @@ pub fn measure(scenario: &Scenario) -> io::Result<Measurement> {
     let writer = CountingWriter::new(io::sink());
     let counter = writer.counter();
     let area = Rect::new(0, 0, scenario.width, scenario.height);
-    let terminal = Terminal::with_options(
-        CrosstermBackend::new(writer),
-        TerminalOptions {
-            viewport: Viewport::Fixed(area),
-        },
-    )?;
-    let mut dashboard = Dashboard::new(terminal, &scenario.options);
+    let mut dashboard = Dashboard::new(writer, &scenario.options, Viewport::Fixed(area))?;
     dashboard.state_mut().set_mode(scenario.mode);
 
     let t0 = Instant::now();

@@ -1,14 +1,14 @@
 //! The dashboard's drawing side: the terminal, the state and the redraw policy. It works with
-//! any `Write` behind a `CrosstermBackend`, so the same code draws on a real terminal
+//! any `Write` behind a [`TerminalBackend`], so the same code draws for a real terminal
 //! ([`super::session`]) and in a counting simulation (`bench`, in tests).
 
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::{Terminal, TerminalOptions, Viewport};
 
+use super::backend::TerminalBackend;
 use super::options::DashboardOptions;
 use super::state::DashboardState;
 use super::theme::Theme;
@@ -18,27 +18,42 @@ use tinyvae_host::train::events::{Command, TrainingEvent};
 /// The terminal, the state and the redraw policy: redraw when something changed, at most once
 /// per frame interval, and at once after a key or a resize.
 pub struct Dashboard<W: Write> {
-    terminal: Terminal<CrosstermBackend<W>>,
+    terminal: Terminal<TerminalBackend<W>>,
     state: DashboardState,
     theme: Theme,
     frame_interval: Duration,
     last_draw: Option<Instant>,
     force: bool,
+    /// The next frame is drawn whole, on a cleared screen.
+    whole: bool,
     frames: u64,
 }
 
 impl<W: Write> Dashboard<W> {
-    /// A dashboard drawing on `terminal`.
-    pub fn new(terminal: Terminal<CrosstermBackend<W>>, options: &DashboardOptions) -> Self {
-        Self {
+    /// A dashboard writing its frames to `writer`, for a terminal of `viewport` (the whole
+    /// terminal, whose size is asked as it draws, or a fixed area).
+    ///
+    /// # Errors
+    ///
+    /// When the terminal's size cannot be read.
+    pub fn new(writer: W, options: &DashboardOptions, viewport: Viewport) -> io::Result<Self> {
+        let backend = TerminalBackend::new(writer, options.color);
+        let terminal = Terminal::with_options(backend, TerminalOptions { viewport })?;
+        Ok(Self {
             terminal,
             state: DashboardState::new(),
             theme: Theme::new(options),
             frame_interval: options.frame_interval,
             last_draw: None,
             force: true,
+            whole: false,
             frames: 0,
-        }
+        })
+    }
+
+    /// The writer the frames go to.
+    pub fn writer_mut(&mut self) -> &mut W {
+        self.terminal.backend_mut().writer_mut()
     }
 
     /// The state shown.
@@ -76,6 +91,14 @@ impl<W: Write> Dashboard<W> {
         self.force = true;
     }
 
+    /// Asks for the next frame to clear the screen and draw everything, not only what changed
+    /// (after a frame was lost on its way to the terminal), at the next call to
+    /// [`Dashboard::draw_if_due`].
+    pub fn redraw_whole(&mut self) {
+        self.whole = true;
+        self.force = true;
+    }
+
     /// Draws a frame if one is due at `now`; returns whether it drew.
     pub fn draw_if_due(&mut self, now: Instant) -> io::Result<bool> {
         let interval_passed = self
@@ -83,6 +106,10 @@ impl<W: Write> Dashboard<W> {
             .is_none_or(|t| now.saturating_duration_since(t) >= self.frame_interval);
         if !(self.force || (self.state.is_dirty() && interval_passed)) {
             return Ok(false);
+        }
+        if self.whole {
+            self.terminal.clear()?;
+            self.whole = false;
         }
         let mut info = FrameInfo::default();
         let (state, theme) = (&self.state, &self.theme);
@@ -105,7 +132,6 @@ impl<W: Write> Dashboard<W> {
 mod tests {
     use crossterm::event::{KeyCode, KeyModifiers};
     use ratatui::layout::Rect;
-    use ratatui::{TerminalOptions, Viewport};
 
     use super::super::counting::{ByteCounter, CountingWriter};
     use super::super::synthetic::{Kind, SyntheticRun};
@@ -116,14 +142,9 @@ mod tests {
     fn dashboard() -> (Counted, ByteCounter) {
         let writer = CountingWriter::new(io::sink());
         let counter = writer.counter();
-        let terminal = Terminal::with_options(
-            CrosstermBackend::new(writer),
-            TerminalOptions {
-                viewport: Viewport::Fixed(Rect::new(0, 0, 100, 30)),
-            },
-        );
-        match terminal {
-            Ok(t) => (Dashboard::new(t, &DashboardOptions::default()), counter),
+        let viewport = Viewport::Fixed(Rect::new(0, 0, 100, 30));
+        match Dashboard::new(writer, &DashboardOptions::default(), viewport) {
+            Ok(d) => (d, counter),
             Err(e) => panic!("{e}"),
         }
     }

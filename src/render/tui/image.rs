@@ -2,8 +2,9 @@
 //!
 //! With colours and Unicode, a cell shows two pixels stacked: `▀` with the foreground set to the
 //! upper pixel and the background to the lower one, from a 26-step grey ramp of the 256-colour
-//! palette, so a 28×28 digit takes 28×14 cells and an 8×8 digit 8×4. Otherwise (`--ascii` or
-//! `NO_COLOR`) each cell shows the mean of its pixel pair as a character of [`RAMP`]
+//! palette (black, dark grey, grey and white with the 16 basic colours, see [`Theme::grey`]),
+//! so a 28×28 digit takes 28×14 cells and an 8×8 digit 8×4. Otherwise (ASCII or no
+//! colours) each cell shows the mean of its pixel pair as a character of [`RAMP`]
 //! (` .:-=+*#%@`), which keeps the same geometry.
 //!
 //! Images can be shrunk by an integer `scale` (mean of `scale × scale` blocks) to fit; the
@@ -142,8 +143,8 @@ pub fn draw(
             };
             if theme.half_blocks() {
                 cell.set_symbol(UPPER_HALF)
-                    .set_fg(grey(upper))
-                    .set_bg(grey(lower.unwrap_or(0.0)));
+                    .set_fg(theme.grey(upper))
+                    .set_bg(theme.grey(lower.unwrap_or(0.0)));
             } else {
                 let v = lower.map_or(upper, |lower| (upper + lower) / 2.0);
                 cell.set_symbol(ramp(v));
@@ -227,6 +228,7 @@ pub fn spread(i: usize, shown: usize, size: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::super::options::Colors;
     use super::*;
 
     fn image_4x4() -> Image {
@@ -246,7 +248,7 @@ mod tests {
     fn half_blocks_of_a_known_image_are_exact() {
         let theme = Theme {
             ascii: false,
-            color: true,
+            color: Colors::Indexed,
         };
         let mut buf = Buffer::empty(Rect::new(0, 0, 6, 3));
         draw(&image_4x4(), 1, 1, 0, buf.area, &mut buf, &theme);
@@ -281,7 +283,7 @@ mod tests {
     fn ramp_of_a_known_image_averages_pixel_pairs() {
         let theme = Theme {
             ascii: true,
-            color: true,
+            color: Colors::Indexed,
         };
         let mut buf = Buffer::empty(Rect::new(0, 0, 4, 2));
         draw(&image_4x4(), 1, 0, 0, buf.area, &mut buf, &theme);
@@ -310,7 +312,7 @@ mod tests {
     fn odd_heights_leave_the_lower_half_black() {
         let theme = Theme {
             ascii: false,
-            color: true,
+            color: Colors::Indexed,
         };
         let image = Image {
             width: 1,
@@ -329,7 +331,7 @@ mod tests {
     fn malformed_images_do_not_panic() {
         let theme = Theme {
             ascii: false,
-            color: true,
+            color: Colors::Indexed,
         };
         let image = Image {
             width: 5,

@@ -167,7 +167,7 @@ fn render_chart(state: &DashboardState, theme: &Theme, area: Rect, buf: &mut Buf
     let epochs = state.epochs();
     // Colours tell the lines apart, or else the markers (braille dots vs bullets; in ASCII
     // `.` vs `*`).
-    let (train_marker, test_marker, train_key, test_key) = if theme.color && !theme.ascii {
+    let (train_marker, test_marker, train_key, test_key) = if theme.has_color() && !theme.ascii {
         (Marker::Braille, Marker::Braille, "━", "━")
     } else {
         (Marker::Braille, Marker::Dot, "⣀", "•")

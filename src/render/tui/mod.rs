@@ -4,7 +4,13 @@
 //!
 //! - [`TerminalDashboard`] is the [`Renderer`](crate::render::Renderer) on the process's
 //!   terminal (raw mode, the input thread, restoring the terminal); [`run`] drives it;
-//! - [`Dashboard`] holds the terminal, the state and the redraw policy;
+//!   [`output`] writes its frames on a thread of their own, holding at most two, so that a
+//!   terminal that stops reading never blocks the training nor grows memory;
+//! - [`Dashboard`] holds the terminal, the state and the redraw policy; [`backend`] writes
+//!   frames as the terminal understands them (the 16 basic colours as plain SGR);
+//! - [`capabilities`] tells from the environment what the terminal can show (Unicode or
+//!   ASCII, how many colours), and [`options`] turns that and the command line's flags into
+//!   [`DashboardOptions`];
 //! - [`DashboardState`] is everything shown, as pure data ([`DashboardState::apply`],
 //!   [`DashboardState::handle_key`]); [`keys::BINDINGS`] is the one table of keys, read by
 //!   the key handler and by the help overlay;
@@ -15,8 +21,10 @@
 //!   stream, and `bench` with `CountingWriter`, which measure what the dashboard writes to the
 //!   terminal.
 
+pub mod backend;
 #[cfg(any(test, feature = "synthetic"))]
 pub mod bench;
+pub mod capabilities;
 #[cfg(any(test, feature = "synthetic"))]
 mod counting;
 pub mod dashboard;
@@ -34,7 +42,8 @@ pub mod log;
 pub mod loss;
 pub mod messages;
 pub mod mode;
-mod options;
+pub mod options;
+pub mod output;
 pub mod session;
 pub mod state;
 pub mod status;
@@ -48,10 +57,14 @@ pub mod view;
 pub use counting::{ByteCounter, CountingWriter};
 pub use dashboard::Dashboard;
 pub use mode::Mode;
-pub use options::{DashboardOptions, FRAME_INTERVAL};
+pub use options::{
+    Capabilities, Colors, DashboardOptions, FRAME_INTERVAL, Overrides, dashboard_supported,
+};
 pub use session::{STOP_WAIT, TerminalDashboard, run};
 pub use state::DashboardState;
 pub use theme::Theme;
 
+#[cfg(test)]
+mod replay;
 #[cfg(test)]
 mod snapshot_tests;

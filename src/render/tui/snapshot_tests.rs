@@ -7,7 +7,10 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+use super::dashboard::Dashboard;
 use super::mode::Mode;
+use super::options::{Capabilities, Colors, DashboardOptions, Overrides};
+use super::replay::Screen;
 use super::state::DashboardState;
 use super::synthetic::{Kind, SyntheticRun};
 use super::theme::Theme;
@@ -16,15 +19,15 @@ use tinyvae_host::train::events::{Artifact, RunState, TrainingEvent};
 
 const COLOR: Theme = Theme {
     ascii: false,
-    color: true,
+    color: Colors::Indexed,
 };
 const ASCII: Theme = Theme {
     ascii: true,
-    color: true,
+    color: Colors::Indexed,
 };
 const NO_COLOR: Theme = Theme {
     ascii: false,
-    color: false,
+    color: Colors::None,
 };
 
 /// The state after `steps` steps of a synthetic run at 1000 steps/s.
@@ -356,4 +359,162 @@ fn colour_frames_use_the_256_palette_for_pixels() {
             .iter()
             .any(|c| c.fg == ratatui::style::Color::Indexed(231))
     );
+}
+
+const SIXTEEN: Theme = Theme {
+    ascii: false,
+    color: Colors::Basic,
+};
+
+/// A colour as one character: the basic colour's hex digit, `.` for the default, `?` else.
+fn color_char(color: ratatui::style::Color) -> char {
+    use ratatui::style::Color;
+    match color {
+        Color::Reset => '.',
+        Color::Indexed(i) if i < 16 => char::from_digit(u32::from(i), 16).unwrap_or('?'),
+        _ => '?',
+    }
+}
+
+/// The frame's text, then its foreground and background colours cell by cell.
+fn frame_with_colors(state: &DashboardState, theme: &Theme, width: u16, height: u16) -> String {
+    let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    let drawn = terminal.draw(|f| {
+        view::render(state, theme, f.area(), f.buffer_mut());
+    });
+    let buf = match drawn {
+        Ok(completed) => completed.buffer.clone(),
+        Err(e) => panic!("{e}"),
+    };
+    let grid = |pick: fn(&ratatui::buffer::Cell) -> ratatui::style::Color| {
+        let mut out = String::new();
+        for y in 0..height {
+            out.extend((0..width).map(|x| color_char(pick(&buf[(x, y)]))));
+            out.push('\n');
+        }
+        out
+    };
+    format!(
+        "{}\nforeground:\n{}\nbackground:\n{}",
+        text(&buf),
+        grid(|c| c.fg),
+        grid(|c| c.bg)
+    )
+}
+
+/// The colour grids of [`frame_with_colors`] hold only basic colours.
+fn assert_basic_colors(s: &str) {
+    let grids = s.split("\nforeground:").nth(1).unwrap_or_default();
+    assert!(!grids.contains('?'), "only basic colours:\n{s}");
+}
+
+#[test]
+fn overview_80x24_16_colors() {
+    let s = frame_with_colors(&vae(), &SIXTEEN, 80, 24);
+    assert_basic_colors(&s);
+    // The same drawing as with 256 colours.
+    assert_eq!(
+        s.split("\nforeground:").next(),
+        Some(frame(&vae(), &COLOR, 80, 24).as_str())
+    );
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn latent_80x24_16_colors() {
+    let mut state = vae();
+    state.set_mode(Mode::Latent);
+    let s = frame_with_colors(&state, &SIXTEEN, 80, 24);
+    assert_basic_colors(&s);
+    insta::assert_snapshot!(s);
+}
+
+/// The theme a terminal gets from these variables, with no flags.
+fn detected(vars: &[(&str, &str)]) -> Theme {
+    let capabilities = Capabilities::detect(|name| {
+        vars.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| (*v).to_string())
+    });
+    Theme::new(&DashboardOptions::resolve(
+        &capabilities,
+        Overrides::default(),
+    ))
+}
+
+#[test]
+fn ascii_by_locale_80x24() {
+    // A 256-colour terminal in the POSIX locale.
+    let theme = detected(&[("TERM", "xterm-256color"), ("LANG", "C")]);
+    assert_eq!(theme, ASCII);
+    let s = frame(&vae(), &theme, 80, 24);
+    assert_ascii(&s);
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn linux_console_80x24() {
+    // The Linux console in a UTF-8 locale: ASCII and the basic colours.
+    let theme = detected(&[("TERM", "linux"), ("LANG", "en_US.UTF-8")]);
+    assert_eq!(
+        theme,
+        Theme {
+            ascii: true,
+            color: Colors::Basic
+        }
+    );
+    let s = frame_with_colors(&vae(), &theme, 80, 24);
+    assert_ascii(&s);
+    assert_basic_colors(&s);
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn sixteen_colour_frames_never_write_the_palette() {
+    use ratatui::Viewport;
+
+    let options = DashboardOptions {
+        color: Colors::Basic,
+        ..DashboardOptions::default()
+    };
+    let area = Rect::new(0, 0, 120, 40);
+    let mut dashboard = match Dashboard::new(Vec::new(), &options, Viewport::Fixed(area)) {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let t0 = Instant::now();
+    let mut frames = 0;
+    for event in SyntheticRun::new(Kind::VaeMnist2d, 5).take(5000) {
+        let at = match &event {
+            TrainingEvent::Step(s) => t0 + Duration::from_millis(s.step),
+            _ => t0,
+        };
+        dashboard.apply(event, at);
+        match dashboard.draw_if_due(at) {
+            Ok(drew) => frames += usize::from(drew),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(frames > 10, "{frames}");
+    // A last frame of the last state.
+    dashboard.redraw_now();
+    if let Err(e) = dashboard.draw_if_due(t0 + Duration::from_secs(60)) {
+        panic!("{e}");
+    }
+    let bytes = String::from_utf8_lossy(dashboard.writer_mut()).into_owned();
+    assert!(!bytes.contains("38;5;") && !bytes.contains("48;5;"));
+    assert!(bytes.contains("\x1b[0;"), "basic SGR sequences");
+    // Replayed, the output is the last frame.
+    let mut screen = Screen::new(area.width, area.height);
+    screen.feed(bytes.as_bytes());
+    let last = frame(dashboard.state(), &SIXTEEN, area.width, area.height);
+    let replayed: Vec<String> = screen
+        .lines()
+        .iter()
+        .map(|l| l.trim_end().to_string())
+        .collect();
+    assert_eq!(replayed, last.lines().collect::<Vec<_>>());
 }
