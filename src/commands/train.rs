@@ -22,7 +22,7 @@ use crate::render::driver::{self, Outcome};
 use crate::render::metrics::WithMetrics;
 use crate::render::plain::HeadlessRenderer;
 use crate::render::signals::Signals;
-use crate::render::tui::{DashboardOptions, TerminalDashboard};
+use crate::render::tui::{self, DashboardOptions, TerminalDashboard};
 use tinyvae_host::catalog::Catalog;
 use tinyvae_host::data::{DataRecord, EVALUATION_BINARIZATION_SEED, binarize_once};
 use tinyvae_host::files::RunFiles;
@@ -298,7 +298,7 @@ impl PresetVisitor for TrainVisitor {
             // Test losses of a binarized model are measured on binary images, as in eval.
             data.test = binarize_once(&data.test, EVALUATION_BINARIZATION_SEED);
         }
-        let headless = args.headless || !io::stdout().is_terminal();
+        let headless = args.headless || !io::stdout().is_terminal() || !tui::dashboard_supported();
         let info = RunInfo::new(&trainer, &data, preset.name);
         let files = RunFiles {
             preset: preset.name.to_string(),
