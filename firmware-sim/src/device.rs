@@ -33,18 +33,22 @@ pub const TIMED_STEPS: u32 = 4;
 
 /// Validates a `vae-digits` blob with `weights::view` and returns the model in place.
 pub fn view_vae(blob: &[u8]) -> Result<&VaeDigits, DeviceError> {
-    weights::view(blob).map_err(|error| DeviceError::Blob {
-        preset: "vae-digits",
-        error,
-    })
+    weights::view(blob)
+        .map(|view| view.model)
+        .map_err(|error| DeviceError::Blob {
+            preset: "vae-digits",
+            error,
+        })
 }
 
 /// Validates an `ae-digits` blob with `weights::view` and returns the model in place.
 pub fn view_ae(blob: &[u8]) -> Result<&AeDigits, DeviceError> {
-    weights::view(blob).map_err(|error| DeviceError::Blob {
-        preset: "ae-digits",
-        error,
-    })
+    weights::view(blob)
+        .map(|view| view.model)
+        .map_err(|error| DeviceError::Blob {
+            preset: "ae-digits",
+            error,
+        })
 }
 
 /// Test digit `i` (modulo the table) as model input.
