@@ -10,15 +10,20 @@
 //!   `TINYVAE_MEASUREMENT_BUILD=1` (set only by the memory matrix, `examples/memory-matrix.rs`)
 //!   links [`MEASUREMENT_RAM`] bytes of the board's SSRAM instead, so modes larger than the
 //!   budget can run and be measured; the budget itself does not change.
+//! - Writes `vae-digits-standardized.tvw`: the `vae-digits` weights with an input transform
+//!   (a version-2 blob), the host's `--normalize standardize` fitted on the raw (0–16) pixels of
+//!   the training digits and exported by the host's `weight_blob`.
 //! - Writes `firmware-vae.tvw`, the `vae-digits` blob the firmware validates and runs:
-//!   `data/device/vae-digits.tvw` itself, or with `TINYVAE_BLOB=<variant>` one of the broken
-//!   blobs of [`VARIANTS`] (each checked here to be rejected as intended).
+//!   `data/device/vae-digits.tvw` itself, with `TINYVAE_BLOB=standardized` the blob above, or
+//!   with `TINYVAE_BLOB=<variant>` one of the broken blobs of [`VARIANTS`] (each checked here to
+//!   be rejected as intended).
 //! - Writes `digits.rs`: the first [`TEST_DIGITS`] digits of the test split of
 //!   `data/digits/digits.csv.gz`, read and split by the host's loader
 //!   (`tinyvae_host::data::load_digits`), as raw 0–16 pixels.
 //! - Writes `reference.rs`: the figures the host computes for those digits and the fine-tuning
 //!   runs, as f32 bit patterns, by running `src/workload.rs` (included below) on the host with
-//!   the same blobs, inputs and seeds as the device.
+//!   the same blobs, inputs and seeds as the device; for the blob with a transform, the raw
+//!   pixels go through the host's `InputTransform::apply` first.
 
 use std::env;
 use std::error::Error;
@@ -28,15 +33,16 @@ use std::path::{Path, PathBuf};
 
 use bytemuck::Zeroable;
 use tinyvae_core::weights::{self, HEADER_LEN};
-use tinyvae_host::data::{Split, load_digits};
+use tinyvae_host::data::{Dataset, InputTransform, Normalization, Split, load_digits};
+use tinyvae_host::export::weight_blob;
 
 #[allow(dead_code)]
 #[path = "src/workload.rs"]
 mod workload;
 
 use workload::{
-    AeDigits, FINETUNE_BATCH, PIXELS, TEST_DIGITS, Trainable, Training, Trajectory, Update,
-    VaeDigits, VaeFigures,
+    AeDigits, FINETUNE_BATCH, NormalizedFigures, PIXELS, TEST_DIGITS, Trainable, Training,
+    Trajectory, Update, VaeDigits, VaeFigures,
 };
 
 /// The CRC-32 of the weight blobs (ISO-HDLC, as zlib and PNG), as `tinyvae_core::weights`
@@ -45,6 +51,9 @@ const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 /// RAM linked by a measurement build: 256 KiB of mps2-an386's 4 MiB SSRAM at 0x2000_0000.
 const MEASUREMENT_RAM: u64 = 256 * 1024;
+
+/// The valid blob with an input transform that `TINYVAE_BLOB` selects.
+const STANDARDIZED: &str = "standardized";
 
 /// The broken blobs `TINYVAE_BLOB` selects, with what `weights::view` must say about each.
 const VARIANTS: &[(&str, &str)] = &[
@@ -83,20 +92,46 @@ fn main() -> Result<(), BoxError> {
 
     let vae_blob = fs::read(data.join("device/vae-digits.tvw"))?;
     let ae_blob = fs::read(data.join("device/ae-digits.tvw"))?;
+    let csv = data.join("digits/digits.csv.gz");
+    let split = load_digits(&csv)?;
+    let transform = standardization(&split.train)?;
+    let standardized_blob = weight_blob(&load_vae(&vae_blob)?, Some(&transform))?;
+    fs::write(out.join("vae-digits-standardized.tvw"), &standardized_blob)?;
+
     let variant = env::var("TINYVAE_BLOB").unwrap_or_else(|_| "vae-digits".into());
     fs::write(
         out.join("firmware-vae.tvw"),
-        firmware_blob(&variant, &vae_blob, &ae_blob)?,
+        firmware_blob(&variant, &vae_blob, &ae_blob, &standardized_blob)?,
     )?;
     println!("cargo:rustc-env=TINYVAE_BLOB_VARIANT={variant}");
+    // The firmware compares a blob with a transform against the host's figures for it only in
+    // a build for such a blob, so that the shipped build links neither that mode nor its table.
+    println!("cargo::rustc-check-cfg=cfg(firmware_blob_transform)");
+    if variant == STANDARDIZED {
+        println!("cargo:rustc-cfg=firmware_blob_transform");
+    }
 
-    let digits = test_digits(&data.join("digits/digits.csv.gz"))?;
+    let digits = test_digits(&csv, &split)?;
     fs::write(out.join("digits.rs"), digits_source(&digits))?;
     fs::write(
         out.join("reference.rs"),
-        reference_source(&vae_blob, &ae_blob, &digits.images)?,
+        reference_source(&vae_blob, &ae_blob, &digits.images, &transform)?,
     )?;
     Ok(())
+}
+
+/// `--normalize standardize` fitted by the host on the raw pixels (0 to 16) of the training
+/// digits: per pixel, x' = (x − mean) · 1/σ.
+fn standardization(train: &Dataset) -> Result<InputTransform, BoxError> {
+    // The loader gives v / 16, exact in f32: times 16 is the raw value back.
+    let raw: Vec<f32> = train
+        .images()
+        .iter()
+        .map(|v| v * workload::MAX_PIXEL)
+        .collect();
+    let raw = Dataset::from_parts("raw digits", train.shape(), raw, train.len(), None)?;
+    InputTransform::fit(Normalization::Standardize, &raw)
+        .ok_or_else(|| "standardization fitted no transform".into())
 }
 
 /// memory.x (or its measurement variant) into OUT_DIR, and the budget as env vars.
@@ -203,13 +238,25 @@ fn strip_comments(s: &str) -> String {
 }
 
 /// The blob the firmware validates for `variant`; broken variants are checked to fail.
-fn firmware_blob(variant: &str, vae: &[u8], ae: &[u8]) -> Result<Vec<u8>, BoxError> {
+fn firmware_blob(
+    variant: &str,
+    vae: &[u8],
+    ae: &[u8],
+    standardized: &[u8],
+) -> Result<Vec<u8>, BoxError> {
     let mut blob = vae.to_vec();
     let payload = HEADER_LEN..blob.len();
     let expected = match variant {
         "vae-digits" => {
             load_vae(&blob)?;
             return Ok(blob);
+        }
+        STANDARDIZED => {
+            let mut model = VaeDigits::zeroed();
+            if weights::load(standardized, &mut model)?.is_none() {
+                return Err("the standardized blob has no input transform".into());
+            }
+            return Ok(standardized.to_vec());
         }
         "corrupt-byte" => {
             // A low mantissa bit of a weight in the middle: a plausible value, wrong CRC.
@@ -234,7 +281,8 @@ fn firmware_blob(variant: &str, vae: &[u8], ae: &[u8]) -> Result<Vec<u8>, BoxErr
         other => {
             let names: Vec<_> = VARIANTS.iter().map(|(n, d)| format!("{n} ({d})")).collect();
             return Err(format!(
-                "TINYVAE_BLOB={other}: unknown; use vae-digits (the default) or one of: {}",
+                "TINYVAE_BLOB={other}: unknown; use vae-digits (the default), {STANDARDIZED} \
+                 (with an input transform) or one of: {}",
                 names.join(", ")
             )
             .into());
@@ -261,10 +309,10 @@ struct TestDigits {
     rows: usize,
 }
 
-/// Loads the digits with the host's loader and keeps the first [`TEST_DIGITS`] of its test
-/// split, as the raw 0–16 pixels the firmware carries.
-fn test_digits(path: &Path) -> Result<TestDigits, BoxError> {
-    let Split { train, test } = load_digits(path)?;
+/// Keeps the first [`TEST_DIGITS`] of the test split the host's loader made of `path`, as the
+/// raw 0–16 pixels the firmware carries.
+fn test_digits(path: &Path, split: &Split) -> Result<TestDigits, BoxError> {
+    let Split { train, test } = split;
     test.ensure_pixels_per_image(PIXELS)?;
     if test.len() < TEST_DIGITS {
         return Err(format!(
@@ -343,6 +391,7 @@ fn reference_source(
     vae_blob: &[u8],
     ae_blob: &[u8],
     digits: &[[u8; PIXELS]],
+    transform: &InputTransform,
 ) -> Result<String, BoxError> {
     let vae = load_vae(vae_blob)?;
     let mut ae = AeDigits::zeroed();
@@ -365,6 +414,26 @@ fn reference_source(
     let _ = writeln!(
         s,
         "pub static VAE_INFERENCE: [u32; {}] = {};",
+        bits.len(),
+        hex(&bits)
+    );
+
+    let mut bits = Vec::new();
+    for raw in digits {
+        let mut input = workload::raw_pixels(raw);
+        transform.apply(&mut input)?;
+        let figures = workload::vae_normalized_figures(&vae, &input, &mut workspace)?;
+        bits.extend(figures.values().map(f32::to_bits));
+    }
+    assert_eq!(bits.len(), TEST_DIGITS * NormalizedFigures::VALUES);
+    let _ = writeln!(
+        s,
+        "/// `workload::NormalizedFigures::values` of each raw test digit in turn through the \
+         host's standardization (`vae-digits-standardized.tvw`), computed on the host."
+    );
+    let _ = writeln!(
+        s,
+        "pub static VAE_STANDARDIZED_INFERENCE: [u32; {}] = {};",
         bits.len(),
         hex(&bits)
     );

@@ -1,39 +1,60 @@
-//! The weight format: a model's parameters as bytes, for files on a host and flash on a device.
+//! The weight format: a model's parameters as bytes, for files on a host and flash on a device,
+//! optionally with the input transform the model was trained behind.
 //!
-//! A blob is a fixed-length header followed by the payload, both written with postcard into a
-//! caller's buffer; nothing is allocated.
+//! A blob is a fixed-length header followed by the payload and, in version 2, the input-transform
+//! section, all written with postcard into a caller's buffer; nothing is allocated.
 //!
 //! | bytes | field |
 //! |---|---|
 //! | 4 | magic `TVAE` |
-//! | 2 | format version, u16 little-endian (1) |
+//! | 2 | format version, u16 little-endian: 1 = weights alone ([`FORMAT_VERSION`]), 2 = weights and input transform ([`FORMAT_VERSION_WITH_TRANSFORM`]) |
 //! | 1 | model kind, `ModelKind as u8` |
 //! | 1 | layer count n ≤ `MAX_LAYERS` |
 //! | 9 × `MAX_LAYERS` | layer table: inputs and outputs (u32 little-endian), activation code (u8); entries past n are zero |
 //! | 4 | payload length in bytes, u32 little-endian |
-//! | 4 | CRC-32 (ISO-HDLC, as zlib and PNG) of the payload, u32 little-endian |
-//! | 4 × `SCALARS` | every tensor in storage order ([`Parameters::tensor`]), each f32 as its 4 little-endian IEEE-754 bytes (postcard's f32) |
+//! | 4 | CRC-32 (ISO-HDLC, as zlib and PNG), u32 little-endian: version 1, of the payload; version 2, of every byte of the blob except these four (header before them, payload, section) |
+//! | 4 × `SCALARS` | payload: every tensor in storage order ([`Parameters::tensor`]), each f32 as its 4 little-endian IEEE-754 bytes (postcard's f32) |
+//! | | *version 2 only, the input-transform section, 8 + 8·`INPUTS` bytes:* |
+//! | 4 | features f = the model's `INPUTS`, u32 little-endian |
+//! | 1 | clamp: 0 or 1 |
+//! | 3 | reserved, zero |
+//! | 4 × f | offset of each feature, f32 little-endian |
+//! | 4 × f | scale of each feature, f32 little-endian |
 //!
-//! Every field has a fixed width, so a model type's blob length is a constant of the type:
-//! [`blob_len`]`::<M>()` or [`WeightBlob::BLOB_LEN`] = [`HEADER_LEN`] + 4·`SCALARS`, usable to
-//! size a `static` buffer or a flash region.
+//! The section says how a raw sample becomes the model's input:
+//! `x'ᵢ = (xᵢ − offsetᵢ) · scaleᵢ`, clamped to [0, 1] if the clamp byte is 1
+//! ([`crate::input_transform::normalize`]). The version tells the two layouts apart, so a
+//! version-1 blob is exactly what this format wrote before the section existed, and a reader
+//! that only knows version 1 refuses a blob with a transform (as an unsupported version)
+//! instead of running the model on inputs it was not trained on.
+//!
+//! Every field has a fixed width, so both lengths are constants of the model type:
+//! [`blob_len`]`::<M>()` or [`WeightBlob::BLOB_LEN`] = [`HEADER_LEN`] + 4·`SCALARS` without a
+//! transform, [`blob_len_with_transform`]`::<M>()` or [`WeightBlob::BLOB_LEN_WITH_TRANSFORM`] =
+//! that + 8 + 8·`INPUTS` with one, usable to size a `static` buffer or a flash region. The
+//! payload starts at [`HEADER_LEN`] in both versions, a multiple of 4, so [`view`] reads it in
+//! place either way.
 //!
 //! [`load`] checks the bytes completely before writing anything, so a rejected blob leaves the
 //! model as it was. Every header field must equal what the model type implies, the CRC covers
-//! the payload and the payload length must be exact, so any single changed byte and any
-//! truncation is an error, never a wrong model.
+//! the payload (and in version 2 the header and the section too), every length must be exact
+//! and every float finite, so any single changed byte and any truncation is an error, never a
+//! wrong model or a wrong transform.
 
 use core::marker::PhantomData;
 
 use serde::ser::{Serialize, SerializeTuple, Serializer};
 
+use crate::input_transform::InputTransformRef;
 use crate::network::Architecture;
 use crate::{Error, Model, ModelKind, Parameters};
 
 mod header;
+mod transform;
 
-pub use header::{FORMAT_VERSION, HEADER_LEN, MAGIC};
-use header::{Header, postcard_error};
+use header::{CRC_OFFSET, Header, postcard_error};
+pub use header::{FORMAT_VERSION, FORMAT_VERSION_WITH_TRANSFORM, HEADER_LEN, MAGIC};
+pub use transform::{InputTransformView, TRANSFORM_PREFIX_LEN, transform_section_len};
 
 /// Bytes of one encoded f32.
 const SCALAR_LEN: usize = 4;
@@ -41,77 +62,160 @@ const SCALAR_LEN: usize = 4;
 /// The CRC-32 of zlib, PNG and Ethernet.
 const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
-/// Exact bytes of the blob of a model of type `M`: [`HEADER_LEN`] + 4·`M::SCALARS`.
+/// Exact bytes of the blob of a model of type `M` without an input transform:
+/// [`HEADER_LEN`] + 4·`M::SCALARS`.
 pub const fn blob_len<M: Parameters>() -> usize {
     HEADER_LEN + SCALAR_LEN * M::SCALARS
 }
 
-/// The exact blob length as an associated constant of every model type.
+/// Exact bytes of the blob of a model of type `M` with an input transform:
+/// [`blob_len`]`::<M>()` + [`transform_section_len`]`(M::INPUTS)` = [`HEADER_LEN`] +
+/// 4·`M::SCALARS` + 8 + 8·`M::INPUTS`.
+pub const fn blob_len_with_transform<M: Model>() -> usize {
+    blob_len::<M>() + transform_section_len(M::INPUTS)
+}
+
+/// The exact blob lengths as associated constants of every model type.
 pub trait WeightBlob {
-    /// Bytes [`save`] writes and [`load`] expects for this type.
+    /// Bytes [`save`] writes and [`load`] expects for this type, without a transform.
     const BLOB_LEN: usize;
+    /// Bytes [`save_with_transform`] writes and [`load`] expects for this type with a
+    /// transform.
+    const BLOB_LEN_WITH_TRANSFORM: usize;
 }
 
 impl<M: Model> WeightBlob for M {
     const BLOB_LEN: usize = blob_len::<M>();
+    const BLOB_LEN_WITH_TRANSFORM: usize = blob_len_with_transform::<M>();
 }
 
 /// What a blob's header says, as read by [`inspect`].
 #[derive(Clone, Debug, PartialEq)]
-pub struct WeightsInfo {
+pub struct WeightsInfo<'a> {
     /// The model family.
     pub kind: ModelKind,
     /// The dense layers in storage order.
     pub architecture: Architecture,
     /// Number of f32 weights in the payload.
     pub scalars: usize,
+    /// The input transform, if the blob carries one (version 2).
+    pub transform: Option<InputTransformView<'a>>,
 }
 
+/// A blob used in place by [`view`]: the model, and the input transform its inputs must go
+/// through first if the blob carries one.
+#[derive(Debug)]
+pub struct WeightsView<'a, M> {
+    /// The model, its weights read in place from the blob.
+    pub model: &'a M,
+    /// The blob's input transform (version 2), read in place; `None` for version 1, whose
+    /// model takes its inputs as they are.
+    pub transform: Option<InputTransformView<'a>>,
+}
+
+impl<M> Clone for WeightsView<'_, M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M> Copy for WeightsView<'_, M> {}
+
 /// Writes `model`'s weights to the start of `buffer` and returns the number of bytes written,
-/// always [`blob_len`]`::<M>()`.
+/// always [`blob_len`]`::<M>()`: a version-1 blob, without an input transform.
 ///
-/// Errors: [`Error::BufferTooSmall`] if `buffer` is shorter than the blob; [`Error::NonFinite`]
-/// if a weight is NaN or infinite (such a blob could not be loaded back), in which case
-/// nothing is written.
+/// Errors as for [`save_with_transform`].
 pub fn save<M: Model>(model: &M, buffer: &mut [u8]) -> Result<usize, Error> {
-    let needed = blob_len::<M>();
+    save_with_transform(model, None, buffer)
+}
+
+/// Writes `model`'s weights, and `transform` if given, to the start of `buffer` and returns the
+/// number of bytes written: [`blob_len`]`::<M>()` (version 1) without a transform,
+/// [`blob_len_with_transform`]`::<M>()` (version 2) with one.
+///
+/// Errors: [`Error::BufferTooSmall`] if `buffer` is shorter than the blob;
+/// [`Error::NonFinite`] if a weight, an offset or a scale is NaN or infinite (such a blob could
+/// not be loaded back); [`Error::ShapeMismatch`] if the transform is not for `M::INPUTS`
+/// features. In each of these cases nothing is written.
+pub fn save_with_transform<M: Model>(
+    model: &M,
+    transform: Option<&InputTransformRef<'_>>,
+    buffer: &mut [u8],
+) -> Result<usize, Error> {
+    let needed = match transform {
+        None => blob_len::<M>(),
+        Some(_) => blob_len_with_transform::<M>(),
+    };
     let found = buffer.len();
-    let blob = buffer
-        .get_mut(..needed)
-        .ok_or(Error::BufferTooSmall { needed, found })?;
+    let too_small = || Error::BufferTooSmall { needed, found };
+    let blob = buffer.get_mut(..needed).ok_or_else(too_small)?;
     if !model.is_finite() {
         return Err(Error::NonFinite);
+    }
+    if let Some(transform) = transform {
+        if transform.features() != M::INPUTS {
+            return Err(Error::ShapeMismatch {
+                expected: M::INPUTS,
+                found: transform.features(),
+            });
+        }
+        if !transform.is_finite() {
+            return Err(Error::NonFinite);
+        }
     }
     let mut architecture = Architecture::new();
     M::describe(&mut architecture)?;
 
-    let (header_bytes, payload) = blob.split_at_mut(HEADER_LEN);
-    postcard::to_slice(&PayloadOf(model), payload)
-        .map_err(|_| Error::BufferTooSmall { needed, found })?;
-    let header = Header::new(
+    let (header_bytes, rest) = blob.split_at_mut(HEADER_LEN);
+    let (payload, section) = rest
+        .split_at_mut_checked(SCALAR_LEN * M::SCALARS)
+        .ok_or_else(too_small)?;
+    postcard::to_slice(&PayloadOf(model), payload).map_err(|_| too_small())?;
+    let (version, crc) = match transform {
+        None => (FORMAT_VERSION, CRC32.checksum(payload)),
+        Some(transform) => {
+            transform::encode(transform, section)?;
+            // The CRC of version 2 covers the header too: written once without it, summed,
+            // then written again with it.
+            (FORMAT_VERSION_WITH_TRANSFORM, 0)
+        }
+    };
+    let mut header = Header::new(
+        version,
         M::KIND as u8,
         &architecture,
         PayloadLen::<M>::BYTES,
-        CRC32.checksum(payload),
+        crc,
     )?;
     header.encode(header_bytes)?;
+    if transform.is_some() {
+        header.crc = crc_of_blob(blob);
+        header.encode(blob)?;
+    }
     Ok(needed)
 }
 
-/// Reads the weights of a blob written by [`save`] for the same model type into `model`.
+/// Reads the weights of a blob written by [`save`] or [`save_with_transform`] for the same
+/// model type into `model`, and returns the blob's input transform, if it has one, read in
+/// place from `bytes`.
 ///
 /// `bytes` must be exactly one blob. Checks, in this order: magic ([`Error::BadMagic`]),
 /// version ([`Error::UnsupportedVersion`]), header length ([`Error::Truncated`]), layer table
 /// well-formed ([`Error::Malformed`]), model kind ([`Error::WrongModel`]), architecture
 /// ([`Error::WrongDimensions`]), payload length field equal to 4·`SCALARS`
-/// ([`Error::Malformed`]), payload present in full ([`Error::Truncated`]) and nothing after it
-/// ([`Error::TrailingBytes`]), CRC-32 ([`Error::ChecksumMismatch`]) and every weight finite
-/// ([`Error::NonFinite`]).
+/// ([`Error::Malformed`]), payload (and section) present in full ([`Error::Truncated`]) and
+/// nothing after them ([`Error::TrailingBytes`]), CRC-32 ([`Error::ChecksumMismatch`]), every
+/// weight finite ([`Error::NonFinite`]); for version 2, also the section's clamp and reserved
+/// bytes ([`Error::Malformed`]), every offset and scale finite ([`Error::NonFinite`]) and its
+/// feature count equal to `M::INPUTS` ([`Error::ShapeMismatch`]).
 ///
 /// Guarantee: all of this is checked on the bytes before the first write to `model`, and the
 /// writing pass decodes the bytes just validated, so on any error `model` is unchanged.
-pub fn load<M: Model>(bytes: &[u8], model: &mut M) -> Result<(), Error> {
-    let payload = validate::<M>(bytes)?;
+pub fn load<'a, M: Model>(
+    bytes: &'a [u8],
+    model: &mut M,
+) -> Result<Option<InputTransformView<'a>>, Error> {
+    let (payload, transform) = validate::<M>(bytes)?;
     let mut rest = payload;
     for index in 0..M::TENSORS {
         for value in model.tensor_mut(index) {
@@ -121,11 +225,13 @@ pub fn load<M: Model>(bytes: &[u8], model: &mut M) -> Result<(), Error> {
             rest = tail;
         }
     }
-    Ok(())
+    Ok(transform)
 }
 
 /// The weights of a blob used in place, without a copy: on a device the blob stays in flash
-/// and the model runs from there, so its weights cost no RAM.
+/// and the model runs from there, so its weights cost no RAM. So does the input transform, if
+/// the blob has one ([`WeightsView::transform`]): apply it to every raw sample before the model
+/// sees it.
 ///
 /// Checks everything [`load`] checks, then that the payload is 4-byte aligned
 /// ([`Error::Misaligned`]: place the blob at a 4-byte boundary; the header is
@@ -133,7 +239,7 @@ pub fn load<M: Model>(bytes: &[u8], model: &mut M) -> Result<(), Error> {
 /// every model is `#[repr(C)]` of f32 matrices in tensor order, which the size check below
 /// proves has no padding, and the bytes are little-endian like every supported target.
 #[cfg(target_endian = "little")]
-pub fn view<M: Model>(bytes: &[u8]) -> Result<&M, Error> {
+pub fn view<M: Model>(bytes: &[u8]) -> Result<WeightsView<'_, M>, Error> {
     const {
         assert!(
             core::mem::size_of::<M>() == SCALAR_LEN * M::SCALARS,
@@ -141,13 +247,15 @@ pub fn view<M: Model>(bytes: &[u8]) -> Result<&M, Error> {
         );
         assert!(HEADER_LEN.is_multiple_of(core::mem::align_of::<f32>()));
     }
-    let payload = validate::<M>(bytes)?;
-    bytemuck::try_from_bytes(payload).map_err(|_| Error::Misaligned)
+    let (payload, transform) = validate::<M>(bytes)?;
+    let model = bytemuck::try_from_bytes(payload).map_err(|_| Error::Misaligned)?;
+    Ok(WeightsView { model, transform })
 }
 
-/// Checks a blob for model type `M` (everything listed at [`load`]) and returns its payload.
-fn validate<M: Model>(bytes: &[u8]) -> Result<&[u8], Error> {
-    let (header, payload) = Header::decode(bytes)?;
+/// Checks a blob for model type `M` (everything listed at [`load`]) and returns its payload
+/// and its transform.
+fn validate<M: Model>(bytes: &[u8]) -> Result<(&[u8], Option<InputTransformView<'_>>), Error> {
+    let (header, rest) = Header::decode(bytes)?;
     let expected_kind = M::KIND as u8;
     if header.kind != expected_kind {
         return Err(Error::WrongModel {
@@ -164,56 +272,95 @@ fn validate<M: Model>(bytes: &[u8]) -> Result<&[u8], Error> {
         // Same kind and layers imply the same length: the field itself is corrupt.
         return Err(Error::Malformed);
     }
-    check_payload(&header, payload)?;
-    Ok(payload)
+    let (payload, transform) = check_body(bytes, &header, rest)?;
+    if let Some(transform) = &transform
+        && transform.features() != M::INPUTS
+    {
+        return Err(Error::ShapeMismatch {
+            expected: M::INPUTS,
+            found: transform.features(),
+        });
+    }
+    Ok((payload, transform))
 }
 
 /// Reads and fully checks a blob without knowing its model type: everything [`load`] checks
-/// except that the kind, the architecture and the length match a given type. A host uses it
+/// except that the kind, the architecture and the lengths match a given type. A host uses it
 /// to pick the model type to load a blob into.
 ///
 /// Errors as for [`load`]; a kind code this build does not know is [`Error::Malformed`].
-pub fn inspect(bytes: &[u8]) -> Result<WeightsInfo, Error> {
-    let (header, payload) = Header::decode(bytes)?;
+pub fn inspect(bytes: &[u8]) -> Result<WeightsInfo<'_>, Error> {
+    let (header, rest) = Header::decode(bytes)?;
     let kind = model_kind(header.kind).ok_or(Error::Malformed)?;
     let payload_len = usize::try_from(header.payload_len).map_err(|_| Error::Truncated)?;
     if payload_len % SCALAR_LEN != 0 {
         return Err(Error::Malformed);
     }
-    check_payload(&header, payload)?;
+    let (_, transform) = check_body(bytes, &header, rest)?;
     Ok(WeightsInfo {
         kind,
         architecture: header.architecture(),
         scalars: payload_len / SCALAR_LEN,
+        transform,
     })
 }
 
-/// Checks the payload against the header: its length ([`Error::Truncated`],
-/// [`Error::TrailingBytes`]), its CRC-32 and that every f32 in it is finite.
-fn check_payload(header: &Header, payload: &[u8]) -> Result<(), Error> {
-    let expected = usize::try_from(header.payload_len).map_err(|_| Error::Truncated)?;
-    if payload.len() < expected {
-        return Err(Error::Truncated);
-    }
-    if payload.len() > expected {
+/// Checks what follows the header (`rest`, the end of `bytes`) against it: the lengths of the
+/// payload and, in version 2, of the section ([`Error::Truncated`], [`Error::TrailingBytes`]),
+/// the CRC-32, that every f32 is finite and that the section is well-formed. Returns the
+/// payload and the section's transform.
+fn check_body<'a>(
+    bytes: &'a [u8],
+    header: &Header,
+    rest: &'a [u8],
+) -> Result<(&'a [u8], Option<InputTransformView<'a>>), Error> {
+    let payload_len = usize::try_from(header.payload_len).map_err(|_| Error::Truncated)?;
+    let (payload, section) = rest.split_at_checked(payload_len).ok_or(Error::Truncated)?;
+    let with_transform = header.version == FORMAT_VERSION_WITH_TRANSFORM;
+    if with_transform {
+        let expected = transform::stated_len(section)?;
+        if section.len() < expected {
+            return Err(Error::Truncated);
+        }
+        if section.len() > expected {
+            return Err(Error::TrailingBytes);
+        }
+    } else if !section.is_empty() {
         return Err(Error::TrailingBytes);
     }
-    let found = CRC32.checksum(payload);
+    let found = if with_transform {
+        crc_of_blob(bytes)
+    } else {
+        CRC32.checksum(payload)
+    };
     if found != header.crc {
         return Err(Error::ChecksumMismatch {
             expected: header.crc,
             found,
         });
     }
-    let mut rest = payload;
-    while !rest.is_empty() {
-        let (value, tail) = postcard::take_from_bytes::<f32>(rest).map_err(postcard_error)?;
+    let mut floats = payload;
+    while !floats.is_empty() {
+        let (value, tail) = postcard::take_from_bytes::<f32>(floats).map_err(postcard_error)?;
         if !value.is_finite() {
             return Err(Error::NonFinite);
         }
-        rest = tail;
+        floats = tail;
     }
-    Ok(())
+    let transform = if with_transform {
+        Some(transform::decode(section)?)
+    } else {
+        None
+    };
+    Ok((payload, transform))
+}
+
+/// The CRC-32 of a version-2 blob: of every byte but the CRC field's own four.
+fn crc_of_blob(blob: &[u8]) -> u32 {
+    let mut digest = CRC32.digest();
+    digest.update(blob.get(..CRC_OFFSET).unwrap_or(blob));
+    digest.update(blob.get(HEADER_LEN..).unwrap_or_default());
+    digest.finalize()
 }
 
 /// The kind whose code is `code`.

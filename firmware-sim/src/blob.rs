@@ -15,6 +15,11 @@ static AE_ALIGNED: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../data/device/ae-digits.tvw"
 )));
+/// Backing storage of [`VAE_DIGITS_STANDARDIZED`].
+static VAE_STANDARDIZED_ALIGNED: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
+    env!("OUT_DIR"),
+    "/vae-digits-standardized.tvw"
+)));
 /// Backing storage of [`FIRMWARE_VAE`].
 static FIRMWARE_VAE_ALIGNED: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
     env!("OUT_DIR"),
@@ -25,11 +30,16 @@ static FIRMWARE_VAE_ALIGNED: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
 pub static VAE_DIGITS: &[u8] = &VAE_ALIGNED.0;
 /// `data/device/ae-digits.tvw`, as exported by the host trainer.
 pub static AE_DIGITS: &[u8] = &AE_ALIGNED.0;
-/// The blob the firmware loads as `vae-digits`: [`VAE_DIGITS`], or the broken variant
-/// selected with `TINYVAE_BLOB` at build time ([`BLOB_VARIANT`]).
+/// The `vae-digits` weights with an input transform (a version-2 blob, 520 bytes longer):
+/// the host's standardization fitted on the raw 0–16 pixels of the training digits, written
+/// by build.rs with the host's exporter.
+pub static VAE_DIGITS_STANDARDIZED: &[u8] = &VAE_STANDARDIZED_ALIGNED.0;
+/// The blob the firmware loads as `vae-digits`: [`VAE_DIGITS`], or the variant selected with
+/// `TINYVAE_BLOB` at build time ([`BLOB_VARIANT`]): [`VAE_DIGITS_STANDARDIZED`] or a broken
+/// blob.
 pub static FIRMWARE_VAE: &[u8] = &FIRMWARE_VAE_ALIGNED.0;
-/// Which blob [`FIRMWARE_VAE`] is: `vae-digits`, `corrupt-byte`, `truncated`, `wrong-model`
-/// or `nan-weight` (see build.rs).
+/// Which blob [`FIRMWARE_VAE`] is: `vae-digits`, `standardized`, `corrupt-byte`,
+/// `truncated`, `wrong-model` or `nan-weight` (see build.rs).
 pub const BLOB_VARIANT: &str = env!("TINYVAE_BLOB_VARIANT");
 
 #[cfg(target_endian = "big")]

@@ -10,7 +10,8 @@ use core::mem::size_of;
 
 use bytemuck::Zeroable;
 use tinyvae_core::optim::Adam;
-use tinyvae_core::{Model, Network, seeded_rng, weights};
+use tinyvae_core::weights::{self, InputTransformView, WeightsView};
+use tinyvae_core::{Model, Network, seeded_rng};
 
 use crate::agreement::Agreement;
 use crate::bench::TickCounter;
@@ -19,11 +20,11 @@ use crate::error::DeviceError;
 use crate::reference::{self, TrajectoryBits};
 use crate::report::{
     AeInferenceReport, BenchReport, InferenceBench, InferenceBreakdown, InferenceReport,
-    TrainReport,
+    NormalizedInferenceReport, TrainReport,
 };
 use crate::workload::{
-    self, AE_CODE, AE_INFERENCE_MACS, AeDigits, FINETUNE_BATCH, PIXELS, PlainSgd, Trainable,
-    Training, Update, VAE_INFERENCE_MACS, VaeDigits, VaeFigures,
+    self, AE_CODE, AE_INFERENCE_MACS, AeDigits, FINETUNE_BATCH, NormalizedFigures, PIXELS,
+    PlainSgd, Trainable, Training, Update, VAE_INFERENCE_MACS, VaeDigits, VaeFigures,
 };
 
 /// Passes over the test digits in the inference timing loops.
@@ -31,20 +32,29 @@ pub const INFERENCE_REPEATS: u32 = 4;
 /// Extra steps timed after a fine-tuning run.
 pub const TIMED_STEPS: u32 = 4;
 
-/// Validates a `vae-digits` blob with `weights::view` and returns the model in place.
-pub fn view_vae(blob: &[u8]) -> Result<&VaeDigits, DeviceError> {
+/// Validates a `vae-digits` blob with `weights::view` and returns the model in place, with the
+/// blob's input transform if it carries one: then [`vae_normalized_inference`] is how the
+/// model sees the digits.
+pub fn view_vae(blob: &[u8]) -> Result<WeightsView<'_, VaeDigits>, DeviceError> {
     weights::view(blob).map_err(|error| DeviceError::Blob {
         preset: "vae-digits",
         error,
     })
 }
 
-/// Validates an `ae-digits` blob with `weights::view` and returns the model in place.
+/// Validates an `ae-digits` blob with `weights::view` and returns the model in place. Its modes
+/// take pixels / 16, so a blob with an input transform is refused
+/// ([`DeviceError::UnexpectedTransform`]) rather than run on inputs it was not trained on.
 pub fn view_ae(blob: &[u8]) -> Result<&AeDigits, DeviceError> {
-    weights::view(blob).map_err(|error| DeviceError::Blob {
-        preset: "ae-digits",
+    const PRESET: &str = "ae-digits";
+    let view = weights::view(blob).map_err(|error| DeviceError::Blob {
+        preset: PRESET,
         error,
-    })
+    })?;
+    match view.transform {
+        None => Ok(view.model),
+        Some(_) => Err(DeviceError::UnexpectedTransform { preset: PRESET }),
+    }
 }
 
 /// Test digit `i` (modulo the table) as model input.
@@ -112,6 +122,72 @@ pub fn vae_inference(model: &VaeDigits) -> Result<InferenceReport, DeviceError> 
         mean_squared_error: squared_error / digits as f32,
         mean_negative_elbo: elbo / digits as f32,
         first_mean,
+    })
+}
+
+/// Mode `vae-digits.normalized_inference`, for a blob with an input transform: for each test
+/// digit, its raw pixels (0 to 16, [`workload::raw_pixels`]) through the blob's transform, read
+/// in place from flash and applied in place on the input, then q(z|x') and x̂ = decode(μ)
+/// ([`workload::vae_normalized_figures`]). Every normalized input and every figure is compared
+/// with the host's, which normalized the same raw pixels with its own `InputTransform`. Then
+/// times the transform alone.
+#[inline(never)]
+pub fn vae_normalized_inference(
+    model: &VaeDigits,
+    transform: &InputTransformView<'_>,
+    counter: &mut impl TickCounter,
+) -> Result<NormalizedInferenceReport, DeviceError> {
+    const WHAT: &str = "vae-digits normalized inference";
+    let mut workspace = [0.0f32; VaeDigits::WORKSPACE_FLOATS];
+    let mut agreement = Agreement::default();
+    let mut squared_error = 0.0f32;
+    let (mut first_inputs, mut first_mean) = ([0.0; 2], [0.0; 2]);
+    for (i, raw) in TEST_DIGITS.iter().enumerate() {
+        let mut input = workload::raw_pixels(raw);
+        transform
+            .apply(&mut input)
+            .map_err(DeviceError::model(WHAT))?;
+        let figures = workload::vae_normalized_figures(model, &input, &mut workspace)
+            .map_err(DeviceError::model(WHAT))?;
+        let n = NormalizedFigures::VALUES;
+        agreement.compare_all(
+            i * n,
+            figures.values(),
+            reference::VAE_STANDARDIZED_INFERENCE
+                .get(i * n..(i + 1) * n)
+                .unwrap_or_default(),
+        );
+        squared_error += figures.squared_error;
+        if i == 0 {
+            first_inputs = [input[2], input[3]];
+            first_mean = figures.mean;
+        }
+    }
+    agreement.check(WHAT)?;
+    let mut result = Ok(());
+    let transform_bench = bench(
+        counter,
+        INFERENCE_REPEATS * TEST_DIGITS.len() as u32,
+        |i| workload::raw_pixels(&TEST_DIGITS[i as usize % TEST_DIGITS.len()]),
+        |raw| {
+            let mut input = *raw;
+            if let Err(e) = transform.apply(&mut input) {
+                result = Err(e);
+            }
+            black_box(&input);
+        },
+    );
+    result.map_err(DeviceError::model(WHAT))?;
+    let digits = TEST_DIGITS.len();
+    Ok(NormalizedInferenceReport {
+        digits,
+        features: transform.features(),
+        clamp: transform.clamp(),
+        agreement,
+        mean_squared_error: squared_error / digits as f32,
+        first_inputs,
+        first_mean,
+        transform_bench,
     })
 }
 

@@ -10,12 +10,17 @@ use crate::micro::Micro;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DeviceError {
     /// `weights::view` rejected a weight blob (header, length, CRC, dimensions, finiteness,
-    /// alignment).
+    /// alignment, input-transform section).
     Blob {
         /// The preset the blob was loaded as.
         preset: &'static str,
         /// What the core found wrong.
         error: CoreError,
+    },
+    /// A blob carries an input transform, which this firmware applies to `vae-digits` only.
+    UnexpectedTransform {
+        /// The preset the blob was loaded as.
+        preset: &'static str,
     },
     /// The model returned an error while running.
     Model {
@@ -61,6 +66,11 @@ impl fmt::Display for DeviceError {
             Self::Blob { preset, error } => {
                 write!(f, "{preset} weight blob rejected: {error}")
             }
+            Self::UnexpectedTransform { preset } => write!(
+                f,
+                "{preset} weight blob carries an input transform, which this firmware does not \
+                 apply to {preset}"
+            ),
             Self::Model { what, error } => write!(f, "{what} failed: {error}"),
             Self::HostDisagreement {
                 what,

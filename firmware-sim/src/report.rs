@@ -39,6 +39,27 @@ pub struct InferenceReport {
     pub first_mean: [f32; 2],
 }
 
+/// The VAE run on the raw test digits through the blob's input transform.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NormalizedInferenceReport {
+    /// Digits run.
+    pub digits: usize,
+    /// Features of the transform.
+    pub features: usize,
+    /// Whether the transform clamps to [0, 1].
+    pub clamp: bool,
+    /// Every normalized input and every figure of every digit against the host's.
+    pub agreement: Agreement,
+    /// Mean over the digits of Σ(x̂ − x')².
+    pub mean_squared_error: f32,
+    /// x'₂ and x'₃ of the first digit (pixels 0 and 1 are blank in nearly every digit).
+    pub first_inputs: [f32; 2],
+    /// μ of the first digit.
+    pub first_mean: [f32; 2],
+    /// Timing of the transform alone on one raw digit (the 64 features).
+    pub transform_bench: BenchReport,
+}
+
 /// The autoencoder run on the test digits.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AeInferenceReport {

@@ -60,6 +60,12 @@ pub fn pixels(raw: &[u8; PIXELS]) -> [f32; PIXELS] {
     core::array::from_fn(|i| f32::from(raw[i]) / MAX_PIXEL)
 }
 
+/// A digit's raw pixels (0 to 16) as f32, unscaled: what a device reads before the input
+/// transform of a blob that carries one.
+pub fn raw_pixels(raw: &[u8; PIXELS]) -> [f32; PIXELS] {
+    core::array::from_fn(|i| f32::from(raw[i]))
+}
+
 /// Σ (x̂ − x)², summed in order.
 pub fn squared_error(reconstruction: &[f32], input: &[f32]) -> f32 {
     let mut total = 0.0;
@@ -140,6 +146,56 @@ pub fn vae_figures(
     figures.squared_error = squared_error(&figures.reconstruction, x);
     figures.negative_elbo = model.loss(&VaeConfig::default(), x, 1, rng, workspace)?;
     Ok(figures)
+}
+
+/// What the VAE computes for one test digit given through an input transform.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NormalizedFigures {
+    /// x' = the transform applied to the raw pixels: the model's input.
+    pub input: [f32; PIXELS],
+    /// μ(x').
+    pub mean: [f32; VAE_LATENT],
+    /// log σ²(x') as the head outputs it.
+    pub log_variance: [f32; VAE_LATENT],
+    /// x̂ = σ(D(μ(x'))).
+    pub reconstruction: [f32; PIXELS],
+    /// Σ (x̂ − x')².
+    pub squared_error: f32,
+}
+
+impl NormalizedFigures {
+    /// Values in [`NormalizedFigures::values`].
+    pub const VALUES: usize = PIXELS + 2 * VAE_LATENT + PIXELS + 1;
+
+    /// Every value, in a fixed order: x', μ, log σ², x̂, Σ(x̂ − x')².
+    pub fn values(&self) -> impl Iterator<Item = f32> + '_ {
+        self.input
+            .iter()
+            .chain(&self.mean)
+            .chain(&self.log_variance)
+            .chain(&self.reconstruction)
+            .copied()
+            .chain([self.squared_error])
+    }
+}
+
+/// [`vae_infer`] on an input already normalized by a blob's transform, and Σ(x̂ − x')². No
+/// ELBO: a transform such as standardization leaves [0, 1], where the Bernoulli likelihood is
+/// not defined.
+pub fn vae_normalized_figures(
+    model: &VaeDigits,
+    input: &[f32; PIXELS],
+    workspace: &mut [f32],
+) -> Result<NormalizedFigures, Error> {
+    let mut out = VaeFigures::ZERO;
+    vae_infer(model, input, workspace, &mut out)?;
+    Ok(NormalizedFigures {
+        input: *input,
+        mean: out.mean,
+        log_variance: out.log_variance,
+        reconstruction: out.reconstruction,
+        squared_error: squared_error(&out.reconstruction, input),
+    })
 }
 
 /// One autoencoder inference (the [`AE_INFERENCE_MACS`]): the code h(x), then σ(D(h)).

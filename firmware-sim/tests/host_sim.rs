@@ -29,12 +29,15 @@ use std::cell::Cell;
 use std::thread;
 use std::time::Instant;
 
-use firmware_sim::blob::{AE_DIGITS, Aligned, BLOB_VARIANT, FIRMWARE_VAE, VAE_DIGITS};
+use bytemuck::Zeroable;
+use firmware_sim::blob::{
+    AE_DIGITS, Aligned, BLOB_VARIANT, FIRMWARE_VAE, VAE_DIGITS, VAE_DIGITS_STANDARDIZED,
+};
 use firmware_sim::reference;
-use firmware_sim::workload::{EVALUATIONS, VaeDigits};
+use firmware_sim::workload::{AeDigits, EVALUATIONS, NormalizedFigures, VaeDigits};
 use firmware_sim::{DeviceError, RAM_BUDGET, TickCounter, device};
-use tinyvae_core::Error as CoreError;
-use tinyvae_core::weights::HEADER_LEN;
+use tinyvae_core::weights::{self, HEADER_LEN, WeightBlob};
+use tinyvae_core::{Error as CoreError, InputTransformRef};
 
 thread_local! {
     /// Set while device logic runs on this thread.
@@ -130,7 +133,7 @@ impl TickCounter for HostClock {
 #[test]
 fn vae_inference_agrees_with_the_host_bit_for_bit() {
     let (result, allocs) = on_device(|| {
-        let model = device::view_vae(VAE_DIGITS)?;
+        let model = device::view_vae(VAE_DIGITS)?.model;
         let report = device::vae_inference(model)?;
         let bench = device::vae_inference_bench(model, &mut HostClock::new())?;
         Ok::<_, DeviceError>((report, bench))
@@ -147,9 +150,79 @@ fn vae_inference_agrees_with_the_host_bit_for_bit() {
 }
 
 #[test]
+fn a_blob_with_an_input_transform_normalizes_and_infers_as_the_host_bit_for_bit() {
+    let (result, allocs) = on_device(|| {
+        let shipped = device::view_vae(VAE_DIGITS)?;
+        let blob = device::view_vae(VAE_DIGITS_STANDARDIZED)?;
+        let transform = blob
+            .transform
+            .expect("the standardized blob has a transform");
+        let report =
+            device::vae_normalized_inference(blob.model, &transform, &mut HostClock::new())?;
+        Ok::<_, DeviceError>((shipped.transform.is_none(), report))
+    });
+    assert_eq!(allocs, 0, "device code allocated {allocs} times");
+    let (shipped_has_none, report) = result.expect("vae-digits normalized inference");
+    assert!(shipped_has_none, "the shipped blob is version 1");
+    // Every normalized input, μ, log σ², x̂ and Σ(x̂ − x')², bit for bit as the host's.
+    assert_eq!(report.digits, 16);
+    assert_eq!(report.agreement.values, 16 * NormalizedFigures::VALUES);
+    assert_eq!(
+        report.agreement.values,
+        reference::VAE_STANDARDIZED_INFERENCE.len()
+    );
+    assert!(report.agreement.is_bitwise(), "{:?}", report.agreement);
+    assert_eq!((report.features, report.clamp), (64, false));
+    // Standardized inputs are not pixels / 16: some are negative, some above 1.
+    let inputs = reference::VAE_STANDARDIZED_INFERENCE
+        .chunks_exact(NormalizedFigures::VALUES)
+        .flat_map(|digit| digit[..64].iter().map(|&b| f32::from_bits(b)));
+    let (below, above) = inputs.fold((0, 0), |(b, a), x| {
+        (b + usize::from(x < 0.0), a + usize::from(x > 1.0))
+    });
+    assert!(below > 0 && above > 0, "{below} below 0, {above} above 1");
+
+    // The same weights as the shipped blob, 520 bytes of transform after them.
+    assert_eq!(
+        VAE_DIGITS_STANDARDIZED.len(),
+        VaeDigits::BLOB_LEN_WITH_TRANSFORM
+    );
+    assert_eq!(VAE_DIGITS_STANDARDIZED.len() - VAE_DIGITS.len(), 8 + 8 * 64);
+    assert_eq!(
+        VAE_DIGITS_STANDARDIZED[HEADER_LEN..VAE_DIGITS.len()],
+        VAE_DIGITS[HEADER_LEN..]
+    );
+}
+
+#[test]
+fn an_ae_blob_with_an_input_transform_is_refused() {
+    let mut model = AeDigits::zeroed();
+    weights::load(AE_DIGITS, &mut model).expect("ae-digits blob");
+    let offset = [0.0f32; 64];
+    let scale = [0.0625f32; 64];
+    let transform = InputTransformRef::new(&offset, &scale, true).expect("transform");
+    let mut blob = Box::new(Aligned([0u8; AeDigits::BLOB_LEN_WITH_TRANSFORM]));
+    weights::save_with_transform(&model, Some(&transform), &mut blob.0).expect("save");
+    let (error, allocs) = on_device(move || device::view_ae(&blob.0).map(|_| ()));
+    assert_eq!(allocs, 0, "device code allocated {allocs} times");
+    let error = error.expect_err("a transform on ae-digits");
+    assert_eq!(
+        error,
+        DeviceError::UnexpectedTransform {
+            preset: "ae-digits"
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "ae-digits weight blob carries an input transform, which this firmware does not apply \
+         to ae-digits"
+    );
+}
+
+#[test]
 fn vae_sgd_lowers_the_loss_within_budget() {
     let (result, allocs) = on_device(|| {
-        let model = device::view_vae(VAE_DIGITS)?;
+        let model = device::view_vae(VAE_DIGITS)?.model;
         device::vae_sgd(model, &mut HostClock::new())
     });
     assert_eq!(allocs, 0, "device code allocated {allocs} times");
@@ -196,7 +269,7 @@ fn vae_adam_needs_more_than_the_budget_and_agrees_with_the_host_beyond_it() {
     const { assert!(device::buffers::VAE_ADAM > RAM_BUDGET) };
     // On a stack twice the budget it runs, and matches the host's run.
     let (result, allocs) = on_thread(2 * RAM_BUDGET, || {
-        let model = device::view_vae(VAE_DIGITS)?;
+        let model = device::view_vae(VAE_DIGITS)?.model;
         device::vae_adam(model, &mut HostClock::new())
     });
     assert_eq!(allocs, 0, "device code allocated {allocs} times");
@@ -293,6 +366,8 @@ fn broken_blobs_are_typed_errors_without_allocating() {
 fn the_firmware_carries_the_shipped_blob_unless_told_otherwise() {
     if BLOB_VARIANT == "vae-digits" {
         assert_eq!(FIRMWARE_VAE, VAE_DIGITS);
+    } else if BLOB_VARIANT == "standardized" {
+        assert_eq!(FIRMWARE_VAE, VAE_DIGITS_STANDARDIZED);
     } else {
         assert!(device::view_vae(FIRMWARE_VAE).is_err(), "{BLOB_VARIANT}");
     }

@@ -7,6 +7,9 @@
 //! - the firmware as shipped: the `vae-digits` blob validated and used in place, inference,
 //!   ELBO and fine-tuning agreeing bit for bit with the host, the loss going down, the RAM
 //!   and instruction figures within the claims of the README;
+//! - the `vae-digits` weights with an input transform (`TINYVAE_BLOB=standardized`): the raw
+//!   digits normalized by the blob's transform and the model's figures, bit for bit as the
+//!   host's;
 //! - each broken blob (`TINYVAE_BLOB=corrupt-byte|truncated|wrong-model|nan-weight`): a
 //!   clear error and a failing exit, never a fault or a panic;
 //! - the measurement build of the memory matrix: every mode runs, Adam on `vae-digits`
@@ -24,9 +27,10 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::OnceLock;
 
-use firmware_sim::workload::VAE_INFERENCE_MACS;
+use firmware_sim::workload::{NormalizedFigures, VAE_INFERENCE_MACS, VaeDigits};
 use firmware_sim::{FLASH_BUDGET, RAM_BUDGET};
 use support::{Build, Run, matrix, num, run_qemu, runner};
+use tinyvae_core::weights::WeightBlob;
 
 /// The README's claim: `vae-digits` inference in under 8 KiB of RAM (the weights stay in
 /// flash).
@@ -97,7 +101,9 @@ fn firmware_runs_the_vae_within_budget() {
     assert_eq!(m["blob_variant"], "vae-digits");
     assert_eq!(m["measurement_build"], "0");
 
-    // The blobs are validated and used in place from flash.
+    // The blobs are validated and used in place from flash; the shipped one has no transform.
+    assert_eq!(m["vae-digits.input_transform"], "none");
+    assert!(!m.contains_key("vae-digits.normalized_inference.host_agreement"));
     for preset in ["vae-digits", "ae-digits"] {
         assert_eq!(m[&format!("{preset}.blob")], "valid");
         assert_eq!(m[&format!("{preset}.weights_in_flash")], "1");
@@ -165,6 +171,63 @@ fn firmware_runs_the_vae_within_budget() {
         (3.0..5.5).contains(&per_mac),
         "{per_mac} instructions per MAC"
     );
+}
+
+#[test]
+fn the_blobs_input_transform_is_applied_bit_for_bit_as_the_host() {
+    let Some(runner) = qemu_runner("the_blobs_input_transform_is_applied_bit_for_bit_as_the_host")
+    else {
+        return;
+    };
+    let run = build_and_run(
+        &runner,
+        Build {
+            blob: "standardized",
+            measurement: false,
+        },
+    );
+    assert_eq!(run.code, Some(0), "firmware exited with failure");
+    let m = run.values();
+    assert_eq!(m["result"], "ok");
+    assert_eq!(m["blob_variant"], "standardized");
+    assert_eq!(m["vae-digits.blob"], "valid");
+    assert_eq!(m["vae-digits.weights_in_flash"], "1");
+    assert_eq!(
+        num::<usize>(&m, "vae-digits.blob_bytes"),
+        VaeDigits::BLOB_LEN_WITH_TRANSFORM
+    );
+    assert_eq!(m["vae-digits.input_transform"], "present");
+    assert_eq!(num::<usize>(&m, "vae-digits.input_transform.features"), 64);
+    assert_eq!(m["vae-digits.input_transform.clamp"], "0");
+
+    // The raw digits through the blob's transform, then the model: every normalized input and
+    // every figure of every digit, bit for bit as the host's.
+    let key = |k: &str| format!("vae-digits.normalized_inference.{k}");
+    assert_eq!(num::<usize>(&m, &key("digits")), 16);
+    assert_eq!(
+        num::<usize>(&m, &key("host_values")),
+        16 * NormalizedFigures::VALUES
+    );
+    assert_eq!(m[&key("host_agreement")], "bitwise");
+    assert_eq!(m["host_agreement"], "bitwise");
+    // The plain inference mode gives way to it; the rest of the run is the shipped one.
+    assert!(!m.contains_key("vae-digits.inference.host_agreement"));
+    assert_trained(&m, "vae-digits", "sgd");
+    assert_trained(&m, "ae-digits", "adam");
+
+    // Its RAM: no more than the plain inference's; the transform stays in flash.
+    let static_ram: usize = num(&m, "ram_static_bytes");
+    let stack: usize = num(&m, &key("stack_bytes"));
+    assert!(
+        static_ram + stack < INFERENCE_RAM_TARGET,
+        "normalized inference needs {stack} bytes of stack"
+    );
+    let per_feature: f64 = num(&m, &key("transform.insns_per_feature"));
+    assert!(
+        (1.0..40.0).contains(&per_feature),
+        "{per_feature} instructions per feature"
+    );
+    assert!(num::<usize>(&m, "ram_used_bytes") <= RAM_BUDGET);
 }
 
 #[test]

@@ -22,7 +22,7 @@ pub struct RunFiles {
     pub data: DataRecord,
     /// Where checkpoints go.
     pub checkpoint: PathBuf,
-    /// Where the device weight blob goes.
+    /// Where the device weight blob goes (with the data's input transform, if it has one).
     pub weights: PathBuf,
 }
 
@@ -83,6 +83,7 @@ impl<M: TrainableModel> Persistence<M> for RunFiles {
     }
 
     fn export_weights(&self, model: &M) -> Result<(), SaveError> {
-        Ok(export_weights(model, &self.weights)?)
+        export_weights(model, self.data.transform.as_ref(), &self.weights)?;
+        Ok(())
     }
 }

@@ -13,7 +13,7 @@ use super::{
 use crate::cli::{EvalArgs, ExportArgs};
 use crate::format::{likelihood_text, loss_text};
 use tinyvae_host::catalog::Catalog;
-use tinyvae_host::data::Dataset;
+use tinyvae_host::data::{Dataset, InputTransform};
 use tinyvae_host::eval::{Pca, active_units, knn_accuracy, linear_probe_accuracy};
 use tinyvae_host::export::export_weights;
 use tinyvae_host::presets::{Preset, PresetVisitor};
@@ -29,23 +29,45 @@ pub fn export<C: Catalog>(catalog: &C, args: ExportArgs) -> Result<(), Failure> 
         type Output = Result<usize, Failure>;
         fn visit<M: TrainableModel>(self, preset: &'static Preset) -> Self::Output {
             let model = self.0.model::<M>(preset.name).map_err(Failure::input)?;
-            export_weights(&*model, &self.1).map_err(Failure::input)?;
-            Ok(tinyvae_core::weights::blob_len::<M>())
+            // The blob carries the normalization of the training data, so the device applies it.
+            let transform = self.0.data().transform.as_ref();
+            export_weights(&*model, transform, &self.1).map_err(Failure::input)
         }
     }
     let config = checkpoint.config();
+    let transform = checkpoint.data().transform.clone();
     let bytes = dispatch(
         catalog,
         preset,
         &config,
         ExportVisitor(checkpoint, args.out.clone()),
     )?;
+    let transform = TransformNote(transform.as_ref());
     eprintln!(
-        "wrote {} ({bytes} bytes, {})",
+        "wrote {} ({bytes} bytes, {}, {transform})",
         args.out.display(),
         preset.name
     );
     Ok(())
+}
+
+/// What `tinyvae export` says about the input transform of the blob it wrote.
+struct TransformNote<'a>(Option<&'a InputTransform>);
+
+impl std::fmt::Display for TransformNote<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => {
+                f.write_str("no input transform: the device feeds the model its values as they are")
+            }
+            Some(t) => write!(
+                f,
+                "with the input transform of the training data: {} features, (x - offset) * scale{}",
+                t.features(),
+                if t.clamp { ", clamped to [0, 1]" } else { "" }
+            ),
+        }
+    }
 }
 
 /// Neighbours that vote in the k-NN accuracy of the codes.

@@ -79,6 +79,11 @@ fn headless_training_writes_json_lines_a_checkpoint_and_exports() {
         std::fs::metadata(blob).unwrap().len() as usize,
         blob_len::<VaeDigits>()
     );
+    assert!(
+        stderr(&output).contains("no input transform"),
+        "{}",
+        stderr(&output)
+    );
 
     let output = tinyvae(
         &[

@@ -7,7 +7,7 @@ use std::path::Path;
 use tinyvae_core::autoencoder::ReconstructionLoss;
 use tinyvae_core::noise::Noise;
 use tinyvae_core::vae::{GaussianVariance, Likelihood};
-use tinyvae_core::weights::blob_len;
+use tinyvae_core::weights::{blob_len, blob_len_with_transform};
 use tinyvae_host::checkpoint::{Checkpoint, checkpoint_bytes};
 use tinyvae_host::data::{DataFormat, DataRecord, DataSpec, default_data_dir};
 use tinyvae_host::presets::{AeDigits, VaeDigits, VaeDigitsLearnedVariance};
@@ -174,8 +174,15 @@ fn real_valued_digits_train_with_squared_error_and_gaussian_decoders() {
     );
     assert!(export.status.success(), "{}", stderr(&export));
     let blob = std::fs::read(dir.path().join("run.tvw")).unwrap();
-    assert_eq!(blob.len(), blob_len::<VaeDigitsLearnedVariance>());
-    assert_eq!(blob.len(), blob_len::<VaeDigits>() + 4 * 64);
+    // The learned variance's 64 log σ², and the standardization the device applies.
+    assert_eq!(
+        blob.len(),
+        blob_len_with_transform::<VaeDigitsLearnedVariance>()
+    );
+    assert_eq!(
+        blob_len::<VaeDigitsLearnedVariance>(),
+        blob_len::<VaeDigits>() + 4 * 64
+    );
     let recon = tinyvae(
         &["recon", "--checkpoint", "run.ckpt", "--out", "recon.png"],
         dir.path(),

@@ -4,8 +4,10 @@
 
 use std::path::Path;
 
+use tinyvae_core::weights;
 use tinyvae_host::checkpoint::Checkpoint;
 use tinyvae_host::data::{DataFormat, Normalization, Split, default_data_dir, load_digits};
+use tinyvae_host::presets::AeDigits;
 
 use crate::cli::{stderr, tinyvae};
 
@@ -110,6 +112,31 @@ fn a_csv_table_trains_evaluates_and_draws_with_its_own_data() {
     assert_eq!((record.train_samples, record.test_samples), (1437, 360));
     let transform = record.transform.as_ref().unwrap();
     assert_eq!(transform.features(), 64);
+
+    // The device weights carry the normalization: the blob's transform is the checkpoint's.
+    let export = tinyvae(
+        &["export", "--checkpoint", "own.ckpt", "--out", "own.tvw"],
+        dir.path(),
+    );
+    assert!(export.status.success(), "{}", stderr(&export));
+    assert!(
+        stderr(&export).contains("with the input transform of the training data: 64 features"),
+        "{}",
+        stderr(&export)
+    );
+    let blob = std::fs::read(dir.path().join("own.tvw")).unwrap();
+    assert_eq!(blob.len(), weights::blob_len_with_transform::<AeDigits>());
+    let carried = weights::inspect(&blob).unwrap().transform.unwrap();
+    assert!(carried.clamp());
+    let bits = |values: &mut dyn Iterator<Item = f32>| values.map(f32::to_bits).collect::<Vec<_>>();
+    assert_eq!(
+        bits(&mut carried.offsets()),
+        bits(&mut transform.offset.iter().copied())
+    );
+    assert_eq!(
+        bits(&mut carried.scales()),
+        bits(&mut transform.scale.iter().copied())
+    );
 
     // eval uses the checkpoint's own data and says so.
     let eval = tinyvae(

@@ -8,8 +8,12 @@ use crate::network::{Architecture, LayerShape, MAX_LAYERS};
 /// The four bytes every weight blob starts with.
 pub const MAGIC: [u8; 4] = *b"TVAE";
 
-/// The format version this build writes and reads.
+/// The format version of a blob of weights alone: what [`save`](super::save) writes.
 pub const FORMAT_VERSION: u16 = 1;
+
+/// The format version of a blob that also carries the model's input transform: what
+/// [`save_with_transform`](super::save_with_transform) writes when given one.
+pub const FORMAT_VERSION_WITH_TRANSFORM: u16 = 2;
 
 /// Bytes of one encoded [`LayerShape`]: two fixed-width u32 and a u8.
 const LAYER_SHAPE_LEN: usize = 4 + 4 + 1;
@@ -18,13 +22,16 @@ const LAYER_SHAPE_LEN: usize = 4 + 4 + 1;
 /// table (`MAX_LAYERS` × 9), payload length (4) and payload CRC-32 (4).
 pub const HEADER_LEN: usize = 4 + 2 + 1 + 1 + MAX_LAYERS * LAYER_SHAPE_LEN + 4 + 4;
 
+/// Where the CRC-32 sits: the last 4 bytes of the header.
+pub(super) const CRC_OFFSET: usize = HEADER_LEN - 4;
+
 /// The header as postcard encodes it: every field has a fixed width, so its length is
 /// [`HEADER_LEN`] whatever the values.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(super) struct Header {
     /// [`MAGIC`].
     pub magic: [u8; 4],
-    /// [`FORMAT_VERSION`].
+    /// [`FORMAT_VERSION`] or [`FORMAT_VERSION_WITH_TRANSFORM`].
     #[serde(with = "postcard::fixint::le")]
     pub version: u16,
     /// `ModelKind as u8` of the model saved.
@@ -36,7 +43,8 @@ pub(super) struct Header {
     /// Bytes of payload after the header.
     #[serde(with = "postcard::fixint::le")]
     pub payload_len: u32,
-    /// CRC-32 (ISO-HDLC, as zlib and PNG) of the payload.
+    /// CRC-32 (ISO-HDLC, as zlib and PNG): of the payload in version 1, of every other byte
+    /// of the blob in version 2.
     #[serde(with = "postcard::fixint::le")]
     pub crc: u32,
 }
@@ -51,8 +59,9 @@ struct Preamble {
 }
 
 impl Header {
-    /// The header of a blob of the current version.
+    /// The header of a blob of format `version`.
     pub fn new(
+        version: u16,
         kind: u8,
         architecture: &Architecture,
         payload_len: u32,
@@ -68,7 +77,7 @@ impl Header {
         table.copy_from_slice(architecture);
         Ok(Self {
             magic: MAGIC,
-            version: FORMAT_VERSION,
+            version,
             kind,
             // MAX_LAYERS ≤ 255 (checked below), so the count fits.
             layer_count: architecture.len() as u8,
@@ -97,7 +106,8 @@ impl Header {
     ///
     /// Checks, in this order: the magic over however many bytes there are ([`Error::BadMagic`]),
     /// the length of the version field and then of the whole header ([`Error::Truncated`]),
-    /// the version ([`Error::UnsupportedVersion`]) and the layer table: a count above
+    /// the version, [`FORMAT_VERSION`] or [`FORMAT_VERSION_WITH_TRANSFORM`]
+    /// ([`Error::UnsupportedVersion`]), and the layer table: a count above
     /// `MAX_LAYERS` or a non-zero entry after the counted ones is [`Error::Malformed`].
     pub fn decode(bytes: &[u8]) -> Result<(Self, &[u8]), Error> {
         if bytes
@@ -111,7 +121,10 @@ impl Header {
         if preamble.magic != MAGIC {
             return Err(Error::BadMagic);
         }
-        if preamble.version != FORMAT_VERSION {
+        if !matches!(
+            preamble.version,
+            FORMAT_VERSION | FORMAT_VERSION_WITH_TRANSFORM
+        ) {
             return Err(Error::UnsupportedVersion(preamble.version));
         }
         let (header, rest) = postcard::take_from_bytes::<Self>(bytes).map_err(postcard_error)?;

@@ -97,7 +97,7 @@ fn load_into_sentinel<M: Model + Clone + PartialEq + core::fmt::Debug>(
     if result.is_err() {
         assert!(bits(&model).iter().all(|&b| b == (-7.5f32).to_bits()));
     }
-    result.map(|()| model)
+    result.map(|_| model)
 }
 
 /// Rewrites the header's CRC so that it matches the (edited) payload.
@@ -121,7 +121,7 @@ fn header_length_is_constant() {
     for (architecture, payload_len, crc) in
         [(Architecture::new(), 0, 0), (full, u32::MAX, u32::MAX)]
     {
-        let header = Header::new(u8::MAX, &architecture, payload_len, crc).unwrap();
+        let header = Header::new(FORMAT_VERSION, u8::MAX, &architecture, payload_len, crc).unwrap();
         let encoded = postcard::to_allocvec(&header).unwrap();
         assert_eq!(encoded.len(), HEADER_LEN);
     }
@@ -220,7 +220,8 @@ fn every_single_byte_change_is_rejected() {
             let error = load_into_sentinel::<Small>(&corrupted).unwrap_err();
             let expected = match position {
                 0..4 => matches!(error, Error::BadMagic),
-                4..6 => matches!(error, Error::UnsupportedVersion(_)),
+                // Another version, or version 2, whose section is missing.
+                4..6 => matches!(error, Error::UnsupportedVersion(_) | Error::Truncated),
                 6 => matches!(error, Error::WrongModel { .. }),
                 // Layer count and table: another architecture, or a corrupt table.
                 7..152 => matches!(error, Error::WrongDimensions | Error::Malformed),
@@ -303,14 +304,21 @@ fn other_versions_and_magic_are_refused_first() {
     let blob = blob_of(&random::<Small>(9));
     // A later version is named even if the rest of its header is shorter or different.
     let mut later = blob.clone();
-    later[4] = 2;
+    later[4] = 3;
     assert_eq!(
         load_into_sentinel::<Small>(&later),
-        Err(Error::UnsupportedVersion(2))
+        Err(Error::UnsupportedVersion(3))
     );
     assert_eq!(
         load_into_sentinel::<Small>(&later[..6]),
-        Err(Error::UnsupportedVersion(2))
+        Err(Error::UnsupportedVersion(3))
+    );
+    // Version 2 without its section: cut short.
+    let mut with_transform = blob.clone();
+    with_transform[4] = 2;
+    assert_eq!(
+        load_into_sentinel::<Small>(&with_transform),
+        Err(Error::Truncated)
     );
     // Not a weight file at all, however short; a prefix of the magic is only truncated.
     assert_eq!(load_into_sentinel::<Small>(b"TV"), Err(Error::Truncated));
@@ -354,8 +362,9 @@ fn view_reads_the_weights_in_place() {
     let mut words = vec![0u32; blob_len::<Small>().div_ceil(4) + 1];
     let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
     let written = save(&model, bytes).unwrap();
-    let viewed: &Small = view(&bytes[..written]).unwrap();
-    assert_eq!(viewed, &model);
+    let viewed = view::<Small>(&bytes[..written]).unwrap();
+    assert_eq!(viewed.model, &model);
+    assert_eq!(viewed.transform, None);
     // One byte off the boundary: refused, not misread.
     bytes.copy_within(0..written, 1);
     assert_eq!(
@@ -370,3 +379,5 @@ fn view_reads_the_weights_in_place() {
         Err(Error::ChecksumMismatch { .. })
     ));
 }
+
+mod with_transform;

@@ -105,7 +105,8 @@ fn inner_target_dir() -> PathBuf {
 /// A firmware build: which blob, and whether it links the measurement RAM.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Build {
-    /// `TINYVAE_BLOB`: `vae-digits` or a broken variant.
+    /// `TINYVAE_BLOB`: `vae-digits`, `standardized` (with an input transform) or a broken
+    /// variant.
     pub blob: &'static str,
     /// `TINYVAE_MEASUREMENT_BUILD=1`.
     pub measurement: bool,

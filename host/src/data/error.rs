@@ -246,6 +246,10 @@ pub enum DataError {
         dataset: String,
     },
 
+    /// A recorded input transform that cannot be applied: as many scales as offsets are needed.
+    #[error("the input transform cannot be applied: {0}")]
+    Transform(tinyvae_core::Error),
+
     /// An output buffer whose length differs from its input's.
     #[error("output buffer holds {found} values but the input has {expected}")]
     BufferLength {

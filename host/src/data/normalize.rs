@@ -3,10 +3,12 @@
 //!
 //! The transform is `x' = (x − offset) · scale`, in `f32`, feature by feature, then clamped to
 //! [0, 1] for the range scalings (so a test value outside the training range stays a valid
-//! Bernoulli target). Written as one subtraction and one multiplication, the device computes the
-//! same bits as the host.
+//! Bernoulli target). The formula is the core's, `tinyvae_core::input_transform::normalize`, and
+//! the exported weight blob carries the transform, so the device computes the same bits as the
+//! host.
 
 use serde::{Deserialize, Serialize};
+use tinyvae_core::InputTransformRef;
 
 use super::{DataError, Dataset};
 
@@ -146,20 +148,29 @@ impl InputTransform {
         self.offset.len()
     }
 
-    /// Normalizes one sample in place.
-    pub fn apply(&self, sample: &mut [f32]) {
-        for ((x, &offset), &scale) in sample.iter_mut().zip(&self.offset).zip(&self.scale) {
-            let y = (*x - offset) * scale;
-            *x = if self.clamp { y.clamp(0.0, 1.0) } else { y };
-        }
+    /// The transform as the core takes it: what a weight blob stores and a device applies.
+    ///
+    /// Errors: [`tinyvae_core::Error::ShapeMismatch`] if there are not as many scales as
+    /// offsets (only a corrupt record has that).
+    pub fn as_core(&self) -> Result<InputTransformRef<'_>, tinyvae_core::Error> {
+        InputTransformRef::new(&self.offset, &self.scale, self.clamp)
+    }
+
+    /// Normalizes one sample in place, with the core's formula.
+    ///
+    /// Errors: [`tinyvae_core::Error::ShapeMismatch`] unless the sample has
+    /// [`Self::features`] values and there are as many scales as offsets.
+    pub fn apply(&self, sample: &mut [f32]) -> Result<(), tinyvae_core::Error> {
+        self.as_core()?.apply(sample)
     }
 
     /// Normalizes every sample of `data` in place; fails if its samples have another width.
     pub fn apply_to(&self, data: &mut Dataset) -> Result<(), DataError> {
         data.ensure_pixels_per_image(self.features())?;
+        let transform = self.as_core().map_err(DataError::Transform)?;
         let features = self.features().max(1);
         for sample in data.values_mut().chunks_exact_mut(features) {
-            self.apply(sample);
+            transform.apply(sample).map_err(DataError::Transform)?;
         }
         Ok(())
     }
@@ -211,8 +222,9 @@ mod tests {
         )
         .unwrap();
         let mut x = [-3.0, 0.0, 1.0];
-        t.apply(&mut x);
+        t.apply(&mut x).unwrap();
         assert_eq!(x, [0.0, 0.5, 0.75]);
+        assert!(t.apply(&mut [0.0; 2]).is_err());
         assert_eq!("minmax".parse(), Ok(Normalization::MeasuredRange));
         assert_eq!(
             "range:-2:2".parse(),
@@ -227,5 +239,14 @@ mod tests {
         assert!(InputTransform::fit(Normalization::None, &train).is_none());
         let mut other = data(vec![0.0; 4], 4);
         assert!(t.apply_to(&mut other).is_err());
+        let corrupt = InputTransform {
+            scale: vec![1.0; 2],
+            ..t
+        };
+        let mut x = train.clone();
+        assert!(matches!(
+            corrupt.apply_to(&mut x),
+            Err(DataError::Transform(_))
+        ));
     }
 }

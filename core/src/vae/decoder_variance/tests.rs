@@ -412,7 +412,7 @@ fn the_learned_variance_is_one_more_tensor_and_nothing_else_changes() {
         weights::load(&plain_blob, &mut loaded),
         Err(Error::WrongDimensions)
     );
-    assert_eq!(weights::view::<Learned>(&blob).unwrap(), &model);
+    assert_eq!(weights::view::<Learned>(&blob).unwrap().model, &model);
 }
 
 #[test]

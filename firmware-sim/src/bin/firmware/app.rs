@@ -14,12 +14,17 @@ use firmware_sim::agreement::{Agreement, CLAIMED_MAX_ULPS};
 use firmware_sim::blob::{AE_DIGITS, BLOB_VARIANT, FIRMWARE_VAE};
 use firmware_sim::data::{FIRST_TEST_ROW, TEST_DIGITS, TEST_LABELS};
 use firmware_sim::micro::Micro;
+#[cfg(firmware_blob_transform)]
+use firmware_sim::report::NormalizedInferenceReport;
 use firmware_sim::report::{AeInferenceReport, InferenceBench};
 use firmware_sim::workload::{AeDigits, DENSE_64X32_MACS, VaeDigits};
 use firmware_sim::{
     BenchReport, DeviceError, FLASH_BUDGET, InferenceReport, MEASUREMENT_BUILD, RAM_BUDGET,
     RAM_REGION, TrainReport, device, reference,
 };
+#[cfg(firmware_blob_transform)]
+use tinyvae_core::weights::InputTransformView;
+use tinyvae_core::weights::WeightsView;
 
 use crate::mem::{self, StackTracker};
 use crate::ticks::{Calibration, SysTickCounter};
@@ -67,11 +72,23 @@ fn run() -> Result<(), DeviceError> {
         Fixed2::ratio(cal.insns, cal.ticks)
     );
 
-    // Validation: header, lengths, CRC-32, dimensions, finite weights; then used in place.
-    let vae = device::view_vae(FIRMWARE_VAE)?;
+    // Validation: header, lengths, CRC-32, dimensions, finite weights (and input transform);
+    // then used in place.
+    let WeightsView {
+        model: vae,
+        transform,
+    } = device::view_vae(FIRMWARE_VAE)?;
     hprintln!("vae-digits.blob=valid");
     hprintln!("vae-digits.blob_bytes={}", FIRMWARE_VAE.len());
     hprintln!("vae-digits.weights_in_flash={}", in_flash(vae));
+    hprintln!(
+        "vae-digits.input_transform={}",
+        if transform.is_some() {
+            "present"
+        } else {
+            "none"
+        }
+    );
     let ae = device::view_ae(AE_DIGITS)?;
     hprintln!("ae-digits.blob=valid");
     hprintln!("ae-digits.blob_bytes={}", AE_DIGITS.len());
@@ -86,10 +103,27 @@ fn run() -> Result<(), DeviceError> {
 
     let mut agreement = Agreement::default();
 
-    let (report, depth) = stack.measure(|| device::vae_inference(vae));
-    let report = report?;
-    print_inference(&report, depth);
-    agreement_add(&mut agreement, &report.agreement);
+    match transform {
+        None => {
+            let (report, depth) = stack.measure(|| device::vae_inference(vae));
+            let report = report?;
+            print_inference(&report, depth);
+            agreement_add(&mut agreement, &report.agreement);
+        }
+        // A blob with an input transform: the raw digits go through it first. Only a build
+        // for such a blob (TINYVAE_BLOB=standardized) carries the host's figures to compare.
+        #[cfg(firmware_blob_transform)]
+        Some(transform) => {
+            let part = normalized_inference(vae, &transform, &mut stack, &mut counter, &cal)?;
+            agreement_add(&mut agreement, &part);
+        }
+        #[cfg(not(firmware_blob_transform))]
+        Some(_) => {
+            return Err(DeviceError::UnexpectedTransform {
+                preset: "vae-digits",
+            });
+        }
+    }
     let (bench, depth) = stack.measure(|| device::vae_inference_bench(vae, &mut counter));
     print_bench("vae-digits", &bench?, depth, &cal);
 
@@ -126,6 +160,11 @@ fn run() -> Result<(), DeviceError> {
     let tables = size_of_val(&TEST_DIGITS)
         + size_of_val(&TEST_LABELS)
         + size_of_val(&reference::VAE_INFERENCE)
+        + if cfg!(firmware_blob_transform) {
+            size_of_val(&reference::VAE_STANDARDIZED_INFERENCE)
+        } else {
+            0
+        }
         + 4 * size_of_val(&reference::VAE_SGD);
     hprintln!("flash_bytes={}", layout.flash_bytes());
     hprintln!("flash_budget={}", FLASH_BUDGET);
@@ -270,6 +309,60 @@ fn print_inference(r: &InferenceReport, depth: usize) {
         Micro(r.first_mean[0]),
         Micro(r.first_mean[1])
     );
+}
+
+/// Runs and prints the VAE inference mode through the blob's input transform; returns its
+/// agreement with the host.
+#[cfg(firmware_blob_transform)]
+#[inline(never)]
+fn normalized_inference(
+    vae: &VaeDigits,
+    transform: &InputTransformView<'_>,
+    stack: &mut StackTracker,
+    counter: &mut SysTickCounter,
+    cal: &Calibration,
+) -> Result<Agreement, DeviceError> {
+    const MODE: &str = "vae-digits.normalized_inference";
+    hprintln!(
+        "vae-digits.input_transform.features={}",
+        transform.features()
+    );
+    hprintln!(
+        "vae-digits.input_transform.clamp={}",
+        u8::from(transform.clamp())
+    );
+    let (report, depth) =
+        stack.measure(|| device::vae_normalized_inference(vae, transform, counter));
+    let r: NormalizedInferenceReport = report?;
+    hprintln!("{}.stack_bytes={}", MODE, depth);
+    hprintln!("{}.digits={}", MODE, r.digits);
+    hprintln!("{}.host_values={}", MODE, r.agreement.values);
+    hprintln!("{}.host_agreement={}", MODE, AgreementText(&r.agreement));
+    hprintln!(
+        "{}.mean_squared_error={}",
+        MODE,
+        Micro(r.mean_squared_error)
+    );
+    hprintln!(
+        "{}.first_inputs={},{}",
+        MODE,
+        Micro(r.first_inputs[0]),
+        Micro(r.first_inputs[1])
+    );
+    hprintln!(
+        "{}.first_mean={},{}",
+        MODE,
+        Micro(r.first_mean[0]),
+        Micro(r.first_mean[1])
+    );
+    print_per_call(MODE, "transform", "insns", &r.transform_bench, cal);
+    let features = u64::from(r.transform_bench.calls) * r.features as u64;
+    hprintln!(
+        "{}.transform.insns_per_feature={}",
+        MODE,
+        Fixed2::ratio(cal.insns(r.transform_bench.net_ticks()), features)
+    );
+    Ok(r.agreement)
 }
 
 /// Prints the autoencoder inference mode.
