@@ -321,3 +321,6 @@ pub fn save_checkpoint<M: TrainableModel>(
         source,
     })
 }
+
+#[cfg(test)]
+mod tests;
