@@ -2,8 +2,8 @@
 //! damaged, truncated or other-version file refused with its own error, never a panic.
 //!
 //! When a field is added to the file on purpose, `tiny_checkpoint_bytes_are_pinned` fails and
-//! is updated with it (that is its point), `VERSION` goes up, and the fuzz seed is rewritten
-//! with `cargo test -p tinyvae-host -- --ignored write_fuzz_seed`.
+//! is updated with it (that is its point), `VERSION` goes up, and the fuzz seeds are rewritten
+//! (see `host/tests/fuzz_seeds.rs`).
 #![allow(clippy::unwrap_used)]
 
 use proptest::prelude::*;
@@ -64,7 +64,11 @@ fn tiny_config() -> TrainConfig {
 /// depend on the format alone: weights drawn from seed 11, Adam moments of constant values,
 /// step 3 of epoch 1.
 fn tiny_trainer() -> Trainer<AeDigits> {
-    let config = tiny_config();
+    tiny_trainer_with(tiny_config())
+}
+
+/// [`tiny_trainer`] with another config.
+fn tiny_trainer_with(config: TrainConfig) -> Trainer<AeDigits> {
     let mut model: Box<AeDigits> = bytemuck::zeroed_box();
     model.initialize(&mut seeded_rng(11));
     let mut optimizer = OptimizerState::<AeDigits>::new(config.optimizer);
@@ -278,6 +282,21 @@ fn a_checkpoint_of_one_preset_does_not_resume_as_another() {
     );
 }
 
+#[test]
+fn a_huge_stored_batch_size_reserves_nothing_on_resume() {
+    // Once an abort: resuming reserved batch size × workspace floats before any step, and a
+    // checkpoint (found by fuzzing) asked for 1.7·10¹⁸ bytes.
+    let config = TrainConfig {
+        batch_size: 1 << 60,
+        ..tiny_config()
+    };
+    let bytes = checkpoint_bytes(&tiny_trainer_with(config), "ae-digits", &tiny_record()).unwrap();
+    let checkpoint = Checkpoint::from_bytes(&bytes).unwrap();
+    assert_eq!(checkpoint.config().batch_size, 1 << 60);
+    let resumed = checkpoint.into_trainer::<AeDigits>("ae-digits").unwrap();
+    assert_eq!(resumed.config().batch_size, 1 << 60);
+}
+
 /// Damage to a checkpoint: bytes overwritten, a new length, and maybe a recomputed CRC.
 fn damaged(
     mut bytes: Vec<u8>,
@@ -337,13 +356,4 @@ proptest! {
         let writes: Vec<_> = writes.into_iter().chain(far).collect();
         parse_and_resume(&damaged(tiny_checkpoint(), &writes, length, fix));
     }
-}
-
-/// Rewrites the fuzz target's seed, after a deliberate change of the format.
-#[test]
-#[ignore = "writes fuzz/corpus/checkpoint/tiny.ckpt"]
-fn write_fuzz_seed() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/checkpoint");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("tiny.ckpt"), tiny_checkpoint()).unwrap();
 }

@@ -95,6 +95,7 @@ pub struct Trainer<M: TrainableModel> {
     beta: f32,
     order: Vec<u32>,
     order_epoch: Option<usize>,
+    /// The batch's samples, one column each; grown to the largest batch taken.
     inputs: Vec<f32>,
     workspace: Vec<f32>,
 }
@@ -116,8 +117,8 @@ impl<M: TrainableModel> Trainer<M> {
             beta: config.beta,
             order: Vec::new(),
             order_epoch: None,
-            inputs: vec![0.0; M::INPUTS * config.batch_size],
-            workspace: vec![0.0; M::WORKSPACE * config.batch_size],
+            inputs: Vec::new(),
+            workspace: Vec::new(),
             config,
         })
     }
@@ -149,8 +150,8 @@ impl<M: TrainableModel> Trainer<M> {
             beta: saved.beta,
             order: Vec::new(),
             order_epoch: None,
-            inputs: vec![0.0; M::INPUTS * config.batch_size],
-            workspace: vec![0.0; M::WORKSPACE * config.batch_size],
+            inputs: Vec::new(),
+            workspace: Vec::new(),
             config,
         })
     }
@@ -288,6 +289,10 @@ impl<M: TrainableModel> Trainer<M> {
         let start = self.position.batch * self.config.batch_size;
         let end = (start + self.config.batch_size).min(samples_per_epoch);
         let batch = end - start;
+        // Sized by the batch actually taken, which the data bounds, not by the configured
+        // batch size, which a damaged checkpoint may make absurd.
+        grow(&mut self.inputs, M::INPUTS * batch);
+        grow(&mut self.workspace, M::WORKSPACE * batch);
         self.gather(train, start, end);
 
         let config = self.model_config();
@@ -358,6 +363,13 @@ impl<M: TrainableModel> Trainer<M> {
     /// generator of its own so that evaluating never changes the training stream.
     pub fn evaluate(&self, data: &Dataset) -> Result<LossParts, TrainError> {
         evaluate(&*self.model, &self.model_config(), data)
+    }
+}
+
+/// Lengthens `buffer` with zeros to at least `len` floats.
+fn grow(buffer: &mut Vec<f32>, len: usize) {
+    if buffer.len() < len {
+        buffer.resize(len, 0.0);
     }
 }
 
