@@ -13,10 +13,10 @@ use tinyvae_core::rng::seeded_rng;
 
 use super::*;
 use crate::data::{DataFormat, DataSpec, Dataset, LoadedData, Split};
-use crate::train::trainer::Position;
+use crate::train::trainer::{Position, TrainError};
 
 /// Three 8×8 images: two to train on, one to test.
-fn tiny_record() -> DataRecord {
+fn tiny_split() -> Split {
     let image =
         |shift: usize| -> Vec<f32> { (0..64).map(|i| ((i + shift) % 17) as f32 / 16.0).collect() };
     let train = Dataset::new(
@@ -27,11 +27,16 @@ fn tiny_record() -> DataRecord {
         vec![3, 7],
     );
     let test = Dataset::new("tiny test", 8, 8, image(2), vec![5]);
+    Split {
+        train: train.unwrap(),
+        test: test.unwrap(),
+    }
+}
+
+/// The record of [`tiny_split`], as if loaded from `tiny.csv`.
+fn tiny_record() -> DataRecord {
     let loaded = LoadedData {
-        split: Split {
-            train: train.unwrap(),
-            test: test.unwrap(),
-        },
+        split: tiny_split(),
         transform: None,
     };
     DataRecord::of(
@@ -295,6 +300,38 @@ fn a_huge_stored_batch_size_reserves_nothing_on_resume() {
     assert_eq!(checkpoint.config().batch_size, 1 << 60);
     let resumed = checkpoint.into_trainer::<AeDigits>("ae-digits").unwrap();
     assert_eq!(resumed.config().batch_size, 1 << 60);
+}
+
+#[test]
+fn a_position_past_the_epoch_is_an_error_not_a_panic() {
+    // Once an integer underflow in the step (found by fuzzing the checkpoint parser): the
+    // tiny trainer stands at batch 1 of 2 samples, so with 2-sample batches and with a huge
+    // batch size its next batch starts past the epoch.
+    let train = tiny_split().train;
+    for batch_size in [2, 1 << 60] {
+        let config = TrainConfig {
+            batch_size,
+            ..tiny_config()
+        };
+        let mut trainer = tiny_trainer_with(config);
+        let error = trainer.step(&train).err().unwrap();
+        assert!(
+            matches!(
+                error,
+                TrainError::PastEpoch {
+                    batch: 1,
+                    samples: 2
+                }
+            ),
+            "{error}"
+        );
+    }
+    // One batch of both samples is where batch 1 would start with a batch size of 1.
+    let mut trainer = tiny_trainer_with(TrainConfig {
+        batch_size: 1,
+        ..tiny_config()
+    });
+    assert!(trainer.step(&train).unwrap().finished_epoch);
 }
 
 /// Damage to a checkpoint: bytes overwritten, a new length, and maybe a recomputed CRC.

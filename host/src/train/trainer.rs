@@ -34,6 +34,15 @@ pub enum TrainError {
         /// The step that failed.
         step: u64,
     },
+    /// The run stands at a batch past the end of the epoch: a checkpoint resumed on fewer
+    /// samples than it was trained on, or damaged.
+    #[error("batch {batch} of the epoch starts past its {samples} samples")]
+    PastEpoch {
+        /// The batch the run stands at.
+        batch: usize,
+        /// Samples in the epoch.
+        samples: usize,
+    },
     /// Any other error of the core.
     #[error("{0}")]
     Core(#[from] tinyvae_core::Error),
@@ -286,8 +295,18 @@ impl<M: TrainableModel> Trainer<M> {
             self.order = epoch_order(samples_per_epoch, self.config.seed, self.position.epoch);
             self.order_epoch = Some(self.position.epoch);
         }
-        let start = self.position.batch * self.config.batch_size;
-        let end = (start + self.config.batch_size).min(samples_per_epoch);
+        let start = self
+            .position
+            .batch
+            .checked_mul(self.config.batch_size)
+            .filter(|&start| start < samples_per_epoch)
+            .ok_or(TrainError::PastEpoch {
+                batch: self.position.batch,
+                samples: samples_per_epoch,
+            })?;
+        let end = start
+            .saturating_add(self.config.batch_size)
+            .min(samples_per_epoch);
         let batch = end - start;
         // Sized by the batch actually taken, which the data bounds, not by the configured
         // batch size, which a damaged checkpoint may make absurd.
