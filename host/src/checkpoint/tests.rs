@@ -74,6 +74,16 @@ fn tiny_trainer() -> Trainer<AeDigits> {
 
 /// [`tiny_trainer`] with another config.
 fn tiny_trainer_with(config: TrainConfig) -> Trainer<AeDigits> {
+    let position = Position {
+        step: 3,
+        epoch: 1,
+        batch: 1,
+    };
+    tiny_trainer_at(config, position)
+}
+
+/// [`tiny_trainer`] with another config and position.
+fn tiny_trainer_at(config: TrainConfig, position: Position) -> Trainer<AeDigits> {
     let mut model: Box<AeDigits> = bytemuck::zeroed_box();
     model.initialize(&mut seeded_rng(11));
     let mut optimizer = OptimizerState::<AeDigits>::new(config.optimizer);
@@ -85,11 +95,7 @@ fn tiny_trainer_with(config: TrainConfig) -> Trainer<AeDigits> {
         model,
         optimizer,
         rng: seeded_rng(0x5EED),
-        position: Position {
-            step: 3,
-            epoch: 1,
-            batch: 1,
-        },
+        position,
         learning_rate: 0.005,
         beta: 0.25,
     };
@@ -332,6 +338,19 @@ fn a_position_past_the_epoch_is_an_error_not_a_panic() {
         ..tiny_config()
     });
     assert!(trainer.step(&train).unwrap().finished_epoch);
+}
+
+#[test]
+fn the_step_count_saturates() {
+    // Once an overflow panic when a (damaged) checkpoint stood at step u64::MAX.
+    let position = Position {
+        step: u64::MAX,
+        epoch: 0,
+        batch: 0,
+    };
+    let mut trainer = tiny_trainer_at(tiny_config(), position);
+    trainer.step(&tiny_split().train).unwrap();
+    assert_eq!(trainer.position().step, u64::MAX);
 }
 
 /// Damage to a checkpoint: bytes overwritten, a new length, and maybe a recomputed CRC.

@@ -336,7 +336,8 @@ impl<M: TrainableModel> Trainer<M> {
             .apply(self.learning_rate, &mut self.model, &self.grads)
             .map_err(|error| self.step_error(error))?;
 
-        self.position.step += 1;
+        // Saturating: a damaged checkpoint may stand at any count.
+        self.position.step = self.position.step.saturating_add(1);
         self.position.batch += 1;
         let finished_epoch = end == samples_per_epoch;
         if finished_epoch {
@@ -353,7 +354,7 @@ impl<M: TrainableModel> Trainer<M> {
     fn step_error(&self, error: tinyvae_core::Error) -> TrainError {
         match error {
             tinyvae_core::Error::NonFinite => TrainError::NonFinite {
-                step: self.position.step + 1,
+                step: self.position.step.saturating_add(1),
             },
             other => TrainError::Core(other),
         }
