@@ -15,9 +15,19 @@ pub type Batch<'a, const N: usize> = MatrixView<'a, f32, Const<N>, Dyn>;
 /// A writable batch: N features × `batch` samples.
 pub type BatchMut<'a, const N: usize> = MatrixViewMut<'a, f32, Const<N>, Dyn>;
 
+/// Floats in `batch` samples of `per_sample` floats: `per_sample`·`batch`, or, when that
+/// overflows `usize`, [`Error::BufferTooSmall`] against the `found` floats given (no buffer
+/// holds that many).
+pub fn batch_len(per_sample: usize, batch: usize, found: usize) -> Result<usize, Error> {
+    per_sample.checked_mul(batch).ok_or(Error::BufferTooSmall {
+        needed: usize::MAX,
+        found,
+    })
+}
+
 /// Views the first N·`batch` floats of `data` as a batch.
 pub fn batch_view<const N: usize>(data: &[f32], batch: usize) -> Result<Batch<'_, N>, Error> {
-    let needed = N * batch;
+    let needed = batch_len(N, batch, data.len())?;
     let data = data.get(..needed).ok_or(Error::BufferTooSmall {
         needed,
         found: data.len(),
@@ -30,8 +40,8 @@ pub fn batch_view_mut<const N: usize>(
     data: &mut [f32],
     batch: usize,
 ) -> Result<BatchMut<'_, N>, Error> {
-    let needed = N * batch;
     let found = data.len();
+    let needed = batch_len(N, batch, found)?;
     let data = data
         .get_mut(..needed)
         .ok_or(Error::BufferTooSmall { needed, found })?;

@@ -2,7 +2,7 @@
 
 use bytemuck::AnyBitPattern;
 
-use crate::batch::split_buffer;
+use crate::batch::{batch_len, split_buffer};
 use crate::network::{Architecture, max};
 use crate::{Error, Network, composite_parameters};
 
@@ -42,8 +42,8 @@ impl<A: Network, B: Network> Network for Chain<A, B> {
 
     fn forward(&self, input: &[f32], activations: &mut [f32], batch: usize) -> Result<(), Error> {
         let () = Self::SHAPES_AGREE;
-        let (first_activations, second_activations) =
-            split_buffer(activations, A::ACTIVATIONS * batch)?;
+        let split = batch_len(A::ACTIVATIONS, batch, activations.len())?;
+        let (first_activations, second_activations) = split_buffer(activations, split)?;
         self.first.forward(input, first_activations, batch)?;
         let middle = A::output(first_activations, batch)?;
         self.second.forward(middle, second_activations, batch)
@@ -60,16 +60,18 @@ impl<A: Network, B: Network> Network for Chain<A, B> {
         batch: usize,
     ) -> Result<(), Error> {
         let () = Self::SHAPES_AGREE;
-        let split = A::ACTIVATIONS * batch;
-        if activations.len() < split {
+        let found = activations.len();
+        let split = batch_len(A::ACTIVATIONS, batch, found)?;
+        if found < split {
             return Err(Error::BufferTooSmall {
-                needed: Self::ACTIVATIONS * batch,
-                found: activations.len(),
+                needed: Self::ACTIVATIONS.saturating_mul(batch),
+                found,
             });
         }
         let (first_activations, second_activations) = activations.split_at(split);
         let middle = A::output(first_activations, batch)?;
-        let (grad_middle, rest) = split_buffer(scratch, A::OUTPUTS * batch)?;
+        let middle_len = batch_len(A::OUTPUTS, batch, scratch.len())?;
+        let (grad_middle, rest) = split_buffer(scratch, middle_len)?;
         self.second.backward(
             middle,
             second_activations,

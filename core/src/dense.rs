@@ -6,7 +6,7 @@ use bytemuck::AnyBitPattern;
 use nalgebra::{Const, Dyn, MatrixView, SMatrix, SVector};
 
 use crate::activation::{Activation, Identity};
-use crate::batch::{Batch, BatchMut, batch_view, batch_view_mut};
+use crate::batch::{Batch, BatchMut, batch_len, batch_view, batch_view_mut};
 use crate::network::{Architecture, LayerShape, MAX_LAYERS};
 use crate::rng::{SeededRng, uniform_symmetric};
 use crate::{Error, Network, Parameters};
@@ -208,8 +208,8 @@ impl<const I: usize, const O: usize, A: Activation> Network for Dense<I, O, A> {
     ) -> Result<(), Error> {
         let x = batch_view::<I>(input, batch)?;
         let outputs = Self::output(activations, batch)?;
-        let needed = O * batch;
         let found = grad_output.len();
+        let needed = batch_len(O, batch, found)?;
         let grad_output = grad_output
             .get_mut(..needed)
             .ok_or(Error::BufferTooSmall { needed, found })?;

@@ -3,6 +3,7 @@
 use bytemuck::AnyBitPattern;
 use serde::{Deserialize, Serialize};
 
+use crate::batch::batch_len;
 use crate::{Error, Parameters};
 
 /// Most dense layers an [`Architecture`] records.
@@ -67,12 +68,12 @@ pub trait Network: Parameters + AnyBitPattern {
 
     /// The network's output (OUTPUTS×batch) inside `activations` written by `forward`.
     fn output(activations: &[f32], batch: usize) -> Result<&[f32], Error> {
-        let start = (Self::ACTIVATIONS - Self::OUTPUTS) * batch;
-        let end = Self::ACTIVATIONS * batch;
-        activations.get(start..end).ok_or(Error::BufferTooSmall {
-            needed: end,
-            found: activations.len(),
-        })
+        let found = activations.len();
+        let start = batch_len(Self::ACTIVATIONS - Self::OUTPUTS, batch, found)?;
+        let end = batch_len(Self::ACTIVATIONS, batch, found)?;
+        activations
+            .get(start..end)
+            .ok_or(Error::BufferTooSmall { needed: end, found })
     }
 }
 

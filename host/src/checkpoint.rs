@@ -467,3 +467,6 @@ pub fn save_checkpoint<M: TrainableModel>(
         source,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -149,3 +149,44 @@ fn initialization_is_seeded_and_bounded() {
     assert_ne!(a, b);
     assert!(a.weight.iter().all(|w| w.abs() <= 0.1));
 }
+
+#[test]
+fn a_batch_whose_length_overflows_is_an_error_not_a_panic() {
+    // 64 × (usize::MAX / 64 + 1) overflows: once a multiplication panic in `batch_view`.
+    let layer = Dense::<64, 32, Relu>::zeroed();
+    let mut out = [0.0; 32];
+    let huge = usize::MAX / 64 + 1;
+    assert!(matches!(
+        layer.forward(&[0.5; 64], &mut out, huge),
+        Err(Error::BufferTooSmall {
+            needed: usize::MAX,
+            found: 64
+        })
+    ));
+    assert!(Dense::<64, 32, Relu>::output(&out, usize::MAX).is_err());
+    let mut grads = Dense::<64, 32, Relu>::zeroed();
+    let result = layer.backward(
+        &[0.5; 64],
+        &out,
+        &mut [1.0; 32],
+        &mut grads,
+        None,
+        &mut [],
+        huge,
+    );
+    assert!(result.is_err());
+    type Two = Chain<Dense<3, 4, Relu>, Dense<4, 2>>;
+    let chain = Two::zeroed();
+    assert!(chain.forward(&[0.5; 3], &mut [0.0; 6], usize::MAX).is_err());
+    let mut chain_grads = Two::zeroed();
+    let result = chain.backward(
+        &[0.5; 3],
+        &[0.0; 6],
+        &mut [1.0; 2],
+        &mut chain_grads,
+        None,
+        &mut [0.0; 4],
+        usize::MAX / 2 + 1,
+    );
+    assert!(result.is_err());
+}

@@ -4,10 +4,11 @@
 //! array of the same length with values 0..=255.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 use npyz::{DType, NpyFile, Order, TypeChar};
+use py_literal::Value;
 
 use super::{DataError, Dataset, SampleShape};
 
@@ -109,8 +110,11 @@ fn read_array(path: &Path) -> Result<Array, DataError> {
         _ => io(source),
     })?;
     let file_len = file.metadata().map_err(io)?.len();
-    let npy = NpyFile::new(BufReader::new(file))
-        .map_err(|e| bad(path, format!("not a NumPy array file: {e}")))?;
+    let mut reader = BufReader::new(file);
+    check_header(&mut reader, path, file_len)?;
+    reader.rewind().map_err(io)?;
+    let npy =
+        NpyFile::new(reader).map_err(|e| bad(path, format!("not a NumPy array file: {e}")))?;
     let DType::Plain(type_str) = npy.dtype() else {
         return Err(bad(
             path,
@@ -168,6 +172,74 @@ fn read_array(path: &Path) -> Result<Array, DataError> {
         Order::Fortran => to_c_order(&values, &shape),
     };
     Ok(Array { shape, values })
+}
+
+/// Refuses what npyz cannot be trusted with: a header longer than the file (npyz allocates the
+/// length the file states before reading it) and a shape whose dimensions multiply past
+/// `u64` (npyz multiplies them unchecked, which panics or wraps). Anything else, well-formed
+/// or not, is left for npyz to read and to word its errors.
+fn check_header(reader: &mut impl Read, path: &Path, file_len: u64) -> Result<(), DataError> {
+    let io = |source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut prefix = Vec::new();
+    reader.take(12).read_to_end(&mut prefix).map_err(io)?;
+    let (prefix_len, header_len) = match prefix[..] {
+        [0x93, b'N', b'U', b'M', b'P', b'Y', 1, _, a, b, ..] => {
+            (10, u64::from(u16::from_le_bytes([a, b])))
+        }
+        [0x93, b'N', b'U', b'M', b'P', b'Y', 2 | 3, _, a, b, c, d] => {
+            (12, u64::from(u32::from_le_bytes([a, b, c, d])))
+        }
+        _ => return Ok(()),
+    };
+    let expected = prefix_len + header_len;
+    if expected > file_len {
+        return Err(DataError::Truncated {
+            path: path.to_path_buf(),
+            expected,
+            found: file_len,
+        });
+    }
+    let mut text = prefix.split_off(prefix_len as usize);
+    text.truncate(header_len as usize);
+    let rest = header_len - text.len() as u64;
+    reader.take(rest).read_to_end(&mut text).map_err(io)?;
+    // Parsed as npyz parses it: UTF-8, a trailing newline dropped, a Python literal.
+    let text = text.strip_suffix(b"\n").unwrap_or(&text);
+    let Ok(Ok(Value::Dict(entries))) = std::str::from_utf8(text).map(str::parse::<Value>) else {
+        return Ok(());
+    };
+    let shapes = entries
+        .iter()
+        .filter_map(|(key, value)| match (key, value) {
+            (Value::String(key), Value::Tuple(dims) | Value::List(dims)) if key == "shape" => {
+                Some(dims)
+            }
+            _ => None,
+        });
+    for dims in shapes {
+        let product = dims.iter().try_fold(1u64, |product, dim| match dim {
+            Value::Integer(dim) => match u64::try_from(dim) {
+                // A zero dimension still leaves npyz multiplying the others for the strides.
+                Ok(0) | Err(_) => Some(product),
+                Ok(dim) => product.checked_mul(dim),
+            },
+            _ => Some(product),
+        });
+        if product.is_none() {
+            let dims: Vec<String> = dims.iter().map(Value::to_string).collect();
+            return Err(bad(
+                path,
+                format!(
+                    "shape ({}) has more values than a u64 counts",
+                    dims.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn widen<T: Into<f64>>(values: Vec<T>) -> Vec<f64> {
@@ -365,5 +437,33 @@ mod tests {
             to_c_order(&fortran, &[2, 2, 2]),
             (0..8).map(f64::from).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn shapes_whose_size_overflows_are_refused() {
+        // npyz multiplied these dimensions unchecked: a panic in a debug build.
+        let dir = tempfile::tempdir().unwrap();
+        for shape in ["(4294967296, 4294967296)", "(0, 4294967296, 4294967296)"] {
+            let path = npy(&dir, "x.npy", "<f4", false, shape, &[]);
+            let err = load_npy(&path, None, "x").unwrap_err();
+            assert!(
+                err.to_string()
+                    .ends_with("has more values than a u64 counts"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_header_longer_than_the_file_is_truncated() {
+        // Version 2 gives the header length as a u32, which npyz allocated before reading.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.npy");
+        let mut bytes = b"\x93NUMPY\x02\x00".to_vec();
+        bytes.extend(u32::MAX.to_le_bytes());
+        bytes.extend(b"{'descr': '<f4'");
+        std::fs::write(&path, bytes).unwrap();
+        let err = load_npy(&path, None, "x").unwrap_err();
+        assert!(matches!(err, DataError::Truncated { .. }), "{err}");
     }
 }

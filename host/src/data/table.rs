@@ -95,7 +95,9 @@ pub fn load_table(path: &Path, layout: &TableLayout, name: &str) -> Result<Datas
     let label_column = match &layout.labels {
         None => None,
         Some(LabelColumn::Last) => Some(columns - 1),
-        Some(LabelColumn::Number(n)) if *n <= columns => Some(n - 1),
+        // Columns count from 1, so 0 is no column either (`FromStr` refuses it, a caller
+        // building the enum may not).
+        Some(LabelColumn::Number(n)) if (1..=columns).contains(n) => Some(n - 1),
         Some(LabelColumn::Number(n)) => {
             return Err(DataError::NoSuchColumn {
                 path: path.to_path_buf(),
@@ -272,5 +274,16 @@ mod tests {
         assert_eq!("3".parse(), Ok(LabelColumn::Number(3)));
         assert_eq!("class".parse(), Ok(LabelColumn::Name("class".into())));
         assert!("0".parse::<LabelColumn>().is_err());
+    }
+
+    #[test]
+    fn label_column_zero_is_no_such_column() {
+        // Once an integer underflow: column 0 passed the `n <= columns` check.
+        let err = load("x.csv", "1,2\n3,4\n", Some(LabelColumn::Number(0))).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("no column 0 (the table has 2 columns)"),
+            "{err}"
+        );
     }
 }

@@ -33,6 +33,15 @@ pub enum TrainError {
         /// The step at which it was seen.
         step: u64,
     },
+    /// The run stands at a batch past the end of the epoch: a checkpoint resumed on fewer
+    /// samples than it was trained on, or damaged.
+    #[error("batch {batch} of the epoch starts past its {samples} samples")]
+    PastEpoch {
+        /// The batch the run stands at.
+        batch: usize,
+        /// Samples in the epoch.
+        samples: usize,
+    },
     /// Any other error of the core.
     #[error("{0}")]
     Core(#[from] tinyvae_core::Error),

@@ -46,6 +46,7 @@ pub struct Trainer<M: TrainableModel> {
     history: Vec<EpochReport>,
     order: Vec<u32>,
     order_epoch: Option<usize>,
+    /// The batch's samples, one column each; grown to the largest batch taken.
     inputs: Vec<f32>,
     workspace: Vec<f32>,
 }
@@ -79,8 +80,8 @@ impl<M: TrainableModel> Trainer<M> {
             history: Vec::new(),
             order: Vec::new(),
             order_epoch: None,
-            inputs: vec![0.0; M::INPUTS * config.batch_size],
-            workspace: vec![0.0; M::WORKSPACE * config.batch_size],
+            inputs: Vec::new(),
+            workspace: Vec::new(),
             config,
         })
     }
@@ -230,9 +231,23 @@ impl<M: TrainableModel> Trainer<M> {
             self.order = epoch_order(samples_per_epoch, self.config.seed, self.position.epoch);
             self.order_epoch = Some(self.position.epoch);
         }
-        let start = self.position.batch * self.config.batch_size;
-        let end = (start + self.config.batch_size).min(samples_per_epoch);
+        let start = self
+            .position
+            .batch
+            .checked_mul(self.config.batch_size)
+            .filter(|&start| start < samples_per_epoch)
+            .ok_or(TrainError::PastEpoch {
+                batch: self.position.batch,
+                samples: samples_per_epoch,
+            })?;
+        let end = start
+            .saturating_add(self.config.batch_size)
+            .min(samples_per_epoch);
         let batch = end - start;
+        // Sized by the batch actually taken, which the data bounds, not by the configured
+        // batch size, which a damaged checkpoint may make absurd.
+        grow(&mut self.inputs, M::INPUTS * batch);
+        grow(&mut self.workspace, M::WORKSPACE * batch);
         self.gather(train, start, end);
 
         let config = self.model_config();
@@ -257,7 +272,8 @@ impl<M: TrainableModel> Trainer<M> {
             .apply(self.learning_rate, &mut self.model, &self.grads)
             .map_err(|error| self.step_error(error))?;
 
-        self.position.step += 1;
+        // Saturating: a damaged checkpoint may stand at any count.
+        self.position.step = self.position.step.saturating_add(1);
         self.position.batch += 1;
         let finished_epoch = end == samples_per_epoch;
         if finished_epoch {
@@ -288,7 +304,7 @@ impl<M: TrainableModel> Trainer<M> {
     fn step_error(&self, error: tinyvae_core::Error) -> TrainError {
         match error {
             tinyvae_core::Error::NonFinite => TrainError::NonFinite {
-                step: self.position.step + 1,
+                step: self.position.step.saturating_add(1),
             },
             other => TrainError::Core(other),
         }
@@ -317,5 +333,12 @@ impl<M: TrainableModel> Trainer<M> {
     /// generator of its own so that evaluating never changes the training stream.
     pub fn evaluate(&self, data: &Dataset) -> Result<LossParts, TrainError> {
         evaluate(&*self.model, &self.model_config(), data)
+    }
+}
+
+/// Lengthens `buffer` with zeros to at least `len` floats.
+fn grow(buffer: &mut Vec<f32>, len: usize) {
+    if buffer.len() < len {
+        buffer.resize(len, 0.0);
     }
 }

@@ -41,8 +41,8 @@ impl<M: TrainableModel> Trainer<M> {
             history: saved.history,
             order: Vec::new(),
             order_epoch: None,
-            inputs: vec![0.0; M::INPUTS * config.batch_size],
-            workspace: vec![0.0; M::WORKSPACE * config.batch_size],
+            inputs: Vec::new(),
+            workspace: Vec::new(),
             config,
         };
         trainer.check_finite()?;
