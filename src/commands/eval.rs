@@ -8,7 +8,7 @@ use tinyvae_host::data::{EVALUATION_BINARIZATION_SEED, binarize_once};
 
 use super::{
     CheckpointData, DataUse, Failure, ModelSizes, checkpoint_data, dispatch, open_checkpoint,
-    refuse_checkpoint_output,
+    refuse_checkpoint_output, write_stdout,
 };
 use crate::cli::{EvalArgs, ExportArgs};
 use crate::format::{likelihood_text, loss_text};
@@ -211,9 +211,9 @@ impl PresetVisitor for EvalVisitor {
             report["elbo_on_iw_points"] = json!(elbo);
         }
         if args.json {
-            println!("{report}");
+            write_stdout(&format!("{report}\n"))?;
         } else {
-            print_report(&report);
+            write_stdout(&report_text(&report))?;
         }
         Ok(())
     }
@@ -301,9 +301,13 @@ fn importance_weighted<M: TrainableModel>(
     Ok((iw / n, elbo / n))
 }
 
-fn print_report(report: &serde_json::Value) {
+/// The report as text, a line per figure.
+fn report_text(report: &serde_json::Value) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::new();
     let number = |key: &str| report[key].as_f64().unwrap_or(f64::NAN);
-    println!(
+    let _ = writeln!(
+        text,
         "preset {} at step {}, {} test samples",
         report["preset"].as_str().unwrap_or("?"),
         report["step"],
@@ -316,12 +320,14 @@ fn print_report(report: &serde_json::Value) {
     } else {
         "other data than the checkpoint was trained on"
     };
-    println!(
+    let _ = writeln!(
+        text,
         "  data: {} from {} ({provenance})",
         report["data"].as_str().unwrap_or("?"),
         report["data_source"].as_str().unwrap_or("?")
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  test loss (β = 1)            {:>10.3}  = reconstruction {:.3} + KL {:.3}  ({})",
         number("test_loss"),
         number("test_reconstruction"),
@@ -329,45 +335,53 @@ fn print_report(report: &serde_json::Value) {
         report["objective"].as_str().unwrap_or("?")
     );
     if report.get("iw_log_likelihood").is_some() {
-        println!(
+        let _ = writeln!(
+            text,
             "  log p(x), IW K = {:<5}       {:>10.3}  (ELBO on the same {} points: {:.3})",
             report["iw_samples"],
             number("iw_log_likelihood"),
             report["iw_points"],
             number("elbo_on_iw_points")
         );
-        println!(
+        let _ = writeln!(
+            text,
             "  active latent units          {:>10}",
             report["active_units"]
         );
     }
-    println!(
+    let _ = writeln!(
+        text,
         "  reconstruction Σ(x̂−x)²       {:>10.3}",
         number("reconstruction_squared_error")
     );
     if report["reconstruction_cross_entropy"].is_number() {
-        println!(
+        let _ = writeln!(
+            text,
             "  reconstruction cross-entropy {:>10.3}",
             number("reconstruction_cross_entropy")
         );
     }
-    println!(
+    let _ = writeln!(
+        text,
         "  PCA with {:>3} components      {:>10.3}  (Σ(x̂−x)², the linear baseline)",
         report["latent_size"],
         number("pca_squared_error")
     );
     if report.get("linear_probe_accuracy_codes").is_none() {
-        println!("  (no labels: no linear probe or k-NN accuracy)");
-        return;
+        let _ = writeln!(text, "  (no labels: no linear probe or k-NN accuracy)");
+        return text;
     }
-    println!(
+    let _ = writeln!(
+        text,
         "  linear probe accuracy        {:>9.1} %  on codes, {:.1} % on raw pixels",
         100.0 * number("linear_probe_accuracy_codes"),
         100.0 * number("linear_probe_accuracy_pixels")
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  {}-NN accuracy on codes       {:>9.1} %",
         report["knn_neighbours"],
         100.0 * number("knn_accuracy_codes")
     );
+    text
 }

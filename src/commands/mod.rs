@@ -137,6 +137,17 @@ with a LearnedVariance), and a PRESETS row with the name, description, data and 
 A model in your own crate needs none of this: see
 examples/custom-model.";
 
+/// Writes `text` to standard output; a reader that went away (`| head`) ends it quietly.
+pub fn write_stdout(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::input(format!("cannot write the output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Prints the presets, one a line, then how to add one. A reader that goes away (`| head`)
 /// ends the listing quietly.
 pub fn list_presets<C: Catalog>(catalog: &C) -> Result<(), Failure> {
