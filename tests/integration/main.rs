@@ -3,6 +3,7 @@
 
 mod cli;
 mod dashboard;
+mod faults;
 mod losses;
 mod own_data;
 mod training;
