@@ -268,6 +268,9 @@ fn firmware_blob(
             "WrongModel"
         }
         "nan-weight" => {
+            // The same weights as the host exports them today (format version 3), whose CRC is
+            // `crc_of_blob`'s: the shipped blob is version 1, whose CRC covers the payload only.
+            blob = weight_blob(&load_vae(vae)?, None)?;
             let at = payload.start + 4 * 100;
             blob[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
             let crc = weights::crc_of_blob(&blob);
