@@ -1,15 +1,16 @@
-//! Build script: the device memory budget, the weight blob the firmware carries, the test
+//! Build script: the boards' memory layouts, the weight blob the firmware carries, the test
 //! digits, and the host's reference figures for them.
 //!
-//! - Copies `memory.x` into `OUT_DIR` and adds that to the link search path, so
-//!   cortex-m-rt's `link.x` finds it (the cortex-m-quickstart pattern). On thumb targets only,
-//!   passes `-Tlink.x` to the binaries (host builds and tests link normally).
-//! - Exports the RAM and FLASH lengths of `memory.x` as `TINYVAE_RAM_BUDGET` /
-//!   `TINYVAE_FLASH_BUDGET` (bytes), so memory.x stays the single source of the budget for
-//!   the host simulation too, and the RAM actually linked as `TINYVAE_RAM_REGION`.
-//!   `TINYVAE_MEASUREMENT_BUILD=1` (set only by the memory matrix, `examples/memory-matrix.rs`)
-//!   links [`MEASUREMENT_RAM`] bytes of the board's SSRAM instead, so modes larger than the
-//!   budget can run and be measured; the budget itself does not change.
+//! - Picks the board of the target (`src/board.rs`, included below) and copies its memory
+//!   layout, `memory/<board>.x`, into `OUT_DIR/memory.x`, on the link search path, so the
+//!   runtime's `link.x` finds it (the cortex-m-quickstart pattern); on a board's target only,
+//!   passes `-Tlink.x` to the binaries (host builds and tests link normally). Writes every
+//!   board's RAM and FLASH lengths into `budgets.rs`, so the layouts stay the single source of
+//!   the budgets for the host simulation and the QEMU tests too, and exports the board
+//!   (`TINYVAE_BOARD_INDEX`) and the RAM actually linked (`TINYVAE_RAM_REGION`).
+//!   `TINYVAE_MEASUREMENT_BUILD=1` (set only for the memory matrix's measurement build) links
+//!   `board::MEASUREMENT_RAM` bytes of RAM instead, so modes larger than the budget can run
+//!   and be measured; the budget itself does not change. (`build/memory.rs`.)
 //! - Writes `vae-digits-standardized.tvw`: the `vae-digits` weights with an input transform
 //!   (a version-2 blob), the host's `--normalize standardize` fitted on the raw (0–16) pixels of
 //!   the training digits and exported by the host's `weight_blob`.
@@ -37,6 +38,11 @@ use tinyvae_host::data::{Dataset, InputTransform, Normalization, Split, load_dig
 use tinyvae_host::export::weight_blob;
 
 #[allow(dead_code)]
+#[path = "src/board.rs"]
+mod board;
+#[path = "build/memory.rs"]
+mod memory;
+#[allow(dead_code)]
 #[path = "src/workload.rs"]
 mod workload;
 
@@ -44,9 +50,6 @@ use workload::{
     AeDigits, FINETUNE_BATCH, NormalizedFigures, PIXELS, TEST_DIGITS, Trainable, Training,
     Trajectory, Update, VaeDigits, VaeFigures,
 };
-
-/// RAM linked by a measurement build: 256 KiB of mps2-an386's 4 MiB SSRAM at 0x2000_0000.
-const MEASUREMENT_RAM: u64 = 256 * 1024;
 
 /// The valid blob with an input transform that `TINYVAE_BLOB` selects.
 const STANDARDIZED: &str = "standardized";
@@ -72,8 +75,9 @@ fn main() -> Result<(), BoxError> {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?);
     let data = manifest.join("../data");
     for path in [
-        "memory.x",
         "build.rs",
+        "build/memory.rs",
+        "src/board.rs",
         "src/workload.rs",
         "../data/device/vae-digits.tvw",
         "../data/device/ae-digits.tvw",
@@ -84,7 +88,7 @@ fn main() -> Result<(), BoxError> {
     println!("cargo:rerun-if-env-changed=TINYVAE_BLOB");
     println!("cargo:rerun-if-env-changed=TINYVAE_MEASUREMENT_BUILD");
 
-    memory(&out)?;
+    memory::link(&out)?;
 
     let vae_blob = fs::read(data.join("device/vae-digits.tvw"))?;
     let ae_blob = fs::read(data.join("device/ae-digits.tvw"))?;
@@ -128,109 +132,6 @@ fn standardization(train: &Dataset) -> Result<InputTransform, BoxError> {
     let raw = Dataset::from_parts("raw digits", train.shape(), raw, train.len(), None)?;
     InputTransform::fit(Normalization::Standardize, &raw)
         .ok_or_else(|| "standardization fitted no transform".into())
-}
-
-/// memory.x (or its measurement variant) into OUT_DIR, and the budget as env vars.
-fn memory(out: &Path) -> Result<(), BoxError> {
-    let memory_x = fs::read_to_string("memory.x")?;
-    let ram = region_length(&memory_x, "RAM")?;
-    let flash = region_length(&memory_x, "FLASH")?;
-    println!("cargo:rustc-env=TINYVAE_RAM_BUDGET={ram}");
-    println!("cargo:rustc-env=TINYVAE_FLASH_BUDGET={flash}");
-    let measurement = env::var("TINYVAE_MEASUREMENT_BUILD").is_ok_and(|v| v == "1");
-    let (linked, region) = if measurement {
-        (
-            with_ram_length(&memory_x, MEASUREMENT_RAM)?,
-            MEASUREMENT_RAM,
-        )
-    } else {
-        (memory_x, ram)
-    };
-    fs::write(out.join("memory.x"), linked)?;
-    println!("cargo:rustc-env=TINYVAE_RAM_REGION={region}");
-    println!("cargo:rustc-link-search={}", out.display());
-    if env::var("TARGET")?.starts_with("thumb") {
-        // --nmagic: no page alignment of sections (flash starts at 0; avoids padding).
-        println!("cargo:rustc-link-arg-bins=--nmagic");
-        println!("cargo:rustc-link-arg-bins=-Tlink.x");
-    }
-    Ok(())
-}
-
-/// Returns the `LENGTH` of memory region `name` in bytes (accepts `K`/`M` suffixes,
-/// decimal or `0x` hex).
-fn region_length(script: &str, name: &str) -> Result<u64, String> {
-    let script = strip_comments(script);
-    let line = region_line(&script, name)?;
-    let value = line
-        .split("LENGTH")
-        .nth(1)
-        .and_then(|rest| rest.split('=').nth(1))
-        .map(|v| v.trim().trim_end_matches([',', ';']).trim())
-        .ok_or_else(|| format!("memory.x: cannot read LENGTH of {name}"))?;
-    let (digits, mult) = match value.as_bytes().last() {
-        Some(b'K' | b'k') => (&value[..value.len() - 1], 1024),
-        Some(b'M' | b'm') => (&value[..value.len() - 1], 1024 * 1024),
-        _ => (value, 1),
-    };
-    let n = match digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
-        Some(hex) => u64::from_str_radix(hex, 16),
-        None => digits.parse(),
-    }
-    .map_err(|e| format!("memory.x: LENGTH of {name} `{value}`: {e}"))?;
-    Ok(n * mult)
-}
-
-/// The `name : ORIGIN = ..., LENGTH = ...` line of a memory region.
-fn region_line<'s>(script: &'s str, name: &str) -> Result<&'s str, String> {
-    script
-        .lines()
-        .map(str::trim)
-        .find(|l| l.split(':').next().map(str::trim) == Some(name) && l.contains("LENGTH"))
-        .ok_or_else(|| format!("memory.x: no `{name} : ... LENGTH = ...` line"))
-}
-
-/// memory.x with the RAM region's LENGTH replaced by `bytes` (everything else unchanged).
-fn with_ram_length(script: &str, bytes: u64) -> Result<String, String> {
-    let stripped = strip_comments(script);
-    let line = region_line(&stripped, "RAM")?;
-    let (head, _) = line
-        .split_once("LENGTH")
-        .ok_or("memory.x: RAM line without LENGTH")?;
-    let replaced = format!("{head}LENGTH = {}K", bytes / 1024);
-    let mut out = String::new();
-    let mut found = false;
-    for l in script.lines() {
-        if l.trim() == line {
-            out.push_str(&replaced);
-            found = true;
-        } else {
-            out.push_str(l);
-        }
-        out.push('\n');
-    }
-    if found {
-        Ok(out)
-    } else {
-        Err("memory.x: keep the RAM line free of comments (build.rs rewrites it)".into())
-    }
-}
-
-/// Removes `/* ... */` comments.
-fn strip_comments(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(start) = rest.find("/*") {
-        out.push_str(&rest[..start]);
-        rest = rest[start..]
-            .find("*/")
-            .map_or("", |end| &rest[start + end + 2..]);
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The blob the firmware validates for `variant`; broken variants are checked to fail.

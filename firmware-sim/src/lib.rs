@@ -1,8 +1,8 @@
 //! Device-side logic of tinyvae: what runs on the microcontroller, written once and run
-//! both as Cortex-M4 firmware under QEMU (`src/bin/firmware`) and as a memory-limited host
-//! simulation (`tests/host_sim.rs`).
+//! both as firmware on three boards under QEMU ([`board`]: Cortex-M4F, Cortex-M0, RV32IMAC;
+//! `src/bin/firmware`) and as a memory-limited host simulation (`tests/host_sim.rs`).
 //!
-//! `#![no_std]`, heap-free and target-agnostic: nothing here knows about Cortex-M, timers or
+//! `#![no_std]`, heap-free and target-agnostic: nothing here knows about a core, timers or
 //! printing. The workload itself ([`workload`]: inference, ELBO and fine-tuning of the
 //! `vae-digits` and `ae-digits` presets of `tinyvae-core`) is one source file that build.rs
 //! also runs on the host, to write the reference figures
@@ -14,6 +14,8 @@
 pub mod agreement;
 pub mod bench;
 pub mod blob;
+pub mod board;
+pub mod budget;
 pub mod data;
 pub mod device;
 pub mod error;
@@ -23,13 +25,20 @@ pub mod report;
 pub mod workload;
 
 pub use bench::TickCounter;
+pub use board::Board;
 pub use error::DeviceError;
 pub use report::{BenchReport, InferenceReport, TrainReport};
 
-/// RAM budget in bytes, parsed from `memory.x` (`RAM` `LENGTH`) by build.rs.
-pub const RAM_BUDGET: usize = parse_usize(env!("TINYVAE_RAM_BUDGET"));
-/// Flash budget in bytes, parsed from `memory.x` (`FLASH` `LENGTH`) by build.rs.
-pub const FLASH_BUDGET: usize = parse_usize(env!("TINYVAE_FLASH_BUDGET"));
+/// Index in [`board::BOARDS`] of the board this build is for (build.rs picks it by target; the
+/// host takes the reference board, the first).
+const BOARD_INDEX: usize = parse_usize(env!("TINYVAE_BOARD_INDEX"));
+/// The board this build is for: the target's, or on the host the reference board
+/// ([`board::MPS2_AN386`]), whose budget the host simulation keeps to.
+pub const BOARD: Board = board::BOARDS[BOARD_INDEX];
+/// RAM budget of [`BOARD`] in bytes (its memory layout's `RAM` `LENGTH`).
+pub const RAM_BUDGET: usize = budget::BUDGETS[BOARD_INDEX].ram;
+/// Flash budget of [`BOARD`] in bytes (its memory layout's `FLASH` `LENGTH`).
+pub const FLASH_BUDGET: usize = budget::BUDGETS[BOARD_INDEX].flash;
 /// RAM the firmware is linked with: [`RAM_BUDGET`], except in a measurement build
 /// (`TINYVAE_MEASUREMENT_BUILD=1`, used by the memory matrix), which links more so that
 /// modes over the budget can still run and be measured.
