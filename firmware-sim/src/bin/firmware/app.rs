@@ -1,17 +1,15 @@
-//! Entry point, fault handlers and the printed report.
+//! The run and the printed report, the same on every board.
 //!
 //! Output is one `key=value` per line (parsed by `tests/qemu.rs` and
 //! `examples/memory-matrix.rs`); every figure is computed at run time from linker symbols,
-//! the painted stack or SysTick. Keys of a mode are `<preset>.<mode>.<figure>`.
+//! the painted stack or the instruction counter. Keys of a mode are `<preset>.<mode>.<figure>`.
 
 use core::fmt;
 use core::panic::PanicInfo;
 
-use cortex_m::asm;
-use cortex_m_rt::{ExceptionFrame, entry, exception};
-use cortex_m_semihosting::{debug, heprintln, hprintln};
 use firmware_sim::agreement::{Agreement, CLAIMED_MAX_ULPS};
 use firmware_sim::blob::{AE_DIGITS, BLOB_VARIANT, FIRMWARE_VAE};
+use firmware_sim::board::{FloatUnit, InstructionCounter};
 use firmware_sim::data::{FIRST_TEST_ROW, TEST_DIGITS, TEST_LABELS};
 use firmware_sim::micro::Micro;
 #[cfg(firmware_blob_transform)]
@@ -19,56 +17,64 @@ use firmware_sim::report::NormalizedInferenceReport;
 use firmware_sim::report::{AeInferenceReport, InferenceBench};
 use firmware_sim::workload::{AeDigits, DENSE_64X32_MACS, VaeDigits};
 use firmware_sim::{
-    BenchReport, DeviceError, FLASH_BUDGET, InferenceReport, MEASUREMENT_BUILD, RAM_BUDGET,
+    BOARD, BenchReport, DeviceError, FLASH_BUDGET, InferenceReport, MEASUREMENT_BUILD, RAM_BUDGET,
     RAM_REGION, TrainReport, device, reference,
 };
 #[cfg(firmware_blob_transform)]
 use tinyvae_core::weights::InputTransformView;
 use tinyvae_core::weights::WeightsView;
 
+use crate::calibration::Calibration;
 use crate::mem::{self, StackTracker};
-use crate::ticks::{Calibration, SysTickCounter};
+use crate::platform::{self, Counter, heprintln, hprintln};
 
 /// Stack a training mode may need besides its buffers (call frames of the core), for the
 /// check that decides whether to run it. The mode's real need is measured.
 const FRAME_MARGIN: usize = 4 * 1024;
 
-#[entry]
-fn main() -> ! {
-    let status = match run() {
-        Ok(()) => debug::EXIT_SUCCESS,
+/// Runs everything, reports, and exits QEMU with success or failure: what the platform's
+/// entry point calls.
+pub fn run_and_exit() -> ! {
+    let success = match run() {
+        Ok(()) => true,
         Err(e) => {
             heprintln!("error: {}", e);
             hprintln!("error={}", e);
             hprintln!("result=error");
-            debug::EXIT_FAILURE
+            false
         }
     };
-    exit(status)
-}
-
-/// Exits QEMU through semihosting (and parks the core if there is no debugger).
-fn exit(status: debug::ExitStatus) -> ! {
-    debug::exit(status);
-    loop {
-        asm::wfi();
-    }
+    platform::exit(success)
 }
 
 /// Validates the blobs, runs every mode that fits, measures, prints.
 fn run() -> Result<(), DeviceError> {
-    let Some(core) = cortex_m::Peripherals::take() else {
-        panic!("core peripherals already taken");
-    };
-    let mut counter = SysTickCounter::start(core.SYST);
+    let mut counter = platform::start_counter();
     let cal = Calibration::measure(&mut counter);
     let mut stack = StackTracker::default();
 
-    hprintln!("tinyvae firmware: mps2-an386 Cortex-M4F");
+    hprintln!("tinyvae firmware: {} {}", BOARD.name, BOARD.core);
+    hprintln!("board={}", BOARD.name);
+    hprintln!("target={}", BOARD.target);
+    hprintln!("core={}", BOARD.core);
+    hprintln!(
+        "float={}",
+        match BOARD.float {
+            FloatUnit::Hardware => "hardware",
+            FloatUnit::Software => "software",
+        }
+    );
     hprintln!("blob_variant={}", BLOB_VARIANT);
     hprintln!("measurement_build={}", u8::from(MEASUREMENT_BUILD));
     hprintln!(
-        "systick_insns_per_tick={}",
+        "counter={}",
+        match BOARD.counter {
+            InstructionCounter::SysTick => "systick",
+            InstructionCounter::Minstret => "minstret",
+        }
+    );
+    hprintln!(
+        "counter_insns_per_tick={}",
         Fixed2::ratio(cal.insns, cal.ticks)
     );
 
@@ -186,9 +192,9 @@ fn run() -> Result<(), DeviceError> {
     hprintln!("ram_used_bytes={}", ram_used);
     hprintln!("ram_budget={}", RAM_BUDGET);
     if layout.ram_bytes() != RAM_REGION || (!MEASUREMENT_BUILD && ram_used > RAM_BUDGET) {
-        heprintln!("RAM over budget or memory.x/linker mismatch");
+        heprintln!("RAM over budget or memory layout/linker mismatch");
         hprintln!("result=over_budget");
-        exit(debug::EXIT_FAILURE);
+        platform::exit(false);
     }
     hprintln!("result=ok");
     Ok(())
@@ -211,7 +217,7 @@ fn agreement_add(total: &mut Agreement, part: &Agreement) {
 }
 
 /// The entry point of a training mode.
-type TrainFn<M> = fn(&M, &mut SysTickCounter) -> Result<TrainReport, DeviceError>;
+type TrainFn<M> = fn(&M, &mut Counter) -> Result<TrainReport, DeviceError>;
 
 /// A fine-tuning mode of one of the presets: name, buffer bytes, entry point.
 enum TrainMode {
@@ -227,7 +233,7 @@ impl TrainMode {
         vae: &VaeDigits,
         ae: &AeDigits,
         stack: &mut StackTracker,
-        counter: &mut SysTickCounter,
+        counter: &mut Counter,
         cal: &Calibration,
     ) -> Result<Option<Agreement>, DeviceError> {
         let (preset, name, bytes) = match self {
@@ -319,7 +325,7 @@ fn normalized_inference(
     vae: &VaeDigits,
     transform: &InputTransformView<'_>,
     stack: &mut StackTracker,
-    counter: &mut SysTickCounter,
+    counter: &mut Counter,
     cal: &Calibration,
 ) -> Result<Agreement, DeviceError> {
     const MODE: &str = "vae-digits.normalized_inference";
@@ -491,17 +497,5 @@ impl fmt::Display for Fixed2 {
 fn panic(info: &PanicInfo) -> ! {
     heprintln!("panic: {}", info);
     hprintln!("result=panic");
-    exit(debug::EXIT_FAILURE)
-}
-
-/// A HardFault (bad memory access, undefined instruction, stack overflow into unmapped
-/// memory, ...): report the faulting PC and make QEMU exit with failure instead of hanging.
-// cortex-m-rt requires the HardFault handler to be an `unsafe fn` (it runs on a possibly
-// corrupted stack); the body itself does nothing unsafe.
-#[allow(unsafe_code)]
-#[exception]
-unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
-    heprintln!("hardfault: pc={:#010x} lr={:#010x}", frame.pc(), frame.lr());
-    hprintln!("result=hardfault");
-    exit(debug::EXIT_FAILURE)
+    platform::exit(false)
 }

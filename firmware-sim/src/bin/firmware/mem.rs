@@ -1,19 +1,20 @@
 //! Memory figures from the linker's section symbols and the painted stack.
 //!
-//! Symbols come from cortex-m-rt 0.7's `link.x`: `__vector_table` (start of flash),
-//! `__stext`/`__etext` (code), `__srodata`/`__erodata` (constants, the weights among them),
-//! `__sidata` (flash address of the `.data` initialisers, right after `.rodata`),
-//! `__sdata`/`__edata`, `__sbss`/`__ebss`, `_ram_start`, `_stack_end` (end of static RAM,
-//! bottom of the stack) and `_stack_start` (top of RAM, initial SP).
+//! cortex-m-rt 0.7's and riscv-rt 0.18's `link.x` name the sections alike: `__stext`/`__etext`
+//! (code), `__srodata`/`__erodata` (constants, the weights among them), `__sidata` (flash
+//! address of the `.data` initialisers, right after `.rodata`), `__sdata`/`__edata`,
+//! `__sbss`/`__ebss`, and `_stack_start` (top of RAM, initial SP). cortex-m-rt also defines
+//! `_ram_start` and `_stack_end` (end of static RAM, bottom of the stack), which the RISC-V
+//! memory layout defines too, and every board's layout defines `_flash_start`.
 
-use cortex_m_rt::STACK_PAINT_VALUE;
+use crate::platform::{self, STACK_PAINT_VALUE};
 
 // Linker symbols: declaring them takes an `unsafe extern` block (the compiler cannot check
 // foreign declarations). Only their addresses carry meaning; taking the address of an
 // extern static is safe, and nothing reads through these declarations.
 #[allow(unsafe_code)]
 unsafe extern "C" {
-    static __vector_table: u32;
+    static _flash_start: u32;
     static __stext: u32;
     static __etext: u32;
     static __srodata: u32;
@@ -44,7 +45,7 @@ impl Layout {
     /// Reads the boundaries from the linker symbols.
     pub fn read() -> Self {
         Self {
-            flash_start: (&raw const __vector_table).addr(),
+            flash_start: (&raw const _flash_start).addr(),
             text: ((&raw const __stext).addr(), (&raw const __etext).addr()),
             rodata: ((&raw const __srodata).addr(), (&raw const __erodata).addr()),
             data_load: (&raw const __sidata).addr(),
@@ -58,7 +59,8 @@ impl Layout {
         }
     }
 
-    /// Flash image: vector table + `.text` + `.rodata` + the `.data` load image.
+    /// Flash image: from its start (the vector table on Arm) through `.text` and `.rodata` to
+    /// the end of the `.data` load image.
     pub fn flash_bytes(&self) -> usize {
         self.data_load - self.flash_start + self.data_bytes()
     }
@@ -106,10 +108,10 @@ impl Layout {
 
 /// Deepest stack use so far, in bytes.
 ///
-/// cortex-m-rt's `paint-stack` fills `_stack_end.._stack_start` with
-/// [`STACK_PAINT_VALUE`] at reset. The stack grows down from `_stack_start`, so scanning
-/// up from `_stack_end`, the first word that is no longer paint is the deepest point the
-/// stack has reached.
+/// The stack region `_stack_end.._stack_start` is painted with [`STACK_PAINT_VALUE`] before
+/// `main` (by cortex-m-rt's `paint-stack` at reset, on RISC-V by the entry point). The stack
+/// grows down from `_stack_start`, so scanning up from `_stack_end`, the first word that is no
+/// longer paint is the deepest point the stack has reached.
 pub fn stack_high_water() -> usize {
     let layout = Layout::read();
     let (bottom, top) = layout.stack;
@@ -123,7 +125,7 @@ pub fn stack_high_water() -> usize {
 /// Bytes between the current stack pointer and the bottom of the stack region: what a call
 /// made from here can still use.
 pub fn stack_available() -> usize {
-    (cortex_m::register::msp::read() as usize).saturating_sub(Layout::read().stack.0)
+    platform::stack_pointer().saturating_sub(Layout::read().stack.0)
 }
 
 /// Bytes below the stack pointer read by [`repaint_stack`] that it leaves alone: the compiler
@@ -137,7 +139,7 @@ const REPAINT_MARGIN: usize = 128;
 #[inline(never)]
 pub fn repaint_stack() {
     let bottom = Layout::read().stack.0;
-    let top = (cortex_m::register::msp::read() as usize).saturating_sub(REPAINT_MARGIN);
+    let top = platform::stack_pointer().saturating_sub(REPAINT_MARGIN);
     let mut addr = bottom;
     while addr + size_of::<u32>() <= top {
         write_word(addr, STACK_PAINT_VALUE);
