@@ -1,18 +1,20 @@
 //! The memory matrix: each microcontroller-size preset (`vae-digits`, `ae-digits`) in each
-//! mode (inference, fine-tuning with SGD, with Adam) against RAM budgets of 16, 32, 64 and
-//! 128 KiB, from measurements.
+//! mode (inference, fine-tuning with SGD, with Adam), measured on every board
+//! (`firmware_sim::board::BOARDS`), against RAM budgets of 16, 32, 64 and 128 KiB and against
+//! each board's own RAM.
 //!
 //! ```sh
 //! cargo run -p firmware-sim --example memory-matrix
 //! ```
 //!
-//! Builds the firmware as a *measurement build* (`TINYVAE_MEASUREMENT_BUILD=1`: the same code,
-//! linked with 256 KiB of the board's RAM instead of memory.x's budget, so that modes over
-//! the budget, such as Adam on `vae-digits`, can run too), runs it under QEMU, and reads the
-//! static RAM (`.data` + `.bss`, from the linker symbols) and each mode's stack high-water
-//! mark (painted stack; every buffer of a mode is a local, so this is all the RAM it uses).
-//! A mode's RAM is static + max(its stack, the stack outside the modes); it fits a budget if
-//! that is no larger. Prints the firmware's output with `--verbose`.
+//! Builds the firmware of each board as a *measurement build* (`TINYVAE_MEASUREMENT_BUILD=1`:
+//! the same code, linked with 256 KiB of RAM instead of the board's budget, so that modes over
+//! the budget, such as Adam on `vae-digits`, can run too; the micro:bit's nRF51 is given that
+//! much by QEMU's `-global nrf51-soc.sram-size`), runs it under QEMU, and reads the static RAM
+//! (`.data` + `.bss`, from the linker symbols) and each mode's stack high-water mark (painted
+//! stack; every buffer of a mode is a local, so this is all the RAM it uses). A mode's RAM is
+//! static + max(its stack, the stack outside the modes); it fits a budget if that is no
+//! larger. Prints the firmware's output with `--verbose`.
 
 // A command-line tool: failing loudly is the point.
 #![allow(clippy::expect_used)]
@@ -22,40 +24,58 @@ mod support;
 
 use std::process::ExitCode;
 
-use support::{Build, matrix, matrix_markdown, num, run_qemu, runner};
+use firmware_sim::board::BOARDS;
+use support::{BoardColumn, Build, matrix_markdown, num, runner, thousands};
 
 fn main() -> ExitCode {
-    let runner = runner();
-    if let Some(reason) = support::missing_prerequisite(&runner[0]) {
-        eprintln!("memory-matrix: cannot run QEMU: {reason}");
-        return ExitCode::FAILURE;
+    let verbose = std::env::args().any(|a| a == "--verbose");
+    let mut columns = Vec::new();
+    let mut flash = Vec::new();
+    for board in &BOARDS {
+        let runner = runner(board);
+        if let Some(reason) = support::missing_prerequisite(board, &runner) {
+            eprintln!(
+                "memory-matrix: cannot run QEMU for {}: {reason}",
+                board.name
+            );
+            return ExitCode::FAILURE;
+        }
+        let run = Build::measurement(board).run(&runner);
+        if verbose {
+            eprint!("{}{}", run.stdout, run.stderr);
+        }
+        let m = run.values();
+        if run.code != Some(0) || m.get("result").map(String::as_str) != Some("ok") {
+            eprint!("{}{}", run.stdout, run.stderr);
+            eprintln!(
+                "memory-matrix: the measurement firmware of {} failed",
+                board.name
+            );
+            return ExitCode::FAILURE;
+        }
+        flash.push(num::<usize>(&m, "flash_bytes"));
+        columns.push(BoardColumn::new(board, &m));
     }
-    let elf = Build::MEASUREMENT.build();
-    let run = run_qemu(&runner, &elf);
-    if std::env::args().any(|a| a == "--verbose") {
-        eprint!("{}{}", run.stdout, run.stderr);
-    }
-    let m = run.values();
-    if run.code != Some(0) || m.get("result").map(String::as_str) != Some("ok") {
-        eprint!("{}{}", run.stdout, run.stderr);
-        eprintln!("memory-matrix: the measurement firmware failed");
-        return ExitCode::FAILURE;
-    }
-    let rows = matrix(&m);
     println!(
-        "Measured under QEMU (mps2-an386, Cortex-M4F), firmware built by this command with \
-         TINYVAE_MEASUREMENT_BUILD=1.\nRAM used = static ({} bytes) + max(mode stack, {} bytes \
-         of stack outside the modes).\n",
-        num::<usize>(&m, "ram_static_bytes"),
-        num::<usize>(&m, "stack_outside_modes_bytes")
+        "Measured under QEMU, each board's firmware built by this command with \
+         TINYVAE_MEASUREMENT_BUILD=1.\nRAM used = static + max(mode stack, stack outside the \
+         modes); the 16 to 128 KiB columns judge the largest of the boards.\n"
     );
-    print!("{}", matrix_markdown(&rows));
-    println!(
-        "\nFlash (the weights stay there): vae-digits blob {} bytes, ae-digits blob {} bytes, \
-         whole firmware {} bytes.",
-        num::<usize>(&m, "vae-digits.blob_bytes"),
-        num::<usize>(&m, "ae-digits.blob_bytes"),
-        num::<usize>(&m, "flash_bytes")
-    );
+    for c in &columns {
+        println!(
+            "- {} ({}, {} KiB of RAM): static {} bytes, {} bytes of stack outside the modes",
+            c.board.name,
+            c.board.core,
+            c.ram_budget / 1024,
+            c.static_bytes,
+            thousands(c.outside_bytes)
+        );
+    }
+    println!();
+    print!("{}", matrix_markdown(&columns));
+    println!("\nFlash (the weights stay there), whole firmware:");
+    for (c, bytes) in columns.iter().zip(flash) {
+        println!("- {}: {} bytes", c.board.name, thousands(bytes));
+    }
     ExitCode::SUCCESS
 }

@@ -1,6 +1,6 @@
 //! Host-side helpers shared by `tests/qemu.rs` and `examples/memory-matrix.rs`: build the
-//! firmware with an inner cargo, run it under QEMU with the workspace's runner, parse its
-//! `key=value` lines, and turn them into the memory matrix.
+//! firmware for a board with an inner cargo, run it under QEMU with the workspace's runner for
+//! the board's target, parse its `key=value` lines, and turn them into the memory matrix.
 //!
 //! The inner cargo gets its own target dir (`<target>/qemu`): sharing the outer one would
 //! deadlock on cargo's build-directory lock.
@@ -19,11 +19,13 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The firmware's target.
-pub const TARGET: &str = "thumbv7em-none-eabihf";
-/// Wall-clock limit for one QEMU run (the firmware itself takes about a second).
+use firmware_sim::board::{Board, MEASUREMENT_RAM};
+use firmware_sim::budget;
+
+/// Wall-clock limit for one QEMU run (the slowest, the micro:bit's measurement build, takes
+/// about 5 s).
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
-/// The RAM budgets of the memory matrix.
+/// The RAM budgets of the memory matrix, besides each board's own.
 pub const MATRIX_BUDGETS_KIB: [usize; 4] = [16, 32, 64, 128];
 
 /// Serializes inner builds: they share one target dir and one output path.
@@ -34,15 +36,15 @@ pub fn workspace_root() -> PathBuf {
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
-/// The runner command for `TARGET`, read from `.cargo/config.toml`.
-pub fn runner() -> Vec<String> {
+/// The runner command for `board`'s target, read from `.cargo/config.toml`.
+pub fn runner(board: &Board) -> Vec<String> {
     let path = workspace_root().join(".cargo/config.toml");
     let config = std::fs::read_to_string(&path).expect("read .cargo/config.toml");
-    let header = format!("[target.{TARGET}]");
+    let header = format!("[target.{}]", board.target);
     let section = config
         .split_once(&header)
         .map(|(_, rest)| rest)
-        .expect("no runner section for the thumb target");
+        .unwrap_or_else(|| panic!("no runner section {header} in .cargo/config.toml"));
     let line = section
         .lines()
         .map(str::trim)
@@ -61,7 +63,7 @@ fn on_path(program: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }
 
-fn target_installed() -> bool {
+fn target_installed(target: &str) -> bool {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     Command::new(rustc)
         .args(["--print", "sysroot"])
@@ -72,21 +74,29 @@ fn target_installed() -> bool {
         .is_some_and(|sysroot| {
             Path::new(sysroot.trim())
                 .join("lib/rustlib")
-                .join(TARGET)
+                .join(target)
                 .is_dir()
         })
 }
 
-/// Why QEMU runs are impossible here, if they are.
-pub fn missing_prerequisite(qemu: &str) -> Option<String> {
+/// Why QEMU runs of `board` with `runner` are impossible here, if they are.
+pub fn missing_prerequisite(board: &Board, runner: &[String]) -> Option<String> {
+    let qemu = &runner[0];
     if !on_path(qemu) {
+        // Debian's packages: qemu-system-arm has the Arm emulator, qemu-system-misc RISC-V's.
+        let package = if qemu.ends_with("-arm") {
+            "qemu-system-arm"
+        } else {
+            "qemu-system-misc"
+        };
         return Some(format!(
-            "`{qemu}` is not on PATH (apt-get install qemu-system-arm)"
+            "`{qemu}` is not on PATH (apt-get install {package})"
         ));
     }
-    if !target_installed() {
+    let target = board.target;
+    if !target_installed(target) {
         return Some(format!(
-            "Rust target {TARGET} missing (rustup target add {TARGET})"
+            "Rust target {target} missing (rustup target add {target})"
         ));
     }
     None
@@ -102,9 +112,11 @@ fn inner_target_dir() -> PathBuf {
         .join("qemu")
 }
 
-/// A firmware build: which blob, and whether it links the measurement RAM.
+/// A firmware build: for which board, which blob, and whether it links the measurement RAM.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Build {
+    /// The board (and so the target).
+    pub board: &'static Board,
     /// `TINYVAE_BLOB`: `vae-digits`, `standardized` (with an input transform) or a broken
     /// variant.
     pub blob: &'static str,
@@ -113,16 +125,43 @@ pub struct Build {
 }
 
 impl Build {
-    /// The firmware as shipped.
-    pub const DEFAULT: Self = Self {
-        blob: "vae-digits",
-        measurement: false,
-    };
-    /// The memory matrix's measurement build.
-    pub const MEASUREMENT: Self = Self {
-        blob: "vae-digits",
-        measurement: true,
-    };
+    /// The firmware as shipped, for `board`.
+    pub const fn shipped(board: &'static Board) -> Self {
+        Self {
+            board,
+            blob: "vae-digits",
+            measurement: false,
+        }
+    }
+
+    /// The memory matrix's measurement build, for `board`.
+    pub const fn measurement(board: &'static Board) -> Self {
+        Self {
+            board,
+            blob: "vae-digits",
+            measurement: true,
+        }
+    }
+
+    /// The firmware for `board` with the blob variant `blob`.
+    pub const fn with_blob(board: &'static Board, blob: &'static str) -> Self {
+        Self {
+            board,
+            blob,
+            measurement: false,
+        }
+    }
+
+    /// QEMU arguments this build needs besides the runner's: a measurement build links
+    /// [`MEASUREMENT_RAM`], which a board with less RAM is given through its RAM property.
+    pub fn qemu_args(self) -> Vec<String> {
+        match self.board.measurement_ram_property {
+            Some(property) if self.measurement => {
+                vec!["-global".into(), format!("{property}={MEASUREMENT_RAM}")]
+            }
+            _ => Vec::new(),
+        }
+    }
 
     /// Builds the firmware (release) and returns a copy of the ELF named after the build.
     pub fn build(self) -> PathBuf {
@@ -132,7 +171,13 @@ impl Build {
         let mut command = Command::new(cargo);
         command
             .args(["build", "-p", "firmware-sim", "--bin", "firmware"])
-            .args(["--features", "qemu", "--target", TARGET, "--release"])
+            .args([
+                "--features",
+                "qemu",
+                "--target",
+                self.board.target,
+                "--release",
+            ])
             .env("CARGO_TARGET_DIR", &dir)
             .env("TINYVAE_BLOB", self.blob)
             .env_remove("CARGO_BUILD_TARGET")
@@ -146,11 +191,22 @@ impl Build {
             status.success(),
             "cargo build of the firmware ({self:?}) failed"
         );
-        let elf = dir.join(TARGET).join("release").join("firmware");
+        let elf = dir.join(self.board.target).join("release").join("firmware");
         let suffix = if self.measurement { "-measurement" } else { "" };
-        let copy = dir.join(format!("firmware-{}{suffix}.elf", self.blob));
+        let copy = dir.join(format!(
+            "firmware-{}-{}{suffix}.elf",
+            self.board.name, self.blob
+        ));
         std::fs::copy(&elf, &copy).expect("copy the firmware ELF");
         copy
+    }
+}
+
+impl Build {
+    /// Builds the firmware and runs it under `runner` (see [`run_qemu`]).
+    pub fn run(self, runner: &[String]) -> Run {
+        let elf = self.build();
+        run_qemu(runner, &self.qemu_args(), &elf)
     }
 }
 
@@ -172,9 +228,11 @@ impl Run {
     }
 }
 
-/// Runs the runner on `elf` under [`RUN_TIMEOUT`].
-pub fn run_qemu(runner: &[String], elf: &Path) -> Run {
+/// Runs the runner on `elf` under [`RUN_TIMEOUT`], with `extra` arguments before the runner's
+/// (which end in `-kernel`).
+pub fn run_qemu(runner: &[String], extra: &[String], elf: &Path) -> Run {
     let mut child = Command::new(&runner[0])
+        .args(extra)
         .args(&runner[1..])
         .arg(elf)
         .stdin(Stdio::null())
@@ -286,35 +344,69 @@ pub fn matrix(m: &BTreeMap<String, String>) -> Vec<MatrixRow> {
         .collect()
 }
 
-/// The matrix as a Markdown table.
-pub fn matrix_markdown(rows: &[MatrixRow]) -> String {
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        "| preset | mode | RAM used (bytes) | static | stack (measured) | of which buffers |"
-    );
+/// One board's part of the memory matrix: the rows of its measurement build.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoardColumn {
+    pub board: &'static Board,
+    /// Its RAM budget (its memory layout's).
+    pub ram_budget: usize,
+    /// `.data` + `.bss`.
+    pub static_bytes: usize,
+    /// Deepest stack outside the modes.
+    pub outside_bytes: usize,
+    /// The rows of [`MATRIX_ROWS`], in order.
+    pub rows: Vec<MatrixRow>,
+}
+
+impl BoardColumn {
+    /// The column of `board` from its measurement build's output.
+    pub fn new(board: &'static Board, m: &BTreeMap<String, String>) -> Self {
+        let ram_budget = budget::of(board).expect("a board of BOARDS").ram;
+        Self {
+            board,
+            ram_budget,
+            static_bytes: num(m, "ram_static_bytes"),
+            outside_bytes: num(m, "stack_outside_modes_bytes"),
+            rows: matrix(m),
+        }
+    }
+}
+
+/// The matrix as a Markdown table: per preset and mode, the buffers, the RAM each board's
+/// build uses, whether the largest of them fits each of [`MATRIX_BUDGETS_KIB`], and whether
+/// each board's fits that board's own RAM.
+pub fn matrix_markdown(columns: &[BoardColumn]) -> String {
+    let mut s = String::from("| preset | mode | of which buffers |");
+    for c in columns {
+        let _ = write!(s, " RAM used, {} |", c.board.name);
+    }
     for kib in MATRIX_BUDGETS_KIB {
         let _ = write!(s, " {kib} KiB |");
     }
-    let _ = write!(s, "\n|---|---|--:|--:|--:|--:|");
-    for _ in MATRIX_BUDGETS_KIB {
-        let _ = write!(s, ":-:|");
+    for c in columns {
+        let _ = write!(s, " {}, {} KiB |", c.board.name, c.ram_budget / 1024);
     }
+    s.push_str("\n|---|---|--:|");
+    s.push_str(&"--:|".repeat(columns.len()));
+    s.push_str(&":-:|".repeat(MATRIX_BUDGETS_KIB.len() + columns.len()));
     s.push('\n');
-    for r in rows {
-        let buffers = r.buffer_bytes.map_or_else(|| "–".to_owned(), thousands);
-        let _ = write!(
-            s,
-            "| {} | {} | {} | {} | {} | {} |",
-            r.preset,
-            r.label,
-            thousands(r.ram_bytes),
-            thousands(r.static_bytes),
-            thousands(r.stack_bytes),
-            buffers
-        );
+    let yes_no = |fits: bool| if fits { "yes" } else { "no" };
+    for (index, &(preset, _, label)) in MATRIX_ROWS.iter().enumerate() {
+        let rows: Vec<&MatrixRow> = columns.iter().map(|c| &c.rows[index]).collect();
+        let buffers = rows
+            .first()
+            .and_then(|r| r.buffer_bytes)
+            .map_or_else(|| "–".to_owned(), thousands);
+        let _ = write!(s, "| {preset} | {label} | {buffers} |");
+        for r in &rows {
+            let _ = write!(s, " {} |", thousands(r.ram_bytes));
+        }
+        let largest = rows.iter().map(|r| r.ram_bytes).max().unwrap_or(0);
         for kib in MATRIX_BUDGETS_KIB {
-            let _ = write!(s, " {} |", if r.fits(kib * 1024) { "yes" } else { "no" });
+            let _ = write!(s, " {} |", yes_no(largest <= kib * 1024));
+        }
+        for (c, r) in columns.iter().zip(&rows) {
+            let _ = write!(s, " {} |", yes_no(r.fits(c.ram_budget)));
         }
         s.push('\n');
     }
