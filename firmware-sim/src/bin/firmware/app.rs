@@ -1,10 +1,10 @@
-//! The run and the printed report, the same on every board.
+//! The run, the same on every board: validate the blobs, run every mode that fits, measure,
+//! and print (`print.rs`).
 //!
 //! Output is one `key=value` per line (parsed by `tests/qemu.rs` and
 //! `examples/memory-matrix.rs`); every figure is computed at run time from linker symbols,
 //! the painted stack or the instruction counter. Keys of a mode are `<preset>.<mode>.<figure>`.
 
-use core::fmt;
 use core::panic::PanicInfo;
 
 use firmware_sim::agreement::{Agreement, CLAIMED_MAX_ULPS};
@@ -14,11 +14,10 @@ use firmware_sim::data::{FIRST_TEST_ROW, TEST_DIGITS, TEST_LABELS};
 use firmware_sim::micro::Micro;
 #[cfg(firmware_blob_transform)]
 use firmware_sim::report::NormalizedInferenceReport;
-use firmware_sim::report::{AeInferenceReport, InferenceBench};
-use firmware_sim::workload::{AeDigits, DENSE_64X32_MACS, VaeDigits};
+use firmware_sim::workload::{AeDigits, VaeDigits};
 use firmware_sim::{
-    BOARD, BenchReport, DeviceError, FLASH_BUDGET, InferenceReport, MEASUREMENT_BUILD, RAM_BUDGET,
-    RAM_REGION, TrainReport, device, reference,
+    BOARD, DeviceError, FLASH_BUDGET, MEASUREMENT_BUILD, RAM_BUDGET, RAM_REGION, TrainReport,
+    device, reference,
 };
 #[cfg(firmware_blob_transform)]
 use tinyvae_core::weights::InputTransformView;
@@ -27,6 +26,9 @@ use tinyvae_core::weights::WeightsView;
 use crate::calibration::Calibration;
 use crate::mem::{self, StackTracker};
 use crate::platform::{self, Counter, heprintln, hprintln};
+use crate::print::{
+    AgreementText, Fixed2, List, print_ae_inference, print_bench, print_inference, print_per_call,
+};
 
 /// Stack a training mode may need besides its buffers (call frames of the core), for the
 /// check that decides whether to run it. The mode's real need is measured.
@@ -293,30 +295,6 @@ impl TrainMode {
     }
 }
 
-/// Prints the VAE inference mode.
-fn print_inference(r: &InferenceReport, depth: usize) {
-    hprintln!("vae-digits.inference.stack_bytes={}", depth);
-    hprintln!("vae-digits.inference.digits={}", r.digits);
-    hprintln!("vae-digits.inference.host_values={}", r.agreement.values);
-    hprintln!(
-        "vae-digits.inference.host_agreement={}",
-        AgreementText(&r.agreement)
-    );
-    hprintln!(
-        "vae-digits.inference.mean_squared_error={}",
-        Micro(r.mean_squared_error)
-    );
-    hprintln!(
-        "vae-digits.inference.mean_negative_elbo={}",
-        Micro(r.mean_negative_elbo)
-    );
-    hprintln!(
-        "vae-digits.inference.first_mean={},{}",
-        Micro(r.first_mean[0]),
-        Micro(r.first_mean[1])
-    );
-}
-
 /// Runs and prints the VAE inference mode through the blob's input transform; returns its
 /// agreement with the host.
 #[cfg(firmware_blob_transform)]
@@ -369,127 +347,6 @@ fn normalized_inference(
         Fixed2::ratio(cal.insns(r.transform_bench.net_ticks()), features)
     );
     Ok(r.agreement)
-}
-
-/// Prints the autoencoder inference mode.
-fn print_ae_inference(r: &AeInferenceReport, depth: usize) {
-    hprintln!("ae-digits.inference.stack_bytes={}", depth);
-    hprintln!("ae-digits.inference.digits={}", r.digits);
-    hprintln!(
-        "ae-digits.inference.mean_squared_error={}",
-        Micro(r.mean_squared_error)
-    );
-}
-
-/// Prints the timing of a preset's inference (and of its stages, for the VAE).
-fn print_bench(preset: &str, r: &InferenceBench, depth: usize, cal: &Calibration) {
-    hprintln!("{}.inference.bench_stack_bytes={}", preset, depth);
-    hprintln!("{}.inference.macs={}", preset, r.macs);
-    print_per_call(preset, "inference", "insns", &r.bench, cal);
-    print_per_mac(preset, "inference", &r.bench, r.macs, cal);
-    let Some(b) = &r.breakdown else {
-        return;
-    };
-    // The same inference, stage by stage; what the whole costs beyond the stages is the
-    // core's argument and finiteness checks.
-    let stages = [
-        ("encoder_body", &b.encoder_body),
-        ("heads", &b.heads),
-        ("decoder", &b.decoder),
-        ("sigmoids", &b.sigmoids),
-    ];
-    let mut staged = 0;
-    for (name, bench) in stages {
-        staged += cal.insns(bench.net_ticks());
-        print_per_call("vae-digits.inference", name, "insns", bench, cal);
-    }
-    print_per_mac(
-        "vae-digits.inference",
-        "encoder_body",
-        &b.encoder_body,
-        DENSE_64X32_MACS as u32,
-        cal,
-    );
-    let whole = cal.insns(r.bench.net_ticks());
-    hprintln!(
-        "vae-digits.inference.checks.insns={}",
-        Fixed2::ratio(whole.saturating_sub(staged), u64::from(r.bench.calls))
-    );
-}
-
-/// `<preset>.<mode>.<key>=` instructions per call of a timed loop.
-fn print_per_call(preset: &str, mode: &str, key: &str, b: &BenchReport, cal: &Calibration) {
-    let net = cal.insns(b.net_ticks());
-    hprintln!(
-        "{}.{}.{}={}",
-        preset,
-        mode,
-        key,
-        Fixed2::ratio(net, u64::from(b.calls))
-    );
-}
-
-/// `<preset>.<mode>.insns_per_mac=`.
-fn print_per_mac(preset: &str, mode: &str, b: &BenchReport, macs: u32, cal: &Calibration) {
-    let net = cal.insns(b.net_ticks());
-    let total = u64::from(b.calls) * u64::from(macs);
-    hprintln!(
-        "{}.{}.insns_per_mac={}",
-        preset,
-        mode,
-        Fixed2::ratio(net, total)
-    );
-}
-
-/// `bitwise`, or `max_ulps=N (K of M values differ)`.
-struct AgreementText<'a>(&'a Agreement);
-
-impl fmt::Display for AgreementText<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let a = self.0;
-        if a.is_bitwise() {
-            f.write_str("bitwise")
-        } else {
-            write!(
-                f,
-                "max_ulps:{} ({} of {} values differ)",
-                a.max_ulps(),
-                a.differing,
-                a.values
-            )
-        }
-    }
-}
-
-/// Comma-separated [`Micro`]s.
-struct List<'a>(&'a [f32]);
-
-impl fmt::Display for List<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, v) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            write!(f, "{}", Micro(*v))?;
-        }
-        Ok(())
-    }
-}
-
-/// A non-negative ratio printed with two decimals, without pulling in float formatting.
-struct Fixed2(u64);
-
-impl Fixed2 {
-    /// `num / den`, rounded to hundredths (`0` if `den` is 0).
-    fn ratio(num: u64, den: u64) -> Self {
-        Self((num * 100 + den / 2).checked_div(den).unwrap_or(0))
-    }
-}
-
-impl fmt::Display for Fixed2 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
-    }
 }
 
 /// Any panic: report it and make QEMU exit with failure.

@@ -10,8 +10,8 @@
 //! `TINYVAE_BLOB=corrupt-byte|truncated|wrong-model|nan-weight` at build time carries a broken
 //! `vae-digits` blob instead, which the firmware must reject (see the README).
 //!
-//! Everything but the platform is shared: the run and its report (`app.rs`), the memory
-//! figures (`mem.rs`), the counter's calibration (`calibration.rs`). A platform module
+//! Everything but the platform is shared: the run (`app.rs`) and its printed report
+//! (`print.rs`), the memory figures (`mem.rs`), the counter's calibration (`calibration.rs`). A platform module
 //! (`cortex_m.rs` for both Arm boards, `riscv.rs`) is the boundary and provides:
 //! the entry point, which calls [`app::run_and_exit`]; the fault handler; `hprintln!` /
 //! `heprintln!` to the host's stdout / stderr; [`platform::exit`]; the instruction counter
@@ -34,6 +34,8 @@ mod platform;
 #[cfg(all(target_arch = "riscv32", target_os = "none"))]
 #[path = "riscv.rs"]
 mod platform;
+#[cfg(target_os = "none")]
+mod print;
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 mod systick;
 
