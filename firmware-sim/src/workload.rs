@@ -1,5 +1,5 @@
-//! The device workload, written once and compiled twice: into this library (run on the
-//! Cortex-M4 and by the host simulation) and into `build.rs` (run on the host at build time to
+//! The device workload, written once and compiled twice: into this library (run on every
+//! board and by the host simulation) and into `build.rs` (run on the host at build time to
 //! write the reference figures the device must reproduce, see [`crate::reference`]).
 //!
 //! It uses nothing but `core` and `tinyvae-core`, and it keeps every computation at batch 1

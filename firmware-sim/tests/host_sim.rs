@@ -4,8 +4,8 @@
 //!
 //! How the limits are enforced:
 //! - **Stack / RAM:** the device logic runs on its own thread whose stack is exactly the RAM
-//!   budget, `RAM_BUDGET` (parsed from `memory.x` by build.rs, so memory.x stays the single
-//!   source of truth). Every buffer of a mode (weights copy, gradients, optimizer state,
+//!   budget, `RAM_BUDGET` (the reference board's, parsed from `memory/mps2-an386.x` by
+//!   build.rs, so the memory layout stays the single source of truth). Every buffer of a mode (weights copy, gradients, optimizer state,
 //!   workspace) is a local of the mode, so it is on that stack. Overflowing it aborts the
 //!   test binary ("thread 'device' has overflowed its stack"), which fails the run. x86-64
 //!   frames differ from Thumb ones, so this is a coarse bound; the firmware measures the

@@ -100,7 +100,7 @@ impl Layout {
         self.stack.1 - self.stack.0
     }
 
-    /// The whole RAM region as linked (must equal memory.x's RAM LENGTH).
+    /// The whole RAM region as linked (must equal the memory layout's RAM LENGTH).
     pub fn ram_bytes(&self) -> usize {
         self.stack.1 - self.ram_start
     }
