@@ -7,7 +7,7 @@
 use core::mem::size_of;
 
 use crate::Model;
-use crate::optim::{AdamState, SgdState};
+use crate::optim::{AdamState, SgdMomentumState};
 
 /// Memory constants of a model type, for every [`Model`].
 pub trait Footprint: Model {
@@ -15,8 +15,8 @@ pub trait Footprint: Model {
     const WEIGHT_BYTES: usize = size_of::<Self>();
     /// Bytes of one gradient buffer (same shape as the weights).
     const GRADIENT_BYTES: usize = size_of::<Self>();
-    /// Bytes of SGD-with-momentum state (the velocity).
-    const SGD_STATE_BYTES: usize = size_of::<SgdState<Self>>();
+    /// Bytes of SGD-with-momentum state (the velocity); plain [`crate::optim::Sgd`] has none.
+    const SGD_MOMENTUM_STATE_BYTES: usize = size_of::<SgdMomentumState<Self>>();
     /// Bytes of Adam state (two moment estimates and the step count).
     const ADAM_STATE_BYTES: usize = size_of::<AdamState<Self>>();
     /// Bytes of workspace per sample: activations kept for the backward pass and scratch.
@@ -46,7 +46,7 @@ mod tests {
         type Big = MlpVae<784, 400, 20>;
         assert_eq!(Big::WEIGHT_BYTES, 4 * scalars);
         assert_eq!(Big::GRADIENT_BYTES, 2_611_296);
-        assert_eq!(Big::SGD_STATE_BYTES, 2_611_296);
+        assert_eq!(Big::SGD_MOMENTUM_STATE_BYTES, 2_611_296);
         assert_eq!(Big::ADAM_STATE_BYTES, 2 * 2_611_296 + 8);
         // h, μ, log σ², z, decoder activations, gradients of the same and scratch.
         assert_eq!(Big::WORKSPACE_BYTES_PER_SAMPLE, 13_088);
