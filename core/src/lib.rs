@@ -59,7 +59,7 @@ pub use dense::Dense;
 pub use error::Error;
 pub use footprint::Footprint;
 pub use input_transform::InputTransformRef;
-pub use model::{LossParts, Model, ModelKind};
+pub use model::{FIRST_USER_CODE, LossParts, Model, ModelKind};
 pub use network::{Architecture, LayerShape, MAX_LAYERS, Network};
 pub use output::DecoderOutput;
 pub use parameters::Parameters;
