@@ -50,8 +50,11 @@ use crate::input_transform::InputTransformRef;
 use crate::network::Architecture;
 use crate::{Error, Model, ModelKind, Parameters};
 
+mod aligned;
 mod header;
 mod transform;
+
+pub use aligned::Aligned;
 
 use header::{CRC_OFFSET, Header, postcard_error};
 pub use header::{
@@ -237,8 +240,9 @@ pub fn load<'a, M: Model>(
 /// sees it.
 ///
 /// Checks everything [`load`] checks, then that the payload is 4-byte aligned
-/// ([`Error::Misaligned`]: place the blob at a 4-byte boundary; the header is
-/// [`HEADER_LEN`] bytes, a multiple of 4). The payload is the model's own memory layout:
+/// ([`Error::Misaligned`]: place the blob at a 4-byte boundary, in an [`Aligned`] or with
+/// [`include_weights!`](crate::include_weights); the header is [`HEADER_LEN`] bytes, a
+/// multiple of 4). The payload is the model's own memory layout:
 /// every model is `#[repr(C)]` of f32 matrices in tensor order, which the size check below
 /// proves has no padding, and the bytes are little-endian like every supported target.
 #[cfg(target_endian = "little")]
