@@ -26,6 +26,12 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+/// The matrix crate the networks are built on, at the version and features this crate uses.
+pub use nalgebra;
+/// The crate of [`bytemuck::Zeroable`] and [`bytemuck::AnyBitPattern`], which every model is,
+/// at the version this crate uses.
+pub use bytemuck;
+
 pub mod activation;
 pub mod autoencoder;
 pub mod batch;
