@@ -2,7 +2,8 @@
 //!
 //! A device budget is checked against these before anything runs: the weights (in flash when
 //! used in place with [`crate::weights::view`]), the gradients and optimizer state that
-//! training adds, and the workspace every batch of samples needs.
+//! training adds, and the workspace every batch of samples needs: for training, or, much
+//! less, for inference alone.
 
 use core::mem::size_of;
 
@@ -21,6 +22,9 @@ pub trait Footprint: Model {
     const ADAM_STATE_BYTES: usize = size_of::<AdamState<Self>>();
     /// Bytes of workspace per sample: activations kept for the backward pass and scratch.
     const WORKSPACE_BYTES_PER_SAMPLE: usize = 4 * Self::WORKSPACE;
+    /// Bytes of workspace per sample of encode, decode and reconstruct
+    /// ([`Model::INFERENCE_WORKSPACE`]).
+    const INFERENCE_WORKSPACE_BYTES_PER_SAMPLE: usize = 4 * Self::INFERENCE_WORKSPACE;
 }
 
 impl<M: Model> Footprint for M {}
@@ -50,6 +54,9 @@ mod tests {
         assert_eq!(Big::ADAM_STATE_BYTES, 2 * 2_611_296 + 8);
         // h, μ, log σ², z, decoder activations, gradients of the same and scratch.
         assert_eq!(Big::WORKSPACE_BYTES_PER_SAMPLE, 13_088);
+        // Inference: μ, then the decoder's 400 + 784 activations (more than the encoder's 400).
+        assert_eq!(Big::INFERENCE_WORKSPACE, 20 + 400 + 784);
+        assert_eq!(Big::INFERENCE_WORKSPACE_BYTES_PER_SAMPLE, 4_816);
 
         type Small = MlpVae<64, 32, 2>;
         let scalars = dense(64, 32) + 2 * dense(32, 2) + dense(2, 32) + dense(32, 64);
@@ -57,6 +64,8 @@ mod tests {
         assert_eq!(Small::WEIGHT_BYTES, 17_680);
         assert_eq!(Small::ADAM_STATE_BYTES, 35_368);
         assert_eq!(Small::WORKSPACE_BYTES_PER_SAMPLE, 1_072);
+        assert_eq!(Small::INFERENCE_WORKSPACE, 2 + 32 + 64);
+        assert_eq!(Small::INFERENCE_WORKSPACE_BYTES_PER_SAMPLE, 392);
     }
 
     #[test]
@@ -69,8 +78,12 @@ mod tests {
             4 * (2 * 784 + 256 + 256 + 784)
         );
 
+        // Inference: the encoder's and the decoder's activations.
+        assert_eq!(Plain::INFERENCE_WORKSPACE, 256 + 784);
+
         type Tied = TiedAutoencoder<784, 256>;
         assert_eq!(Tied::WEIGHT_BYTES, 4 * (784 * 256 + 256 + 784));
+        assert_eq!(Tied::INFERENCE_WORKSPACE, 256);
 
         type Stacked = StackedAutoencoder<784, 500, 250, 30>;
         let scalars = dense(784, 500)
@@ -81,5 +94,18 @@ mod tests {
             + dense(30, 250);
         assert_eq!(Stacked::WEIGHT_BYTES, 4 * scalars);
         assert_eq!(Stacked::ADAM_STATE_BYTES, 8 * scalars + 8);
+        assert_eq!(Stacked::INFERENCE_WORKSPACE, 500 + 250 + 30);
+    }
+
+    #[test]
+    fn preset_inference_workspaces() {
+        use crate::presets::{AeDigits, VaeDigits};
+        assert_eq!(VaeDigits::INFERENCE_WORKSPACE_BYTES_PER_SAMPLE, 392);
+        assert_eq!(VaeDigits::WORKSPACE_BYTES_PER_SAMPLE, 1_072);
+        assert_eq!(AeDigits::INFERENCE_WORKSPACE_BYTES_PER_SAMPLE, 4 * (16 + 64));
+        assert_eq!(AeDigits::WORKSPACE_BYTES_PER_SAMPLE, 4 * (2 * 64 + 16 + 64 + 16));
     }
 }
+
+#[cfg(test)]
+mod inference_tests;

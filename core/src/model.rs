@@ -82,7 +82,9 @@ pub struct LossParts {
 /// A model the trainer can fit: parameters, a loss with gradients, and its encoder and decoder.
 ///
 /// Batches are column-major, one sample of `INPUTS` features per column (see [`crate::batch`]).
-/// Every method takes a caller-owned `workspace` of at least `WORKSPACE`·batch floats.
+/// Every method takes a caller-owned `workspace`: the losses at least `WORKSPACE`·batch floats,
+/// the inference methods ([`Model::encode`], [`Model::decode`], [`Model::reconstruct`] and
+/// their `_with` forms) at least `INFERENCE_WORKSPACE`·batch, which is less.
 pub trait Model: Parameters + AnyBitPattern {
     /// Hyperparameters that are not weights: loss kind, noise, β, stage…
     type Config: Copy + core::fmt::Debug;
@@ -93,8 +95,14 @@ pub trait Model: Parameters + AnyBitPattern {
     const INPUTS: usize;
     /// Features of the code (the latent mean for a VAE).
     const LATENT: usize;
-    /// Floats of workspace per sample needed by every method below.
+    /// Floats of workspace per sample needed by every method below: the training workspace.
     const WORKSPACE: usize;
+    /// Floats of workspace per sample that the inference methods need (encode, decode,
+    /// reconstruct and their `_with` forms): activations of a forward pass, nothing kept for
+    /// a backward one. At most [`Model::WORKSPACE`], which it defaults to; each family of the
+    /// core states its own. A workspace shorter than `INFERENCE_WORKSPACE`·batch is
+    /// [`Error::BufferTooSmall`].
+    const INFERENCE_WORKSPACE: usize = Self::WORKSPACE;
 
     /// Appends the model's layers, in storage order, to `architecture`.
     fn describe(architecture: &mut Architecture) -> Result<(), Error>;
