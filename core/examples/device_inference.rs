@@ -70,7 +70,11 @@ fn main() -> Result<(), Error> {
         println!("  |{shades}|");
     }
 
-    println!("blob: {} bytes in flash, at address {:p}", BLOB.len(), BLOB.as_ptr());
+    println!(
+        "blob: {} bytes in flash, at address {:p}",
+        BLOB.len(),
+        BLOB.as_ptr()
+    );
     println!("workspace per sample, bytes: inference / training");
     figures::<VaeDigits>("vae-digits (MlpVae<64, 32, 2>)");
     figures::<AeDigits>("ae-digits (ShallowAutoencoder<64, 16>)");

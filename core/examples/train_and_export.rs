@@ -67,7 +67,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         model.loss_and_gradients(&config, &data, BATCH, &mut rng, &mut workspace, &mut grads)?;
         adam.step(&mut *model, &*grads, &mut *state)?;
         if step % 250 == 0 || step + 1 == STEPS {
-            let loss = model.loss(&config, &held_out, BATCH, &mut seeded_rng(8), &mut workspace)?;
+            let loss = model.loss(
+                &config,
+                &held_out,
+                BATCH,
+                &mut seeded_rng(8),
+                &mut workspace,
+            )?;
             println!(
                 "step {step:>4}: −ELBO {:.2} (reconstruction {:.2}, KL {:.2})",
                 loss.total, loss.reconstruction, loss.kl

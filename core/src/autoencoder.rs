@@ -231,7 +231,13 @@ impl<E: Network, D: Network> Model for Autoencoder<E, D> {
         workspace: &mut [f32],
     ) -> Result<(), Error> {
         let () = Self::SHAPES_AGREE;
-        check_batch(workspace, Self::INFERENCE_WORKSPACE, input, E::INPUTS, batch)?;
+        check_batch(
+            workspace,
+            Self::INFERENCE_WORKSPACE,
+            input,
+            E::INPUTS,
+            batch,
+        )?;
         let code = output_slice(code, E::OUTPUTS * batch)?;
         let (activations, _) = split_buffer(workspace, E::ACTIVATIONS * batch)?;
         self.encoder.forward(input, activations, batch)?;
@@ -315,7 +321,13 @@ impl<E: Network, D: Network> Autoencoder<E, D> {
         workspace: &mut [f32],
     ) -> Result<(), Error> {
         let () = Self::SHAPES_AGREE;
-        check_batch(workspace, Self::INFERENCE_WORKSPACE, input, E::INPUTS, batch)?;
+        check_batch(
+            workspace,
+            Self::INFERENCE_WORKSPACE,
+            input,
+            E::INPUTS,
+            batch,
+        )?;
         let output = output_slice(output, D::OUTPUTS * batch)?;
         let (encoder_activations, rest) = split_buffer(workspace, E::ACTIVATIONS * batch)?;
         let (decoder_activations, _) = split_buffer(rest, D::ACTIVATIONS * batch)?;

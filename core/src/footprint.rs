@@ -102,8 +102,14 @@ mod tests {
         use crate::presets::{AeDigits, VaeDigits};
         assert_eq!(VaeDigits::INFERENCE_WORKSPACE_BYTES_PER_SAMPLE, 392);
         assert_eq!(VaeDigits::WORKSPACE_BYTES_PER_SAMPLE, 1_072);
-        assert_eq!(AeDigits::INFERENCE_WORKSPACE_BYTES_PER_SAMPLE, 4 * (16 + 64));
-        assert_eq!(AeDigits::WORKSPACE_BYTES_PER_SAMPLE, 4 * (2 * 64 + 16 + 64 + 16));
+        assert_eq!(
+            AeDigits::INFERENCE_WORKSPACE_BYTES_PER_SAMPLE,
+            4 * (16 + 64)
+        );
+        assert_eq!(
+            AeDigits::WORKSPACE_BYTES_PER_SAMPLE,
+            4 * (2 * 64 + 16 + 64 + 16)
+        );
     }
 }
 

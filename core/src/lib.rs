@@ -5,11 +5,11 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-/// The matrix crate the networks are built on, at the version and features this crate uses.
-pub use nalgebra;
 /// The crate of [`bytemuck::Zeroable`] and [`bytemuck::AnyBitPattern`], which every model is,
 /// at the version this crate uses.
 pub use bytemuck;
+/// The matrix crate the networks are built on, at the version and features this crate uses.
+pub use nalgebra;
 
 pub mod activation;
 pub mod autoencoder;

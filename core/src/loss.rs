@@ -372,6 +372,9 @@ mod tests {
         }
     }
 
+    /// A cross-entropy loop: logits, targets, gradient, scale → sum.
+    type CrossEntropySum = fn(&[f32], &[f32], Option<&mut [f32]>, f32) -> f32;
+
     /// The block sizes of a host build and of a device build, and a tiny one: the same bits.
     #[test]
     fn every_block_size_gives_the_same_bits() {
@@ -383,10 +386,13 @@ mod tests {
             let targets: Vec<f32> = (0..len)
                 .map(|_| crate::rng::uniform_symmetric(&mut rng, 0.5) + 0.5)
                 .collect();
-            let run = |sum: fn(&[f32], &[f32], Option<&mut [f32]>, f32) -> f32| {
+            let run = |sum: CrossEntropySum| {
                 let mut grad = vec![0.0f32; len];
                 let loss = sum(&logits, &targets, Some(&mut grad), 0.5);
-                (loss.to_bits(), grad.iter().map(|g| g.to_bits()).collect::<Vec<_>>())
+                (
+                    loss.to_bits(),
+                    grad.iter().map(|g| g.to_bits()).collect::<Vec<_>>(),
+                )
             };
             let device = run(cross_entropy_in_blocks::<64>);
             assert_eq!(run(cross_entropy_in_blocks::<256>), device, "{len}");

@@ -53,8 +53,14 @@ pub trait OneSample: Model {
         workspace: &mut [f32; W],
     ) -> Result<(), Error> {
         const {
-            assert!(N == Self::INPUTS, "encode_one: the input must hold INPUTS floats");
-            assert!(C == Self::LATENT, "encode_one: the code must hold LATENT floats");
+            assert!(
+                N == Self::INPUTS,
+                "encode_one: the input must hold INPUTS floats"
+            );
+            assert!(
+                C == Self::LATENT,
+                "encode_one: the code must hold LATENT floats"
+            );
             assert!(
                 W >= Self::INFERENCE_WORKSPACE,
                 "encode_one: the workspace must hold INFERENCE_WORKSPACE floats"
@@ -71,8 +77,14 @@ pub trait OneSample: Model {
         workspace: &mut [f32; W],
     ) -> Result<(), Error> {
         const {
-            assert!(C == Self::LATENT, "decode_one: the code must hold LATENT floats");
-            assert!(N == Self::INPUTS, "decode_one: the output must hold INPUTS floats");
+            assert!(
+                C == Self::LATENT,
+                "decode_one: the code must hold LATENT floats"
+            );
+            assert!(
+                N == Self::INPUTS,
+                "decode_one: the output must hold INPUTS floats"
+            );
             assert!(
                 W >= Self::INFERENCE_WORKSPACE,
                 "decode_one: the workspace must hold INFERENCE_WORKSPACE floats"
@@ -89,7 +101,10 @@ pub trait OneSample: Model {
         workspace: &mut [f32; W],
     ) -> Result<(), Error> {
         const {
-            assert!(N == Self::INPUTS, "reconstruct_one: the input must hold INPUTS floats");
+            assert!(
+                N == Self::INPUTS,
+                "reconstruct_one: the input must hold INPUTS floats"
+            );
             assert!(
                 W >= Self::INFERENCE_WORKSPACE,
                 "reconstruct_one: the workspace must hold INFERENCE_WORKSPACE floats"

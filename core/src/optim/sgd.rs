@@ -136,6 +136,12 @@ mod tests {
             sgd.step(&mut params, &grads, &mut ()),
             Err(Error::NonFinite)
         );
-        assert!(params.weight.iter().chain(params.bias.iter()).all(|&v| v == 1.0));
+        assert!(
+            params
+                .weight
+                .iter()
+                .chain(params.bias.iter())
+                .all(|&v| v == 1.0)
+        );
     }
 }
