@@ -200,7 +200,8 @@ pub struct TrainArgs {
     /// Replace an existing checkpoint of another run at the checkpoint path.
     #[arg(long)]
     pub overwrite: bool,
-    /// Where `e` in the dashboard writes the device weights (default: checkpoints/PRESET.tvw).
+    /// Where `e` in the dashboard writes the device weights (default: beside the checkpoint,
+    /// its name with the extension .tvw).
     #[arg(long)]
     pub export: Option<PathBuf>,
     /// No dashboard: progress on stderr, metrics as JSON lines.
