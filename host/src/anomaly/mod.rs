@@ -6,10 +6,12 @@
 //! computes the same bits; this module adds what needs the whole test set at once.
 
 mod one_class;
+mod protocol;
 mod roc;
 mod scores;
 
 pub use one_class::OneClass;
+pub use protocol::{PARTIAL_AUC_MAX_FPR, ProtocolResult, ScoreResult, one_class_run};
 pub use roc::{Confusion, Roc, RocPoint};
 pub use scores::{SampleScores, ScoreOptions, available_scores, score_samples};
 pub use tinyvae_core::anomaly::{Calibration, ScoreKind, calibrate};
