@@ -12,6 +12,7 @@ pub use bytemuck;
 pub use nalgebra;
 
 pub mod activation;
+pub mod anomaly;
 pub mod autoencoder;
 pub mod batch;
 mod chain;
