@@ -221,6 +221,8 @@ fn a_run_killed_while_saving_leaves_no_temporary_behind_the_next_one() {
     let left = temporaries(&folder);
     assert_eq!(left.len(), 1, "{left:?}");
     let first = Checkpoint::read(&folder.join("run.ckpt")).unwrap();
+    // Nothing was made outside the folder asked for.
+    assert!(!dir.path().join("checkpoints").exists());
     assert_eq!(first.history().len(), 1);
 
     // The next run on that path removes what the killed one left, and leaves nothing itself.
