@@ -29,7 +29,7 @@ fn score_writes_a_row_per_test_sample_with_every_score_the_model_has() {
     for (i, row) in rows.iter().enumerate() {
         assert_eq!(row["index"], i);
         assert!(row["label"].as_u64().unwrap() < 10);
-        for score in ["mse", "ce", "elbo", "iw"] {
+        for score in ["mse", "rel", "ce", "elbo", "iw"] {
             assert!(row[score].as_f64().unwrap().is_finite(), "{row}");
         }
         // −log p(x) ≤ −ELBO on average; per sample both are estimates, so only the scale.
@@ -55,7 +55,7 @@ fn score_writes_a_row_per_test_sample_with_every_score_the_model_has() {
         String::from_utf8(output.stdout).unwrap()
     };
     let one = csv("1");
-    assert!(one.starts_with("index,label,mse,ce,elbo,iw\n"), "{one}");
+    assert!(one.starts_with("index,label,mse,rel,ce,elbo,iw\n"), "{one}");
     assert_eq!(one.lines().count(), 361);
     assert_eq!(one, csv("3"));
 
@@ -65,7 +65,7 @@ fn score_writes_a_row_per_test_sample_with_every_score_the_model_has() {
         dir.path(),
     );
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
-    assert!(stderr(&refused).contains("mse, ce, elbo, iw"));
+    assert!(stderr(&refused).contains("mse, rel, ce, elbo, iw"));
     let refused = tinyvae(
         &["score", "--checkpoint", checkpoint, "--iw-samples", "0"],
         dir.path(),
@@ -100,7 +100,8 @@ fn an_autoencoder_has_no_elbo_to_score() {
     );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("--scores elbo: this model has no such score; it has mse, ce"),
+        stderr(&output)
+            .contains("--scores elbo: this model has no such score; it has mse, rel, ce"),
         "{}",
         stderr(&output)
     );
