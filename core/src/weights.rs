@@ -365,9 +365,10 @@ fn check_body<'a>(
     Ok((payload, transform))
 }
 
-/// The CRC-32 that the header of `blob` must hold, in every version since the first: of every
-/// byte but the CRC field's own four (the last four of the header). A tool that edits a blob
-/// on purpose, a test or a fuzzer, writes it back to bytes `HEADER_LEN - 4..HEADER_LEN`.
+/// The CRC-32 that the header of a version-2 or version-3 blob must hold: of every byte but
+/// the CRC field's own four (the last four of the header). A version-1 blob holds the CRC of
+/// its payload alone, `blob[HEADER_LEN..]`, instead. A tool that edits a blob on purpose, a
+/// test or a fuzzer, writes it back to bytes `HEADER_LEN - 4..HEADER_LEN`.
 pub fn crc_of_blob(blob: &[u8]) -> u32 {
     let mut digest = CRC32.digest();
     digest.update(blob.get(..CRC_OFFSET).unwrap_or(blob));
