@@ -4,7 +4,7 @@
 //! array of the same length with values 0..=255.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use npyz::{DType, NpyFile, Order, TypeChar};
@@ -23,7 +23,60 @@ struct Array {
 
 /// Loads the array at `path` as a dataset named `name`, with the labels at `labels` if given.
 pub fn load_npy(path: &Path, labels: Option<&Path>, name: &str) -> Result<Dataset, DataError> {
-    let array = read_array(path)?;
+    let samples = samples(read_array(open(path)?, path)?, path, name)?;
+    let labels = labels
+        .map(|labels| read_labels(open(labels)?, labels, samples.len))
+        .transpose()?;
+    samples.with_labels(name, labels)
+}
+
+/// Reads an array from `data` as [`load_npy`] reads the file at `path`, with the labels read
+/// from the first of `labels` if given: each path only names its data in errors. Each reader
+/// is read from its start.
+pub fn read_npy<R: Read + Seek>(
+    data: R,
+    path: &Path,
+    labels: Option<(R, &Path)>,
+    name: &str,
+) -> Result<Dataset, DataError> {
+    let samples = samples(read_array(data, path)?, path, name)?;
+    let labels = labels
+        .map(|(reader, labels)| read_labels(reader, labels, samples.len))
+        .transpose()?;
+    samples.with_labels(name, labels)
+}
+
+/// Opens the file at `path`.
+fn open(path: &Path) -> Result<File, DataError> {
+    File::open(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => DataError::MissingFile {
+            path: path.to_path_buf(),
+            alternatives: Vec::new(),
+        },
+        _ => DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+    })
+}
+
+/// The samples of a data array, checked, waiting for their labels.
+struct Samples {
+    len: usize,
+    shape: SampleShape,
+    values: Vec<f32>,
+}
+
+impl Samples {
+    /// The dataset `name` of these samples and `labels`.
+    fn with_labels(self, name: &str, labels: Option<Vec<u8>>) -> Result<Dataset, DataError> {
+        Dataset::from_parts(name, self.shape, self.values, self.len, labels)
+    }
+}
+
+/// The samples of `array`, read from `path`, for the dataset `name`: a 2-D or 3-D array of
+/// at least one sample and finite `f32` values.
+fn samples(array: Array, path: &Path, name: &str) -> Result<Samples, DataError> {
     let (len, shape) = match array.shape[..] {
         [n, width] => (n, SampleShape::Vector { width }),
         [n, height, width] => (n, SampleShape::Image { width, height }),
@@ -58,12 +111,11 @@ pub fn load_npy(path: &Path, labels: Option<&Path>, name: &str) -> Result<Datase
         }
         values.push(value);
     }
-    let labels = labels.map(|p| read_labels(p, len)).transpose()?;
-    Dataset::from_parts(name, shape, values, len, labels)
+    Ok(Samples { len, shape, values })
 }
 
-fn read_labels(path: &Path, len: usize) -> Result<Vec<u8>, DataError> {
-    let array = read_array(path)?;
+fn read_labels(reader: impl Read + Seek, path: &Path, len: usize) -> Result<Vec<u8>, DataError> {
+    let array = read_array(reader, path)?;
     if array.shape != [len] {
         return Err(bad(
             path,
@@ -97,20 +149,15 @@ fn bad(path: &Path, problem: String) -> DataError {
     }
 }
 
-fn read_array(path: &Path) -> Result<Array, DataError> {
+/// Reads the whole array of `reader`, from its start; `path` names it in errors.
+fn read_array(mut reader: impl Read + Seek, path: &Path) -> Result<Array, DataError> {
     let io = |source| DataError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let file = File::open(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => DataError::MissingFile {
-            path: path.to_path_buf(),
-            alternatives: Vec::new(),
-        },
-        _ => io(source),
-    })?;
-    let file_len = file.metadata().map_err(io)?.len();
-    let mut reader = BufReader::new(file);
+    let file_len = reader.seek(SeekFrom::End(0)).map_err(io)?;
+    reader.rewind().map_err(io)?;
+    let mut reader = BufReader::new(reader);
     check_header(&mut reader, path, file_len)?;
     reader.rewind().map_err(io)?;
     let npy =
@@ -343,6 +390,39 @@ mod tests {
             }
         );
         assert_eq!(d.images(), [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn read_npy_reads_what_load_npy_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = npy(
+            &dir,
+            "x.npy",
+            "<f4",
+            false,
+            "(2, 2)",
+            &f32s(&[1., 2., 3., 4.]),
+        );
+        let labels = npy(&dir, "y.npy", "|u1", false, "(2,)", &[4, 9]);
+        let loaded = load_npy(&data, Some(&labels), "x").unwrap();
+        let (data, labels) = (std::fs::read(data).unwrap(), std::fs::read(labels).unwrap());
+        let read = read_npy(
+            std::io::Cursor::new(&data[..]),
+            Path::new("x.npy"),
+            Some((std::io::Cursor::new(&labels[..]), Path::new("y.npy"))),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(read, loaded);
+        // Labels that do not fit are named by the path given with them.
+        let err = read_npy(
+            std::io::Cursor::new(&data[..]),
+            Path::new("x.npy"),
+            Some((std::io::Cursor::new(&data[..]), Path::new("y.npy"))),
+            "x",
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("y.npy"), "{err}");
     }
 
     #[test]
