@@ -222,8 +222,9 @@ fn read_array(mut reader: impl Read + Seek, path: &Path) -> Result<Array, DataEr
 }
 
 /// Refuses what npyz cannot be trusted with: a header longer than the file (npyz allocates the
-/// length the file states before reading it) and a shape whose dimensions multiply past
-/// `u64` (npyz multiplies them unchecked, which panics or wraps). Anything else, well-formed
+/// length the file states before reading it), a header nesting brackets deeper than
+/// [`MAX_HEADER_NESTING`] (parsing it takes time exponential in the depth) and a shape whose
+/// dimensions multiply past `u64` (npyz multiplies them unchecked, which panics or wraps). Anything else, well-formed
 /// or not, is left for npyz to read and to word its errors.
 fn check_header(reader: &mut impl Read, path: &Path, file_len: u64) -> Result<(), DataError> {
     let io = |source| DataError::Io {
@@ -253,6 +254,12 @@ fn check_header(reader: &mut impl Read, path: &Path, file_len: u64) -> Result<()
     text.truncate(header_len as usize);
     let rest = header_len - text.len() as u64;
     reader.take(rest).read_to_end(&mut text).map_err(io)?;
+    if nesting(&text) > MAX_HEADER_NESTING {
+        return Err(bad(
+            path,
+            format!("the header nests brackets deeper than {MAX_HEADER_NESTING} levels"),
+        ));
+    }
     // Parsed as npyz parses it: UTF-8, a trailing newline dropped, a Python literal.
     let text = text.strip_suffix(b"\n").unwrap_or(&text);
     let Ok(Ok(Value::Dict(entries))) = std::str::from_utf8(text).map(str::parse::<Value>) else {
@@ -287,6 +294,29 @@ fn check_header(reader: &mut impl Read, path: &Path, file_len: u64) -> Result<()
         }
     }
     Ok(())
+}
+
+/// The deepest nesting of brackets a `.npy` header may have. NumPy's header of a plain array
+/// nests 2 (a tuple in a dictionary), of a structured array 4 (a field's shape in a tuple in
+/// the list of fields); a deeper header is refused before it is parsed, because the parser of
+/// Python literals that npyz uses takes time exponential in the nesting.
+const MAX_HEADER_NESTING: usize = 4;
+
+/// The deepest nesting of `(`, `[` and `{` in `text`, counting brackets inside strings too
+/// (a plain array's header has none there).
+fn nesting(text: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for byte in text {
+        match byte {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 fn widen<T: Into<f64>>(values: Vec<T>) -> Vec<f64> {
@@ -532,6 +562,34 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn deeply_nested_headers_are_refused_before_they_are_parsed() {
+        // Once a hang: the Python literal parser backtracks exponentially in the nesting, and
+        // a header of 16 `{` took minutes (16 `[`, a second; 22 `[` closed again, 23 s).
+        let dir = tempfile::tempdir().unwrap();
+        for shape in [
+            "{".repeat(16),
+            "[".repeat(22) + &"]".repeat(22),
+            "((((1,),),),)".into(),
+        ] {
+            let path = npy(&dir, "x.npy", "<f4", false, &shape, &[]);
+            let err = load_npy(&path, None, "x").unwrap_err();
+            assert!(
+                err.to_string().contains("nests brackets deeper than"),
+                "{err}"
+            );
+        }
+        // As deep as a structured array's header: parsed, and refused for what it is.
+        let header = "{'descr': [('x', '<f4', (2,))], 'fortran_order': False, 'shape': (1,), }\n";
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend((header.len() as u16).to_le_bytes());
+        bytes.extend(header.bytes().chain([0; 8]));
+        let structured = dir.path().join("s.npy");
+        std::fs::write(&structured, bytes).unwrap();
+        let err = load_npy(&structured, None, "s").unwrap_err();
+        assert!(err.to_string().contains("structured"), "{err}");
     }
 
     #[test]
