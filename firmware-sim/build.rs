@@ -45,10 +45,6 @@ use workload::{
     Trajectory, Update, VaeDigits, VaeFigures,
 };
 
-/// The CRC-32 of the weight blobs (ISO-HDLC, as zlib and PNG), as `tinyvae_core::weights`
-/// computes it.
-const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
-
 /// RAM linked by a measurement build: 256 KiB of mps2-an386's 4 MiB SSRAM at 0x2000_0000.
 const MEASUREMENT_RAM: u64 = 256 * 1024;
 
@@ -274,7 +270,7 @@ fn firmware_blob(
         "nan-weight" => {
             let at = payload.start + 4 * 100;
             blob[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
-            let crc = CRC32.checksum(&blob[payload]);
+            let crc = weights::crc_of_blob(&blob);
             blob[HEADER_LEN - 4..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
             "NonFinite"
         }

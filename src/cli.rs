@@ -7,6 +7,10 @@ use tinyvae_host::data::{DataFormat, LabelColumn, Normalization};
 
 use crate::render::tui::{Colors, Overrides};
 
+mod anomaly;
+
+pub use anomaly::{OneClassArgs, RowFormat, ScoreArgs};
+
 /// A terminal trainer for autoencoders and variational autoencoders, for embedded and edge use.
 ///
 /// With no command it trains the default preset on the shipped MNIST in the dashboard (or
@@ -45,6 +49,12 @@ pub enum Command {
     Interpolate(InterpolateArgs),
     /// Measure training throughput of presets.
     Bench(BenchArgs),
+    /// Score every sample for anomaly detection, a row each: reconstruction errors, and for
+    /// VAEs −ELBO and the importance-weighted −log p(x).
+    Score(ScoreArgs),
+    /// The one-class protocol: train on each class in turn, score the whole test set with
+    /// every other class abnormal, and print the ROC AUC of every score, per class and mean.
+    OneClass(OneClassArgs),
     /// Print what a checkpoint records, or a device blob's header.
     Inspect {
         /// The checkpoint or blob.
@@ -200,7 +210,8 @@ pub struct TrainArgs {
     /// Replace an existing checkpoint of another run at the checkpoint path.
     #[arg(long)]
     pub overwrite: bool,
-    /// Where `e` in the dashboard writes the device weights (default: checkpoints/PRESET.tvw).
+    /// Where `e` in the dashboard writes the device weights (default: beside the checkpoint,
+    /// its name with the extension .tvw).
     #[arg(long)]
     pub export: Option<PathBuf>,
     /// No dashboard: progress on stderr, metrics as JSON lines.

@@ -85,7 +85,7 @@ impl fmt::Display for Error {
             Self::TrailingBytes => f.write_str("unexpected bytes after the weight data"),
             Self::ChecksumMismatch { expected, found } => write!(
                 f,
-                "weight checksum mismatch: header says {expected:#010x}, payload has {found:#010x}"
+                "weight checksum mismatch: header says {expected:#010x}, blob has {found:#010x}"
             ),
             Self::Malformed => f.write_str("weight data is malformed"),
             Self::Misaligned => f.write_str("weight data is not 4-byte aligned for use in place"),

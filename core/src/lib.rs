@@ -27,6 +27,7 @@
 extern crate std;
 
 pub mod activation;
+pub mod anomaly;
 pub mod autoencoder;
 pub mod batch;
 mod chain;

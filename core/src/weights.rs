@@ -7,12 +7,12 @@
 //! | bytes | field |
 //! |---|---|
 //! | 4 | magic `TVAE` |
-//! | 2 | format version, u16 little-endian: 1 = weights alone ([`FORMAT_VERSION`]), 2 = weights and input transform ([`FORMAT_VERSION_WITH_TRANSFORM`]) |
+//! | 2 | format version, u16 little-endian: 3 = weights alone ([`FORMAT_VERSION`]), 2 = weights and input transform ([`FORMAT_VERSION_WITH_TRANSFORM`]), 1 = weights alone with a CRC of the payload only ([`FORMAT_VERSION_PAYLOAD_CRC`], read, no longer written) |
 //! | 1 | model kind, `ModelKind as u8` |
 //! | 1 | layer count n ≤ `MAX_LAYERS` |
 //! | 9 × `MAX_LAYERS` | layer table: inputs and outputs (u32 little-endian), activation code (u8); entries past n are zero |
 //! | 4 | payload length in bytes, u32 little-endian |
-//! | 4 | CRC-32 (ISO-HDLC, as zlib and PNG), u32 little-endian: version 1, of the payload; version 2, of every byte of the blob except these four (header before them, payload, section) |
+//! | 4 | CRC-32 (ISO-HDLC, as zlib and PNG), u32 little-endian: of every byte of the blob except these four (header before them, payload, section); in version 1, of the payload alone |
 //! | 4 × `SCALARS` | payload: every tensor in storage order ([`Parameters::tensor`]), each f32 as its 4 little-endian IEEE-754 bytes (postcard's f32) |
 //! | | *version 2 only, the input-transform section, 8 + 8·`INPUTS` bytes:* |
 //! | 4 | features f = the model's `INPUTS`, u32 little-endian |
@@ -23,23 +23,24 @@
 //!
 //! The section says how a raw sample becomes the model's input:
 //! `x'ᵢ = (xᵢ − offsetᵢ) · scaleᵢ`, clamped to [0, 1] if the clamp byte is 1
-//! ([`crate::input_transform::normalize`]). The version tells the two layouts apart, so a
-//! version-1 blob is exactly what this format wrote before the section existed, and a reader
-//! that only knows version 1 refuses a blob with a transform (as an unsupported version)
-//! instead of running the model on inputs it was not trained on.
+//! ([`crate::input_transform::normalize`]). The version tells the layouts apart, so a reader
+//! that does not know version 2 refuses a blob with a transform (as an unsupported version)
+//! instead of running the model on inputs it was not trained on. Versions 1 and 3 have the
+//! same layout; version 1, the first, checked only the payload, so a changed kind or layer
+//! byte went unseen by [`inspect`]. It is still read, for blobs already in flash.
 //!
 //! Every field has a fixed width, so both lengths are constants of the model type:
 //! [`blob_len`]`::<M>()` or [`WeightBlob::BLOB_LEN`] = [`HEADER_LEN`] + 4·`SCALARS` without a
 //! transform, [`blob_len_with_transform`]`::<M>()` or [`WeightBlob::BLOB_LEN_WITH_TRANSFORM`] =
 //! that + 8 + 8·`INPUTS` with one, usable to size a `static` buffer or a flash region. The
-//! payload starts at [`HEADER_LEN`] in both versions, a multiple of 4, so [`view`] reads it in
+//! payload starts at [`HEADER_LEN`] in every version, a multiple of 4, so [`view`] reads it in
 //! place either way.
 //!
 //! [`load`] checks the bytes completely before writing anything, so a rejected blob leaves the
 //! model as it was. Every header field must equal what the model type implies, the CRC covers
-//! the payload (and in version 2 the header and the section too), every length must be exact
-//! and every float finite, so any single changed byte and any truncation is an error, never a
-//! wrong model or a wrong transform.
+//! every other byte, every length must be exact and every float finite, so any single changed
+//! byte and any truncation is an error, never a wrong model or a wrong transform, in [`load`],
+//! [`view`] and [`inspect`] alike.
 
 use core::marker::PhantomData;
 
@@ -53,7 +54,9 @@ mod header;
 mod transform;
 
 use header::{CRC_OFFSET, Header, postcard_error};
-pub use header::{FORMAT_VERSION, FORMAT_VERSION_WITH_TRANSFORM, HEADER_LEN, MAGIC};
+pub use header::{
+    FORMAT_VERSION, FORMAT_VERSION_PAYLOAD_CRC, FORMAT_VERSION_WITH_TRANSFORM, HEADER_LEN, MAGIC,
+};
 pub use transform::{InputTransformView, TRANSFORM_PREFIX_LEN, transform_section_len};
 
 /// Bytes of one encoded f32.
@@ -92,6 +95,9 @@ impl<M: Model> WeightBlob for M {
 /// What a blob's header says, as read by [`inspect`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct WeightsInfo<'a> {
+    /// The format version: [`FORMAT_VERSION`], [`FORMAT_VERSION_WITH_TRANSFORM`] or
+    /// [`FORMAT_VERSION_PAYLOAD_CRC`].
+    pub version: u16,
     /// The model family.
     pub kind: ModelKind,
     /// The dense layers in storage order.
@@ -108,8 +114,8 @@ pub struct WeightsInfo<'a> {
 pub struct WeightsView<'a, M> {
     /// The model, its weights read in place from the blob.
     pub model: &'a M,
-    /// The blob's input transform (version 2), read in place; `None` for version 1, whose
-    /// model takes its inputs as they are.
+    /// The blob's input transform (version 2), read in place; `None` for versions 1 and 3,
+    /// whose model takes its inputs as they are.
     pub transform: Option<InputTransformView<'a>>,
 }
 
@@ -122,7 +128,7 @@ impl<M> Clone for WeightsView<'_, M> {
 impl<M> Copy for WeightsView<'_, M> {}
 
 /// Writes `model`'s weights to the start of `buffer` and returns the number of bytes written,
-/// always [`blob_len`]`::<M>()`: a version-1 blob, without an input transform.
+/// always [`blob_len`]`::<M>()`: a version-3 blob, without an input transform.
 ///
 /// Errors as for [`save_with_transform`].
 pub fn save<M: Model>(model: &M, buffer: &mut [u8]) -> Result<usize, Error> {
@@ -130,7 +136,7 @@ pub fn save<M: Model>(model: &M, buffer: &mut [u8]) -> Result<usize, Error> {
 }
 
 /// Writes `model`'s weights, and `transform` if given, to the start of `buffer` and returns the
-/// number of bytes written: [`blob_len`]`::<M>()` (version 1) without a transform,
+/// number of bytes written: [`blob_len`]`::<M>()` (version 3) without a transform,
 /// [`blob_len_with_transform`]`::<M>()` (version 2) with one.
 ///
 /// Errors: [`Error::BufferTooSmall`] if `buffer` is shorter than the blob;
@@ -171,27 +177,24 @@ pub fn save_with_transform<M: Model>(
         .split_at_mut_checked(SCALAR_LEN * M::SCALARS)
         .ok_or_else(too_small)?;
     postcard::to_slice(&PayloadOf(model), payload).map_err(|_| too_small())?;
-    let (version, crc) = match transform {
-        None => (FORMAT_VERSION, CRC32.checksum(payload)),
+    let version = match transform {
+        None => FORMAT_VERSION,
         Some(transform) => {
             transform::encode(transform, section)?;
-            // The CRC of version 2 covers the header too: written once without it, summed,
-            // then written again with it.
-            (FORMAT_VERSION_WITH_TRANSFORM, 0)
+            FORMAT_VERSION_WITH_TRANSFORM
         }
     };
+    // The CRC covers the header too: written once without it, summed, then written again.
     let mut header = Header::new(
         version,
         M::KIND as u8,
         &architecture,
         PayloadLen::<M>::BYTES,
-        crc,
+        0,
     )?;
     header.encode(header_bytes)?;
-    if transform.is_some() {
-        header.crc = crc_of_blob(blob);
-        header.encode(blob)?;
-    }
+    header.crc = crc_of_blob(blob);
+    header.encode(blob)?;
     Ok(needed)
 }
 
@@ -291,13 +294,15 @@ fn validate<M: Model>(bytes: &[u8]) -> Result<(&[u8], Option<InputTransformView<
 /// Errors as for [`load`]; a kind code this build does not know is [`Error::Malformed`].
 pub fn inspect(bytes: &[u8]) -> Result<WeightsInfo<'_>, Error> {
     let (header, rest) = Header::decode(bytes)?;
-    let kind = model_kind(header.kind).ok_or(Error::Malformed)?;
     let payload_len = usize::try_from(header.payload_len).map_err(|_| Error::Truncated)?;
     if payload_len % SCALAR_LEN != 0 {
         return Err(Error::Malformed);
     }
+    // The CRC first, so that a changed kind byte is reported as the corruption it is.
     let (_, transform) = check_body(bytes, &header, rest)?;
+    let kind = model_kind(header.kind).ok_or(Error::Malformed)?;
     Ok(WeightsInfo {
+        version: header.version,
         kind,
         architecture: header.architecture(),
         scalars: payload_len / SCALAR_LEN,
@@ -316,7 +321,7 @@ fn check_body<'a>(
 ) -> Result<(&'a [u8], Option<InputTransformView<'a>>), Error> {
     let payload_len = usize::try_from(header.payload_len).map_err(|_| Error::Truncated)?;
     let (payload, section) = rest.split_at_checked(payload_len).ok_or(Error::Truncated)?;
-    let with_transform = header.version == FORMAT_VERSION_WITH_TRANSFORM;
+    let with_transform = header.has_transform();
     if with_transform {
         let expected = transform::stated_len(section)?;
         if section.len() < expected {
@@ -328,7 +333,7 @@ fn check_body<'a>(
     } else if !section.is_empty() {
         return Err(Error::TrailingBytes);
     }
-    let found = if with_transform {
+    let found = if header.crc_covers_blob() {
         crc_of_blob(bytes)
     } else {
         CRC32.checksum(payload)
@@ -355,8 +360,10 @@ fn check_body<'a>(
     Ok((payload, transform))
 }
 
-/// The CRC-32 of a version-2 blob: of every byte but the CRC field's own four.
-fn crc_of_blob(blob: &[u8]) -> u32 {
+/// The CRC-32 that the header of `blob` must hold, in every version since the first: of every
+/// byte but the CRC field's own four (the last four of the header). A tool that edits a blob
+/// on purpose, a test or a fuzzer, writes it back to bytes `HEADER_LEN - 4..HEADER_LEN`.
+pub fn crc_of_blob(blob: &[u8]) -> u32 {
     let mut digest = CRC32.digest();
     digest.update(blob.get(..CRC_OFFSET).unwrap_or(blob));
     digest.update(blob.get(HEADER_LEN..).unwrap_or_default());

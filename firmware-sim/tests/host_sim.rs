@@ -163,7 +163,7 @@ fn a_blob_with_an_input_transform_normalizes_and_infers_as_the_host_bit_for_bit(
     });
     assert_eq!(allocs, 0, "device code allocated {allocs} times");
     let (shipped_has_none, report) = result.expect("vae-digits normalized inference");
-    assert!(shipped_has_none, "the shipped blob is version 1");
+    assert!(shipped_has_none, "the shipped blob has no transform");
     // Every normalized input, μ, log σ², x̂ and Σ(x̂ − x')², bit for bit as the host's.
     assert_eq!(report.digits, 16);
     assert_eq!(report.agreement.values, 16 * NormalizedFigures::VALUES);

@@ -19,7 +19,7 @@ pub enum ExportError {
     Io(#[from] std::io::Error),
 }
 
-/// The exact bytes the firmware loads for `model`: a version-1 blob of
+/// The exact bytes the firmware loads for `model`: a version-3 blob of
 /// [`weights::blob_len`] bytes without a transform, a version-2 blob of
 /// [`weights::blob_len_with_transform`] bytes with `transform`, which the device then applies
 /// to every raw sample, bit for bit as [`InputTransform::apply`].

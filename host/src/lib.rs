@@ -4,6 +4,7 @@
 //! renderer consume its events.
 #![deny(missing_docs)]
 
+pub mod anomaly;
 pub mod architecture;
 pub mod atomic_file;
 pub mod catalog;

@@ -32,6 +32,28 @@ pub fn inspect(path: &Path) -> Result<(), Failure> {
     println!("  model        {:?}", info.kind);
     println!("  layers       {}", describe(&info.architecture));
     println!("  weights      {} f32, {} bytes", info.scalars, bytes.len());
+    match &info.transform {
+        Some(transform) => println!(
+            "  input        transformed on the device: {} features, offsets and scales{}",
+            transform.features(),
+            if transform.clamp() {
+                ", clamped to [0, 1]"
+            } else {
+                ""
+            }
+        ),
+        None => println!("  input        taken as it is"),
+    }
+    if info.version == weights::FORMAT_VERSION_PAYLOAD_CRC {
+        println!(
+            "  format       version 1: its CRC covers the weights only, not this header; export again to have it checked"
+        );
+    } else {
+        println!(
+            "  format       version {}, every byte checked",
+            info.version
+        );
+    }
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! The subcommands, one file each, and what they share.
 
+pub mod anomaly;
 pub mod bench;
 mod data;
 pub mod eval;

@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
@@ -300,19 +301,20 @@ impl PresetVisitor for TrainVisitor {
         }
         let headless = args.headless || !io::stdout().is_terminal() || !tui::dashboard_supported();
         let info = RunInfo::new(&trainer, &data, preset.name);
+        // A resumed run saves back to the checkpoint it resumed.
+        let checkpoint = args
+            .checkpoint
+            .clone()
+            .or_else(|| args.resume.clone())
+            .unwrap_or_else(|| default_path(preset, "ckpt"));
         let files = RunFiles {
             preset: preset.name.to_string(),
             data: record,
-            // A resumed run saves back to the checkpoint it resumed.
-            checkpoint: args
-                .checkpoint
-                .clone()
-                .or_else(|| args.resume.clone())
-                .unwrap_or_else(|| default_path(preset, "ckpt")),
             weights: args
                 .export
                 .clone()
-                .unwrap_or_else(|| default_path(preset, "tvw")),
+                .unwrap_or_else(|| weights_beside(&checkpoint)),
+            checkpoint,
         };
         let options = WorkerOptions {
             report: if headless {
@@ -411,4 +413,32 @@ fn start_renderer(args: &TrainArgs, headless: bool) -> Result<Box<dyn Renderer>,
         metrics,
         interactive,
     )))
+}
+
+/// Where `e` writes the device weights unless told: beside the checkpoint, with its name and
+/// the extension `tvw` (`runs/a.ckpt` → `runs/a.tvw`), never the checkpoint's own path.
+fn weights_beside(checkpoint: &Path) -> PathBuf {
+    let weights = checkpoint.with_extension("tvw");
+    if weights == checkpoint {
+        let mut name = weights.into_os_string();
+        name.push(".tvw");
+        return name.into();
+    }
+    weights
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_go_beside_the_checkpoint_never_over_it() {
+        for (checkpoint, weights) in [
+            ("runs/a.ckpt", "runs/a.tvw"),
+            ("b", "b.tvw"),
+            ("c.tvw", "c.tvw.tvw"),
+        ] {
+            assert_eq!(weights_beside(Path::new(checkpoint)), Path::new(weights));
+        }
+    }
 }

@@ -1,8 +1,10 @@
 //! Integration tests: one binary, one module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod anomaly;
 mod cli;
 mod dashboard;
+mod faults;
 mod losses;
 mod own_data;
 mod training;

@@ -8,8 +8,14 @@ use crate::network::{Architecture, LayerShape, MAX_LAYERS};
 /// The four bytes every weight blob starts with.
 pub const MAGIC: [u8; 4] = *b"TVAE";
 
-/// The format version of a blob of weights alone: what [`save`](super::save) writes.
-pub const FORMAT_VERSION: u16 = 1;
+/// The format version of a blob of weights alone: what [`save`](super::save) writes. Its CRC
+/// covers the whole blob but itself, header included.
+pub const FORMAT_VERSION: u16 = 3;
+
+/// The first format version: weights alone, as version 3, but with a CRC of the payload only,
+/// so a changed header byte could go unseen where the header is read without a model type
+/// ([`inspect`](super::inspect)). Still read; no longer written.
+pub const FORMAT_VERSION_PAYLOAD_CRC: u16 = 1;
 
 /// The format version of a blob that also carries the model's input transform: what
 /// [`save_with_transform`](super::save_with_transform) writes when given one.
@@ -31,7 +37,8 @@ pub(super) const CRC_OFFSET: usize = HEADER_LEN - 4;
 pub(super) struct Header {
     /// [`MAGIC`].
     pub magic: [u8; 4],
-    /// [`FORMAT_VERSION`] or [`FORMAT_VERSION_WITH_TRANSFORM`].
+    /// [`FORMAT_VERSION`], [`FORMAT_VERSION_WITH_TRANSFORM`] or
+    /// [`FORMAT_VERSION_PAYLOAD_CRC`].
     #[serde(with = "postcard::fixint::le")]
     pub version: u16,
     /// `ModelKind as u8` of the model saved.
@@ -44,7 +51,7 @@ pub(super) struct Header {
     #[serde(with = "postcard::fixint::le")]
     pub payload_len: u32,
     /// CRC-32 (ISO-HDLC, as zlib and PNG): of the payload in version 1, of every other byte
-    /// of the blob in version 2.
+    /// of the blob in versions 2 and 3.
     #[serde(with = "postcard::fixint::le")]
     pub crc: u32,
 }
@@ -106,8 +113,8 @@ impl Header {
     ///
     /// Checks, in this order: the magic over however many bytes there are ([`Error::BadMagic`]),
     /// the length of the version field and then of the whole header ([`Error::Truncated`]),
-    /// the version, [`FORMAT_VERSION`] or [`FORMAT_VERSION_WITH_TRANSFORM`]
-    /// ([`Error::UnsupportedVersion`]), and the layer table: a count above
+    /// the version, [`FORMAT_VERSION`], [`FORMAT_VERSION_WITH_TRANSFORM`] or
+    /// [`FORMAT_VERSION_PAYLOAD_CRC`] ([`Error::UnsupportedVersion`]), and the layer table: a count above
     /// `MAX_LAYERS` or a non-zero entry after the counted ones is [`Error::Malformed`].
     pub fn decode(bytes: &[u8]) -> Result<(Self, &[u8]), Error> {
         if bytes
@@ -123,7 +130,7 @@ impl Header {
         }
         if !matches!(
             preamble.version,
-            FORMAT_VERSION | FORMAT_VERSION_WITH_TRANSFORM
+            FORMAT_VERSION | FORMAT_VERSION_WITH_TRANSFORM | FORMAT_VERSION_PAYLOAD_CRC
         ) {
             return Err(Error::UnsupportedVersion(preamble.version));
         }
@@ -134,6 +141,16 @@ impl Header {
             return Err(Error::Malformed);
         }
         Ok((header, rest))
+    }
+
+    /// Whether the input-transform section follows the payload (version 2).
+    pub fn has_transform(&self) -> bool {
+        self.version == FORMAT_VERSION_WITH_TRANSFORM
+    }
+
+    /// Whether the CRC covers the whole blob but itself (every version since the first).
+    pub fn crc_covers_blob(&self) -> bool {
+        self.version != FORMAT_VERSION_PAYLOAD_CRC
     }
 
     /// The layers recorded, without the padding.

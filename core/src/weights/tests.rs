@@ -100,10 +100,19 @@ fn load_into_sentinel<M: Model + Clone + PartialEq + core::fmt::Debug>(
     result.map(|_| model)
 }
 
-/// Rewrites the header's CRC so that it matches the (edited) payload.
+/// Rewrites the CRC of a blob (since version 2) so that it matches its (edited) bytes.
 fn fix_crc(blob: &mut [u8]) {
-    let crc = CRC32.checksum(&blob[HEADER_LEN..]);
-    blob[HEADER_LEN - 4..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
+    let crc = crc_of_blob(blob);
+    blob[CRC_OFFSET..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// `blob` (version 3) as the first format wrote it: version 1, a CRC of the payload only.
+fn as_version_1(blob: &[u8]) -> Vec<u8> {
+    let mut v1 = blob.to_vec();
+    v1[4..6].copy_from_slice(&FORMAT_VERSION_PAYLOAD_CRC.to_le_bytes());
+    let crc = CRC32.checksum(&v1[HEADER_LEN..]);
+    v1[CRC_OFFSET..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
+    v1
 }
 
 #[test]
@@ -140,13 +149,14 @@ fn tiny_model_bytes_are_pinned() {
 
     let mut expected = Vec::new();
     expected.extend_from_slice(b"TVAE");
-    expected.extend_from_slice(&[1, 0]); // version 1
+    expected.extend_from_slice(&[3, 0]); // version 3
     expected.push(1); // ModelKind::Autoencoder
     expected.push(1); // one layer
     expected.extend_from_slice(&[2, 0, 0, 0, 1, 0, 0, 0, 0]); // 2 → 1, Identity
     expected.extend_from_slice(&[0; 15 * 9]); // padding
     expected.extend_from_slice(&[12, 0, 0, 0]); // payload length
-    expected.extend_from_slice(&[0x91, 0xc7, 0x98, 0xfc]); // CRC-32 0xfc98c791 (zlib.crc32)
+    // CRC-32 0x3d65654e of bytes 0..156 and 160..172 (zlib.crc32 of the two joined).
+    expected.extend_from_slice(&[0x4e, 0x65, 0x65, 0x3d]);
     expected.extend_from_slice(&[0, 0, 0, 0x3f]); // 0.5
     expected.extend_from_slice(&[0, 0, 0x80, 0xbf]); // -1.0
     expected.extend_from_slice(&[0, 0, 0x80, 0x3e]); // 0.25
@@ -218,10 +228,21 @@ fn every_single_byte_change_is_rejected() {
         for mask in 1..=u8::MAX {
             corrupted[position] = blob[position] ^ mask;
             let error = load_into_sentinel::<Small>(&corrupted).unwrap_err();
+            // Without a model type to compare against, the CRC still catches it.
+            assert!(
+                inspect(&corrupted).is_err(),
+                "byte {position} ^ {mask:#04x}"
+            );
             let expected = match position {
                 0..4 => matches!(error, Error::BadMagic),
-                // Another version, or version 2, whose section is missing.
-                4..6 => matches!(error, Error::UnsupportedVersion(_) | Error::Truncated),
+                // Another version; version 2, whose section is missing; version 1, whose CRC
+                // is of the payload alone.
+                4..6 => matches!(
+                    error,
+                    Error::UnsupportedVersion(_)
+                        | Error::Truncated
+                        | Error::ChecksumMismatch { .. }
+                ),
                 6 => matches!(error, Error::WrongModel { .. }),
                 // Layer count and table: another architecture, or a corrupt table.
                 7..152 => matches!(error, Error::WrongDimensions | Error::Malformed),
@@ -304,14 +325,14 @@ fn other_versions_and_magic_are_refused_first() {
     let blob = blob_of(&random::<Small>(9));
     // A later version is named even if the rest of its header is shorter or different.
     let mut later = blob.clone();
-    later[4] = 3;
+    later[4] = 4;
     assert_eq!(
         load_into_sentinel::<Small>(&later),
-        Err(Error::UnsupportedVersion(3))
+        Err(Error::UnsupportedVersion(4))
     );
     assert_eq!(
         load_into_sentinel::<Small>(&later[..6]),
-        Err(Error::UnsupportedVersion(3))
+        Err(Error::UnsupportedVersion(4))
     );
     // Version 2 without its section: cut short.
     let mut with_transform = blob.clone();
@@ -328,6 +349,27 @@ fn other_versions_and_magic_are_refused_first() {
 }
 
 #[test]
+fn version_1_blobs_are_still_read() {
+    let model = random::<Small>(11);
+    let v1 = as_version_1(&blob_of(&model));
+    assert_eq!(
+        bits(&load_into_sentinel::<Small>(&v1).unwrap()),
+        bits(&model)
+    );
+    assert_eq!(inspect(&v1).unwrap().scalars, Small::SCALARS);
+    // Its CRC is of the payload: a changed weight is seen, and every truncation.
+    let mut changed = v1.clone();
+    changed[HEADER_LEN] ^= 1;
+    assert!(matches!(
+        load_into_sentinel::<Small>(&changed),
+        Err(Error::ChecksumMismatch { .. })
+    ));
+    for length in 0..v1.len() {
+        assert_eq!(inspect(&v1[..length]), Err(Error::Truncated));
+    }
+}
+
+#[test]
 fn inspect_reads_kind_architecture_and_size() {
     let blob = blob_of(&random::<Small>(10));
     let info = inspect(&blob).unwrap();
@@ -338,10 +380,15 @@ fn inspect_reads_kind_architecture_and_size() {
     assert_eq!(info.architecture, expected);
     assert_eq!(info.architecture.len(), 2);
 
+    assert_eq!(info.version, FORMAT_VERSION);
+
+    // A kind code with its CRC made to match is read as that kind; an unknown one is refused.
     let mut vae_blob = blob.clone();
     vae_blob[6] = ModelKind::Vae as u8;
+    fix_crc(&mut vae_blob);
     assert_eq!(inspect(&vae_blob).unwrap().kind, ModelKind::Vae);
     vae_blob[6] = 99;
+    fix_crc(&mut vae_blob);
     assert_eq!(inspect(&vae_blob), Err(Error::Malformed));
 }
 

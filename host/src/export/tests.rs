@@ -153,7 +153,7 @@ fn every_normalization_travels_with_the_weights() {
         }
     }
 
-    // Without a transform, the blob is version 1, as before.
+    // Without a transform, the blob is version 3: weights alone.
     let blob = weight_blob(&*model, None).unwrap();
     assert_eq!(blob.len(), weights::blob_len::<Small>());
     assert_eq!(weights::inspect(&blob).unwrap().transform, None);

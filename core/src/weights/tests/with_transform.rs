@@ -20,12 +20,6 @@ fn blob_with<M: Model>(model: &M, transform: &InputTransformRef<'_>) -> Vec<u8> 
     buffer
 }
 
-/// Rewrites the CRC of a version-2 blob so that it matches its (edited) bytes.
-fn fix_crc_of_blob(blob: &mut [u8]) {
-    let crc = crc_of_blob(blob);
-    blob[CRC_OFFSET..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
-}
-
 fn floats_bits(values: impl Iterator<Item = f32>) -> Vec<u32> {
     values.map(f32::to_bits).collect()
 }
@@ -68,7 +62,7 @@ fn tiny_model_bytes_with_a_transform_are_pinned() {
     assert_eq!(transform_section_len(2), 24);
     assert_eq!(Tiny::BLOB_LEN_WITH_TRANSFORM - Tiny::BLOB_LEN, 24);
 
-    // The weights are those of the version-1 blob.
+    // The weights are those of the blob without a transform.
     assert_eq!(
         blob[HEADER_LEN..Tiny::BLOB_LEN],
         blob_of(&model)[HEADER_LEN..]
@@ -101,7 +95,7 @@ fn round_trip_gives_back_the_transform_bitwise() {
         assert_eq!(info.transform, Some(transform));
         assert_eq!(info.scalars, Small::SCALARS);
     }
-    // Without a transform: version 1, as before, and no transform back.
+    // Without a transform: version 3, and no transform back.
     let blob = blob_of(&model);
     let mut written = vec![0; Small::BLOB_LEN];
     assert_eq!(
@@ -204,7 +198,7 @@ fn every_single_byte_change_is_rejected() {
             let untyped = inspect(&corrupted).unwrap_err();
             let expected = match position {
                 0..4 => matches!(error, Error::BadMagic),
-                // Another version, or version 1, which has nothing after the payload.
+                // Another version, or version 1 or 3, which have nothing after the payload.
                 4..6 => matches!(error, Error::UnsupportedVersion(_) | Error::TrailingBytes),
                 6 => matches!(error, Error::WrongModel { .. }),
                 7..152 => matches!(error, Error::WrongDimensions | Error::Malformed),
@@ -242,17 +236,21 @@ fn every_single_byte_change_is_rejected() {
 
 #[test]
 fn the_crc_covers_the_header_fields() {
-    // Version 1 covers the payload only: inspect reads another kind code as that kind.
+    // Version 1 covered the payload only: inspect reads another kind code as that kind.
     let model = random::<Small>(26);
-    let mut v1 = blob_of(&model);
+    let mut v1 = as_version_1(&blob_of(&model));
     v1[6] = ModelKind::Vae as u8;
     assert_eq!(inspect(&v1).unwrap().kind, ModelKind::Vae);
-    // Version 2 covers every byte but the CRC's own.
-    let mut v2 = blob_with(&model, &small_transform(false));
-    v2[6] = ModelKind::Vae as u8;
-    assert!(matches!(inspect(&v2), Err(Error::ChecksumMismatch { .. })));
-    fix_crc_of_blob(&mut v2);
-    assert_eq!(inspect(&v2).unwrap().kind, ModelKind::Vae);
+    // Versions 2 and 3 cover every byte but the CRC's own.
+    for mut blob in [blob_of(&model), blob_with(&model, &small_transform(false))] {
+        blob[6] = ModelKind::Vae as u8;
+        assert!(matches!(
+            inspect(&blob),
+            Err(Error::ChecksumMismatch { .. })
+        ));
+        fix_crc(&mut blob);
+        assert_eq!(inspect(&blob).unwrap().kind, ModelKind::Vae);
+    }
 }
 
 #[test]
@@ -262,7 +260,7 @@ fn crafted_sections_with_a_valid_crc_are_typed_errors() {
     let crafted = |edit: &dyn Fn(&mut Vec<u8>)| {
         let mut bytes = blob.clone();
         edit(&mut bytes);
-        fix_crc_of_blob(&mut bytes);
+        fix_crc(&mut bytes);
         bytes
     };
     // NaN or infinite offsets and scales.

@@ -1,0 +1,83 @@
+//! Arguments of the anomaly-detection commands: `score` and `one-class`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use tinyvae_host::anomaly::ScoreKind;
+
+use super::{DataArgs, in_range};
+
+/// How `score` writes its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RowFormat {
+    /// One JSON object per line.
+    Json,
+    /// A CSV table with a header row.
+    Csv,
+}
+
+/// Options of `score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// The checkpoint whose model scores.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// Data to score (default: the checkpoint's own test set).
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The scores, comma-separated: mse, ce, elbo, iw (default: every one the model has).
+    #[arg(long, value_delimiter = ',', value_parser = score_kind)]
+    pub scores: Vec<ScoreKind>,
+    /// K, the draws of the elbo and iw scores.
+    #[arg(long, default_value_t = 16, value_parser = in_range::<1, 100_000>)]
+    pub iw_samples: usize,
+    /// Rows as JSON lines or CSV.
+    #[arg(long, value_enum, default_value_t = RowFormat::Json)]
+    pub output_format: RowFormat,
+    /// Threads to score with (default: every core); the scores do not depend on it.
+    #[arg(long, value_parser = in_range::<1, 1024>)]
+    pub threads: Option<usize>,
+}
+
+/// Options of `one-class`.
+#[derive(Debug, Args)]
+pub struct OneClassArgs {
+    /// The preset to train, once per normal class.
+    #[arg(long, default_value = "vae-mnist")]
+    pub preset: String,
+    /// Labelled data (default: the preset's).
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The classes taken in turn as the normal one, comma-separated (default: 0 to 9).
+    #[arg(long, value_delimiter = ',', value_parser = in_range::<0, 255>)]
+    pub classes: Vec<usize>,
+    /// Epochs per class (default: the preset's).
+    #[arg(long, value_parser = in_range::<1, 1_000_000>)]
+    pub epochs: Option<usize>,
+    /// Samples per step (default: the preset's).
+    #[arg(long, value_parser = in_range::<1, 1_000_000>)]
+    pub batch_size: Option<usize>,
+    /// Seed of initialization, shuffling and the draws.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The scores, comma-separated: mse, ce, elbo, iw (default: every one the model has).
+    #[arg(long, value_delimiter = ',', value_parser = score_kind)]
+    pub scores: Vec<ScoreKind>,
+    /// K, the draws of the elbo and iw scores.
+    #[arg(long, default_value_t = 16, value_parser = in_range::<1, 100_000>)]
+    pub iw_samples: usize,
+    /// Threads to score with (default: every core); the scores do not depend on it.
+    #[arg(long, value_parser = in_range::<1, 1024>)]
+    pub threads: Option<usize>,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A score named on the command line.
+fn score_kind(text: &str) -> Result<ScoreKind, String> {
+    ScoreKind::from_name(text).ok_or_else(|| {
+        let names: Vec<_> = ScoreKind::ALL.iter().map(|k| k.name()).collect();
+        format!("'{text}' is not a score; use one of {}", names.join(", "))
+    })
+}

@@ -1,0 +1,159 @@
+//! Anomaly detection from the command line: `score` rows and the `one-class` protocol.
+
+use crate::cli::{stderr, tinyvae};
+use crate::trust::digits;
+
+#[test]
+fn score_writes_a_row_per_test_sample_with_every_score_the_model_has() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(digits(dir.path(), &[]).status.success());
+    let checkpoint = "checkpoints/vae-digits.ckpt";
+    let json = tinyvae(
+        &["score", "--checkpoint", checkpoint, "--iw-samples", "4"],
+        dir.path(),
+    );
+    assert!(json.status.success(), "{}", stderr(&json));
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    // The digits' test split: 360 samples, labelled.
+    assert_eq!(rows.len(), 360);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row["index"], i);
+        assert!(row["label"].as_u64().unwrap() < 10);
+        for score in ["mse", "ce", "elbo", "iw"] {
+            assert!(row[score].as_f64().unwrap().is_finite(), "{row}");
+        }
+        // −log p(x) ≤ −ELBO on average; per sample both are estimates, so only the scale.
+        assert!(row["iw"].as_f64().unwrap() > 0.0);
+    }
+    // The same scores for any thread count, as CSV with a header.
+    let csv = |threads: &str| {
+        let output = tinyvae(
+            &[
+                "score",
+                "--checkpoint",
+                checkpoint,
+                "--iw-samples",
+                "4",
+                "--output-format",
+                "csv",
+                "--threads",
+                threads,
+            ],
+            dir.path(),
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let one = csv("1");
+    assert!(one.starts_with("index,label,mse,ce,elbo,iw\n"), "{one}");
+    assert_eq!(one.lines().count(), 361);
+    assert_eq!(one, csv("3"));
+
+    // A score the model does not have, a K out of range.
+    let refused = tinyvae(
+        &["score", "--checkpoint", checkpoint, "--scores", "auc"],
+        dir.path(),
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("mse, ce, elbo, iw"));
+    let refused = tinyvae(
+        &["score", "--checkpoint", checkpoint, "--iw-samples", "0"],
+        dir.path(),
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+}
+
+#[test]
+fn an_autoencoder_has_no_elbo_to_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let trained = tinyvae(
+        &[
+            "train",
+            "--headless",
+            "--preset",
+            "ae-digits",
+            "--epochs",
+            "1",
+        ],
+        dir.path(),
+    );
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let output = tinyvae(
+        &[
+            "score",
+            "--checkpoint",
+            "checkpoints/ae-digits.ckpt",
+            "--scores",
+            "mse,elbo",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--scores elbo: this model has no such score; it has mse, ce"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn the_one_class_protocol_reports_each_class_and_the_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tinyvae(
+        &[
+            "one-class",
+            "--preset",
+            "vae-digits",
+            "--classes",
+            "0,8",
+            "--epochs",
+            "10",
+            "--iw-samples",
+            "4",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let classes = report["classes"].as_array().unwrap();
+    assert_eq!(classes.len(), 2);
+    for (class, result) in [0, 8].into_iter().zip(classes) {
+        assert_eq!(result["normal"][0], class);
+        // The digits' test split holds about 36 of each class.
+        let normal = result["test_normal"].as_u64().unwrap();
+        assert!((25..50).contains(&normal), "{result}");
+        assert_eq!(normal + result["test_anomalous"].as_u64().unwrap(), 360);
+        for (_, score) in result["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (&s[0], &s[1]))
+        {
+            let auc = score["auc"].as_f64().unwrap();
+            // Better than chance on digits after ten epochs, for every score.
+            assert!((0.6..=1.0).contains(&auc), "{result}");
+        }
+    }
+    // The text table: a row per class and the mean.
+    let text = tinyvae(
+        &[
+            "one-class",
+            "--preset",
+            "vae-digits",
+            "--classes",
+            "0,8",
+            "--epochs",
+            "10",
+            "--iw-samples",
+            "4",
+        ],
+        dir.path(),
+    );
+    let table = String::from_utf8_lossy(&text.stdout);
+    assert!(table.lines().any(|l| l.starts_with("mean ")), "{table}");
+    assert_eq!(table.lines().count(), 5, "{table}");
+}
