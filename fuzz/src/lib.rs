@@ -12,7 +12,7 @@
 //! | `digits_csv` | the CSV, raw or gzip |
 //! | `table` | a layout byte ([`table_layout`]), then the table, raw or gzip |
 
-use tinyvae_core::weights::{FORMAT_VERSION, HEADER_LEN};
+use tinyvae_core::weights::{FORMAT_VERSION_PAYLOAD_CRC, HEADER_LEN};
 use tinyvae_host::data::{LabelColumn, TableLayout};
 
 /// The CRC-32 of weight blobs and checkpoints (ISO-HDLC, as zlib).
@@ -30,15 +30,15 @@ pub fn repairs_crc(selector: u8) -> bool {
 }
 
 /// Rewrites the CRC-32 of a weight blob to match its bytes: for format version 1 (u16
-/// little-endian at bytes 4..6) the CRC of the payload, `blob[HEADER_LEN..]`; for every other
-/// version the CRC of every byte but the CRC's own four. A blob shorter than the header is
-/// left as it is.
+/// little-endian at bytes 4..6, [`FORMAT_VERSION_PAYLOAD_CRC`]) the CRC of the payload,
+/// `blob[HEADER_LEN..]`; for every other version the CRC of every byte but the CRC's own four.
+/// A blob shorter than the header is left as it is.
 pub fn repair_weights_crc(blob: &mut [u8]) {
     if blob.len() < HEADER_LEN {
         return;
     }
     let version = u16::from_le_bytes([blob[4], blob[5]]);
-    let crc = if version == FORMAT_VERSION {
+    let crc = if version == FORMAT_VERSION_PAYLOAD_CRC {
         CRC32.checksum(&blob[HEADER_LEN..])
     } else {
         let mut digest = CRC32.digest();

@@ -134,7 +134,21 @@ fn weight_seeds() -> Vec<Seed> {
             "ae-digits-transform",
             selected(REPAIR, &blob(&*ae, Some(&unclamped))),
         ),
+        seed(
+            target,
+            "ae-digits-version-1",
+            selected(AS_IS, &as_version_1(blob(&*ae, None))),
+        ),
     ]
+}
+
+/// `blob`, of weights alone, as format version 1 wrote it: the same bytes but the version,
+/// and the CRC of the payload alone.
+fn as_version_1(mut blob: Vec<u8>) -> Vec<u8> {
+    blob[4..6].copy_from_slice(&weights::FORMAT_VERSION_PAYLOAD_CRC.to_le_bytes());
+    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&blob[weights::HEADER_LEN..]);
+    blob[weights::HEADER_LEN - 4..weights::HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
+    blob
 }
 
 /// The first `lines` lines of the shipped digits CSV, decompressed.
@@ -387,8 +401,9 @@ fn seeds() -> Vec<Seed> {
     .collect()
 }
 
-/// What a seed of `weights_blob` is: kind, scalars and whether it carries a transform.
-type BlobKind = (ModelKind, usize, bool);
+/// What a seed of `weights_blob` is: format version, kind, scalars and whether it carries a
+/// transform.
+type BlobKind = (u16, ModelKind, usize, bool);
 
 /// Reads a seed of `weights_blob` as the target does; the blob's kind if a digits preset loads
 /// it.
@@ -404,7 +419,7 @@ fn accept_blob(input: &[u8]) -> Result<BlobKind, String> {
         _ => weights::load(&blob, &mut *bytemuck::zeroed_box::<AeDigits>()),
     }
     .map_err(|e| format!("load: {e:?}"))?;
-    Ok((info.kind, info.scalars, transform.is_some()))
+    Ok((info.version, info.kind, info.scalars, transform.is_some()))
 }
 
 /// Reads a seed of `checkpoint` as the target does; its preset if it resumes as one.
@@ -495,19 +510,26 @@ fn committed_seeds_are_accepted_by_their_targets() {
 
 #[test]
 fn committed_seeds_cover_both_presets_with_and_without_a_transform() {
-    let blobs: BTreeSet<(u8, usize, bool)> = committed("weights_blob")
+    let blobs: BTreeSet<(u16, u8, usize, bool)> = committed("weights_blob")
         .iter()
         .map(|(_, bytes)| accept_blob(bytes).unwrap())
-        .map(|(kind, scalars, transform)| (kind as u8, scalars, transform))
+        .map(|(version, kind, scalars, transform)| (version, kind as u8, scalars, transform))
         .collect();
     for scalars in [VaeDigits::SCALARS, AeDigits::SCALARS] {
         for transform in [false, true] {
             assert!(
-                blobs.iter().any(|b| (b.1, b.2) == (scalars, transform)),
+                blobs.iter().any(|b| (b.2, b.3) == (scalars, transform)),
                 "no blob of {scalars} weights with transform {transform}: {blobs:?}"
             );
         }
     }
+    let versions: BTreeSet<u16> = blobs.iter().map(|b| b.0).collect();
+    let every_version = [
+        weights::FORMAT_VERSION_PAYLOAD_CRC,
+        weights::FORMAT_VERSION_WITH_TRANSFORM,
+        weights::FORMAT_VERSION,
+    ];
+    assert_eq!(versions, BTreeSet::from(every_version));
     let presets: BTreeSet<String> = committed("checkpoint")
         .iter()
         .map(|(_, bytes)| accept_checkpoint(bytes).unwrap())
@@ -516,6 +538,21 @@ fn committed_seeds_cover_both_presets_with_and_without_a_transform() {
         presets,
         BTreeSet::from(["ae-digits".to_string(), "vae-digits".to_string()])
     );
+}
+
+#[test]
+fn repairing_the_crc_of_an_intact_seed_changes_nothing() {
+    // The targets' CRC rules are those the formats write, in every version.
+    for (name, bytes) in committed("weights_blob") {
+        let mut blob = bytes[1..].to_vec();
+        framing::repair_weights_crc(&mut blob);
+        assert_eq!(blob, bytes[1..], "weights_blob/{name}");
+    }
+    for (name, bytes) in committed("checkpoint") {
+        let mut checkpoint = bytes[1..].to_vec();
+        framing::repair_checkpoint_crc(&mut checkpoint);
+        assert_eq!(checkpoint, bytes[1..], "checkpoint/{name}");
+    }
 }
 
 #[test]
