@@ -9,7 +9,7 @@ use crate::render::tui::{Colors, Overrides};
 
 mod anomaly;
 
-pub use anomaly::{OneClassArgs, RowFormat, ScoreArgs};
+pub use anomaly::{CalibrateArgs, OneClassArgs, RowFormat, ScoreArgs};
 
 /// A terminal trainer for autoencoders and variational autoencoders, for embedded and edge use.
 ///
@@ -52,6 +52,9 @@ pub enum Command {
     /// Score every sample for anomaly detection, a row each: reconstruction errors, and for
     /// VAEs −ELBO and the importance-weighted −log p(x).
     Score(ScoreArgs),
+    /// Set a checkpoint's anomaly threshold from the scores of normal samples: a percentile
+    /// or the mean plus k standard deviations; `eval --anomaly` and `export` use it.
+    Calibrate(CalibrateArgs),
     /// The one-class protocol: train on each class in turn, score the whole test set with
     /// every other class abnormal, and print the ROC AUC of every score, per class and mean.
     OneClass(OneClassArgs),
@@ -161,6 +164,10 @@ pub struct TrainArgs {
     /// Steps over which β rises linearly from 0.
     #[arg(long, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
     pub kl_warmup: Option<u64>,
+    /// Train on these classes only, comma-separated, as the normal data of an anomaly
+    /// detector (the test set stays whole; see `eval --anomaly`).
+    #[arg(long, value_delimiter = ',', value_parser = in_range::<0, 255>)]
+    pub normal_class: Vec<usize>,
     /// Input corruption of autoencoders (denoising): `none`, `gaussian:SIGMA` or
     /// `mask:KEEP_PROBABILITY`. VAEs refuse it.
     #[arg(long)]
@@ -326,9 +333,9 @@ pub struct EvalArgs {
     /// Data to evaluate on (default: the data the checkpoint was trained on).
     #[command(flatten)]
     pub data: DataArgs,
-    /// Importance samples per test point for log p(x).
-    #[arg(long, default_value_t = 5000, value_parser = in_range::<1, 100_000>)]
-    pub iw_samples: usize,
+    /// Importance samples per test point for log p(x) (default 5000; 16 with --anomaly).
+    #[arg(long, value_parser = in_range::<1, 100_000>)]
+    pub iw_samples: Option<usize>,
     /// Test points used for the importance-weighted estimate: a number from 1, or `all` for
     /// the whole test set.
     #[arg(long, default_value = "500")]
@@ -336,6 +343,15 @@ pub struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Judge the model as an anomaly detector instead: score the whole test set, the classes
+    /// the run was trained on (`train --normal-class`, or --normal-class here) normal and the
+    /// others abnormal, and report ROC AUC, partial AUC and the calibrated threshold's
+    /// precision, recall and F1. K is --iw-samples, 16 unless given.
+    #[arg(long)]
+    pub anomaly: bool,
+    /// The normal classes for --anomaly, comma-separated (default: the run's).
+    #[arg(long, requires = "anomaly", value_delimiter = ',', value_parser = in_range::<0, 255>)]
+    pub normal_class: Vec<usize>,
 }
 
 /// How many test points the importance-weighted estimate uses.

@@ -40,6 +40,7 @@ pub fn run<C: Catalog>(catalog: &C) -> ExitCode {
         ),
         Some(Command::Bench(args)) => commands::bench::bench(catalog, args),
         Some(Command::Score(args)) => commands::anomaly::score(catalog, args),
+        Some(Command::Calibrate(args)) => commands::calibrate(catalog, args),
         Some(Command::OneClass(args)) => commands::anomaly::one_class(catalog, args),
         Some(Command::Inspect { file }) => commands::inspect::inspect(&file),
         Some(Command::Presets) => commands::list_presets(catalog),

@@ -9,7 +9,10 @@ use bytemuck::AnyBitPattern;
 pub trait Activation: Copy + Default + AnyBitPattern + core::fmt::Debug + 'static {
     /// Short lower-case name, as shown to users and written in weight headers.
     const NAME: &'static str;
-    /// Code written in weight headers.
+    /// Code written in weight headers: 0 to 4 for the activations of this crate, which keeps
+    /// every code below [`crate::FIRST_USER_CODE`] (128) for its own; an activation defined
+    /// outside it takes a code from 128 to 255, which no activation of the core will ever
+    /// have.
     const CODE: u8;
 
     /// y = f(a).

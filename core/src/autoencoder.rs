@@ -146,6 +146,10 @@ impl<E: Network, D: Network> Model for Autoencoder<E, D> {
     const LATENT: usize = E::OUTPUTS;
     /// Corrupted input, both networks' activations, ∂L/∂ℓ, ∂L/∂h and the networks' scratch.
     const WORKSPACE: usize = Self::WORKSPACE_PER_SAMPLE;
+    /// The encoder's activations and the decoder's, E::ACTIVATIONS + D::ACTIVATIONS: what
+    /// [`Model::reconstruct`] runs through ([`Model::encode`] uses the first part,
+    /// [`Model::decode`] the second's length).
+    const INFERENCE_WORKSPACE: usize = E::ACTIVATIONS + D::ACTIVATIONS;
 
     /// The encoder's layers, then the decoder's.
     fn describe(architecture: &mut Architecture) -> Result<(), Error> {
@@ -227,7 +231,13 @@ impl<E: Network, D: Network> Model for Autoencoder<E, D> {
         workspace: &mut [f32],
     ) -> Result<(), Error> {
         let () = Self::SHAPES_AGREE;
-        check_batch(workspace, Self::WORKSPACE, input, E::INPUTS, batch)?;
+        check_batch(
+            workspace,
+            Self::INFERENCE_WORKSPACE,
+            input,
+            E::INPUTS,
+            batch,
+        )?;
         let code = output_slice(code, E::OUTPUTS * batch)?;
         let (activations, _) = split_buffer(workspace, E::ACTIVATIONS * batch)?;
         self.encoder.forward(input, activations, batch)?;
@@ -293,7 +303,7 @@ impl<E: Network, D: Network> Autoencoder<E, D> {
         workspace: &mut [f32],
     ) -> Result<(), Error> {
         let () = Self::SHAPES_AGREE;
-        check_batch(workspace, Self::WORKSPACE, code, D::INPUTS, batch)?;
+        check_batch(workspace, Self::INFERENCE_WORKSPACE, code, D::INPUTS, batch)?;
         let output = output_slice(output, D::OUTPUTS * batch)?;
         let (activations, _) = split_buffer(workspace, D::ACTIVATIONS * batch)?;
         self.decoder.forward(code, activations, batch)?;
@@ -311,7 +321,13 @@ impl<E: Network, D: Network> Autoencoder<E, D> {
         workspace: &mut [f32],
     ) -> Result<(), Error> {
         let () = Self::SHAPES_AGREE;
-        check_batch(workspace, Self::WORKSPACE, input, E::INPUTS, batch)?;
+        check_batch(
+            workspace,
+            Self::INFERENCE_WORKSPACE,
+            input,
+            E::INPUTS,
+            batch,
+        )?;
         let output = output_slice(output, D::OUTPUTS * batch)?;
         let (encoder_activations, rest) = split_buffer(workspace, E::ACTIVATIONS * batch)?;
         let (decoder_activations, _) = split_buffer(rest, D::ACTIVATIONS * batch)?;

@@ -3,8 +3,10 @@
 use core::fmt;
 
 /// Everything that can go wrong in the core. No data, however bad, makes the core panic:
-/// it comes back as one of these.
+/// it comes back as one of these. With the `defmt` feature it is `defmt::Format`, for
+/// firmware that logs with defmt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum Error {
     /// A buffer is shorter than what it must hold.

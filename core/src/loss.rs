@@ -39,6 +39,19 @@ pub fn binary_cross_entropy_with_logits(
     multiversion::multiversion(targets("x86_64+avx2+fma"))
 )]
 fn cross_entropy_sum(logits: &[f32], targets: &[f32], grad: Option<&mut [f32]>, scale: f32) -> f32 {
+    cross_entropy_in_blocks::<CROSS_ENTROPY_BLOCK>(logits, targets, grad, scale)
+}
+
+/// [`cross_entropy_sum`] in blocks of `BLOCK` terms, a multiple of [`LANES`]: term i goes to
+/// lane i mod LANES whatever the block, so every block size gives the same bits.
+#[inline(always)]
+fn cross_entropy_in_blocks<const BLOCK: usize>(
+    logits: &[f32],
+    targets: &[f32],
+    grad: Option<&mut [f32]>,
+    scale: f32,
+) -> f32 {
+    const { assert!(BLOCK > 0 && BLOCK.is_multiple_of(LANES)) };
     let mut lanes = [0.0f32; LANES];
     let mut terms = [0.0f32; BLOCK];
     let mut grad = grad;
@@ -64,8 +77,12 @@ fn cross_entropy_sum(logits: &[f32], targets: &[f32], grad: Option<&mut [f32]>, 
     lanes.iter().sum()
 }
 
-/// Elements per block of the vectorized loss loops.
-const BLOCK: usize = 256;
+/// Terms per block of the cross-entropy loop, whose buffer of as many f32 sits on the stack of
+/// every cross-entropy (the autoencoders' loss, the Bernoulli ELBO, the importance-weighted
+/// log-likelihood): 256 (1 KiB) with the `std` feature, where the block feeds the AVX2 loop,
+/// and 64 (256 bytes) without, on a device, which has no vector unit to feed and little RAM.
+/// Each is a multiple of [`LANES`], so both give the same bits.
+pub const CROSS_ENTROPY_BLOCK: usize = if cfg!(feature = "std") { 256 } else { 64 };
 
 /// lanes[i mod LANES] += values[i], in order.
 #[inline(always)]
@@ -352,6 +369,35 @@ mod tests {
             }
             let expected: f32 = lanes.iter().sum();
             assert_eq!(loss.to_bits(), expected.to_bits(), "{len}");
+        }
+    }
+
+    /// A cross-entropy loop: logits, targets, gradient, scale → sum.
+    type CrossEntropySum = fn(&[f32], &[f32], Option<&mut [f32]>, f32) -> f32;
+
+    /// The block sizes of a host build and of a device build, and a tiny one: the same bits.
+    #[test]
+    fn every_block_size_gives_the_same_bits() {
+        let mut rng = crate::seeded_rng(6);
+        for len in [1, 9, 64, 65, 300, 1025] {
+            let logits: Vec<f32> = (0..len)
+                .map(|_| crate::rng::uniform_symmetric(&mut rng, 9.0))
+                .collect();
+            let targets: Vec<f32> = (0..len)
+                .map(|_| crate::rng::uniform_symmetric(&mut rng, 0.5) + 0.5)
+                .collect();
+            let run = |sum: CrossEntropySum| {
+                let mut grad = vec![0.0f32; len];
+                let loss = sum(&logits, &targets, Some(&mut grad), 0.5);
+                (
+                    loss.to_bits(),
+                    grad.iter().map(|g| g.to_bits()).collect::<Vec<_>>(),
+                )
+            };
+            let device = run(cross_entropy_in_blocks::<64>);
+            assert_eq!(run(cross_entropy_in_blocks::<256>), device, "{len}");
+            assert_eq!(run(cross_entropy_in_blocks::<8>), device, "{len}");
+            assert_eq!(run(cross_entropy_sum), device, "{len}");
         }
     }
 

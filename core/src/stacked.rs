@@ -354,6 +354,9 @@ impl<const X: usize, const H1: usize, const H2: usize, const Z: usize> Model
     /// The larger of fine-tuning's 2X + 2H1 + 2H2 + Z + 2·max(X, H1, H2, Z) and pretraining's
     /// H1 + H2 + the largest layer's [`ShallowAutoencoder`] workspace.
     const WORKSPACE: usize = max(Self::FINE_TUNE_WORKSPACE, Self::PRETRAIN_WORKSPACE);
+    /// h1, h2 and h3 of [`Model::reconstruct`], H1 + H2 + Z floats per sample: the decoders
+    /// then write d2 over h2 and d1 over h1, which the encoders no longer need.
+    const INFERENCE_WORKSPACE: usize = H1 + H2 + Z;
 
     /// Six layers in storage order (layer by layer, encoder then decoder): X→H1 σ, H1→X
     /// identity (the final logits), H1→H2 σ, H2→H1 σ, H2→Z σ, Z→H2 σ. The inner decoders are
@@ -396,7 +399,7 @@ impl<const X: usize, const H1: usize, const H2: usize, const Z: usize> Model
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_batch(workspace, Self::WORKSPACE, input, X, batch)?;
+        check_batch(workspace, Self::INFERENCE_WORKSPACE, input, X, batch)?;
         let code = output_slice(code, Z * batch)?;
         let (h1, rest) = split_buffer(workspace, H1 * batch)?;
         let (h2, _) = split_buffer(rest, H2 * batch)?;
@@ -462,7 +465,7 @@ impl<const X: usize, const H1: usize, const H2: usize, const Z: usize>
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_batch(workspace, Self::WORKSPACE, code, Z, batch)?;
+        check_batch(workspace, Self::INFERENCE_WORKSPACE, code, Z, batch)?;
         let output = output_slice(output, X * batch)?;
         let (d2, rest) = split_buffer(workspace, H2 * batch)?;
         let (d1, _) = split_buffer(rest, H1 * batch)?;
@@ -480,15 +483,14 @@ impl<const X: usize, const H1: usize, const H2: usize, const Z: usize>
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_batch(workspace, Self::WORKSPACE, input, X, batch)?;
+        check_batch(workspace, Self::INFERENCE_WORKSPACE, input, X, batch)?;
         let output = output_slice(output, X * batch)?;
         let (h1, rest) = split_buffer(workspace, H1 * batch)?;
         let (h2, rest) = split_buffer(rest, H2 * batch)?;
-        let (h3, rest) = split_buffer(rest, Z * batch)?;
-        let (d2, rest) = split_buffer(rest, H2 * batch)?;
-        let (d1, _) = split_buffer(rest, H1 * batch)?;
+        let (h3, _) = split_buffer(rest, Z * batch)?;
         self.encode_stack(input, h1, h2, h3, batch)?;
-        self.decode_stack(h3, d2, d1, output, batch)?;
+        // d2 over h2 and d1 over h1: the decoders read only h3 and each other's outputs.
+        self.decode_stack(h3, h2, h1, output, batch)?;
         map.apply_in_place(output);
         Ok(())
     }

@@ -116,6 +116,9 @@ impl<const X: usize, const H: usize, A: Activation> Model for TiedAutoencoder<X,
     const LATENT: usize = H;
     /// x̃, h, ℓ, ∂L/∂ℓ and ∂L/∂h: 3X + 2H floats per sample.
     const WORKSPACE: usize = Self::WORKSPACE_PER_SAMPLE;
+    /// The code h between the two halves of [`Model::reconstruct`], H floats per sample;
+    /// [`Model::encode`] and [`Model::decode`] write straight into their outputs.
+    const INFERENCE_WORKSPACE: usize = H;
 
     /// Two layers, as the model runs: the encoder X→H with activation `A`, then the decoder
     /// H→X as an identity layer (it outputs the logits ℓ; x̂ = σ(ℓ) is implied by the model
@@ -195,7 +198,7 @@ impl<const X: usize, const H: usize, A: Activation> Model for TiedAutoencoder<X,
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_batch(workspace, Self::WORKSPACE, input, X, batch)?;
+        check_batch(workspace, Self::INFERENCE_WORKSPACE, input, X, batch)?;
         self.encode_into(input, output_slice(code, H * batch)?, batch)
     }
 
@@ -256,7 +259,7 @@ impl<const X: usize, const H: usize, A: Activation> TiedAutoencoder<X, H, A> {
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_batch(workspace, Self::WORKSPACE, code, H, batch)?;
+        check_batch(workspace, Self::INFERENCE_WORKSPACE, code, H, batch)?;
         let output = output_slice(output, X * batch)?;
         self.decode_into(code, output, batch)?;
         map.apply_in_place(output);
@@ -272,7 +275,7 @@ impl<const X: usize, const H: usize, A: Activation> TiedAutoencoder<X, H, A> {
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_batch(workspace, Self::WORKSPACE, input, X, batch)?;
+        check_batch(workspace, Self::INFERENCE_WORKSPACE, input, X, batch)?;
         let output = output_slice(output, X * batch)?;
         let (code, _) = split_buffer(workspace, H * batch)?;
         self.encode_into(input, code, batch)?;

@@ -19,9 +19,10 @@
 //!
 //! ## Memory
 //! The weights are [`crate::Footprint::WEIGHT_BYTES`] = 4·[`crate::Parameters::SCALARS`] bytes
-//! inline in the value, a
-//! gradient as much again, and every method takes a caller-owned workspace of
-//! [`Vae::WORKSPACE_FLOATS`] floats per sample of the batch ([`Model::WORKSPACE`]).
+//! inline in the value, a gradient as much again, and every method takes a caller-owned
+//! workspace of [`Vae::WORKSPACE_FLOATS`] floats per sample of the batch
+//! ([`Model::WORKSPACE`]), except the inference methods, which need only
+//! [`Vae::INFERENCE_WORKSPACE_FLOATS`] ([`Model::INFERENCE_WORKSPACE`]).
 //!
 //! ```
 //! use tinyvae_core::vae::{MlpVae, VaeConfig};
@@ -265,6 +266,13 @@ impl<E: Network, const H: usize, const Z: usize, D: Network, V: DecoderVariance>
     /// Floats per sample decoded by [`Vae::sample_prior`] and [`Vae::interpolate`]: the latent
     /// code and the decoder's activations.
     const DECODE_WORKSPACE: usize = Z + D::ACTIVATIONS;
+
+    /// Floats per sample of workspace the inference methods need ([`Model::INFERENCE_WORKSPACE`]):
+    /// the code μ between the two halves of [`Model::reconstruct`], then the larger of the
+    /// encoder's activations ([`Model::encode`], [`Vae::encode_distribution`]) and the
+    /// decoder's ([`Model::decode`]), Z + max(E::ACTIVATIONS, D::ACTIVATIONS). Bytes are in
+    /// [`crate::Footprint`].
+    pub const INFERENCE_WORKSPACE_FLOATS: usize = Z + max(E::ACTIVATIONS, D::ACTIVATIONS);
 }
 
 impl<E, const H: usize, const Z: usize, D, V> Model for Vae<E, H, Z, D, V>
@@ -278,6 +286,7 @@ where
     const INPUTS: usize = E::INPUTS;
     const LATENT: usize = Z;
     const WORKSPACE: usize = Self::WORKSPACE_FLOATS;
+    const INFERENCE_WORKSPACE: usize = Self::INFERENCE_WORKSPACE_FLOATS;
 
     /// The encoder's layers, the mean head, the log-variance head, the decoder's layers, then
     /// a learned decoder variance's entry (`0 → X`) if there is one.
@@ -313,7 +322,7 @@ where
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_workspace(workspace, Self::WORKSPACE, batch)?;
+        check_workspace(workspace, Self::INFERENCE_WORKSPACE_FLOATS, batch)?;
         self.encode_into(input, code, None, batch, workspace)
     }
 
@@ -377,7 +386,7 @@ impl<E: Network, const H: usize, const Z: usize, D: Network, V: DecoderVariance>
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_workspace(workspace, Self::WORKSPACE_FLOATS, batch)?;
+        check_workspace(workspace, Self::INFERENCE_WORKSPACE_FLOATS, batch)?;
         check_input(code, Z, batch)?;
         self.decode_into(map, code, output, batch, workspace)
     }
@@ -391,7 +400,7 @@ impl<E: Network, const H: usize, const Z: usize, D: Network, V: DecoderVariance>
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
-        check_workspace(workspace, Self::WORKSPACE_FLOATS, batch)?;
+        check_workspace(workspace, Self::INFERENCE_WORKSPACE_FLOATS, batch)?;
         let (code, rest) = split_buffer(workspace, Z * batch)?;
         self.encode_into(input, code, None, batch, rest)?;
         self.decode_into(map, code, output, batch, rest)

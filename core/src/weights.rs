@@ -8,7 +8,7 @@
 //! |---|---|
 //! | 4 | magic `TVAE` |
 //! | 2 | format version, u16 little-endian: 3 = weights alone ([`FORMAT_VERSION`]), 2 = weights and input transform ([`FORMAT_VERSION_WITH_TRANSFORM`]), 1 = weights alone with a CRC of the payload only ([`FORMAT_VERSION_PAYLOAD_CRC`], read, no longer written) |
-//! | 1 | model kind, `ModelKind as u8` |
+//! | 1 | model kind, [`ModelKind::code`]: 1 to 4 for the core's families, 128 to 255 for a user's ([`ModelKind::User`]) |
 //! | 1 | layer count n ≤ `MAX_LAYERS` |
 //! | 9 × `MAX_LAYERS` | layer table: inputs and outputs (u32 little-endian), activation code (u8); entries past n are zero |
 //! | 4 | payload length in bytes, u32 little-endian |
@@ -50,8 +50,11 @@ use crate::input_transform::InputTransformRef;
 use crate::network::Architecture;
 use crate::{Error, Model, ModelKind, Parameters};
 
+mod aligned;
 mod header;
 mod transform;
+
+pub use aligned::Aligned;
 
 use header::{CRC_OFFSET, Header, postcard_error};
 pub use header::{
@@ -187,7 +190,7 @@ pub fn save_with_transform<M: Model>(
     // The CRC covers the header too: written once without it, summed, then written again.
     let mut header = Header::new(
         version,
-        M::KIND as u8,
+        kind_code::<M>(),
         &architecture,
         PayloadLen::<M>::BYTES,
         0,
@@ -237,8 +240,9 @@ pub fn load<'a, M: Model>(
 /// sees it.
 ///
 /// Checks everything [`load`] checks, then that the payload is 4-byte aligned
-/// ([`Error::Misaligned`]: place the blob at a 4-byte boundary; the header is
-/// [`HEADER_LEN`] bytes, a multiple of 4). The payload is the model's own memory layout:
+/// ([`Error::Misaligned`]: place the blob at a 4-byte boundary, in an [`Aligned`] or with
+/// [`include_weights!`](crate::include_weights); the header is [`HEADER_LEN`] bytes, a
+/// multiple of 4). The payload is the model's own memory layout:
 /// every model is `#[repr(C)]` of f32 matrices in tensor order, which the size check below
 /// proves has no padding, and the bytes are little-endian like every supported target.
 #[cfg(target_endian = "little")]
@@ -259,7 +263,7 @@ pub fn view<M: Model>(bytes: &[u8]) -> Result<WeightsView<'_, M>, Error> {
 /// and its transform.
 fn validate<M: Model>(bytes: &[u8]) -> Result<(&[u8], Option<InputTransformView<'_>>), Error> {
     let (header, rest) = Header::decode(bytes)?;
-    let expected_kind = M::KIND as u8;
+    let expected_kind = kind_code::<M>();
     if header.kind != expected_kind {
         return Err(Error::WrongModel {
             expected: expected_kind,
@@ -291,7 +295,8 @@ fn validate<M: Model>(bytes: &[u8]) -> Result<(&[u8], Option<InputTransformView<
 /// except that the kind, the architecture and the lengths match a given type. A host uses it
 /// to pick the model type to load a blob into.
 ///
-/// Errors as for [`load`]; a kind code this build does not know is [`Error::Malformed`].
+/// Errors as for [`load`]; a code in the user range `FIRST_USER_CODE..=255` is read as
+/// [`ModelKind::User`], and a reserved code this build does not know is [`Error::Malformed`].
 pub fn inspect(bytes: &[u8]) -> Result<WeightsInfo<'_>, Error> {
     let (header, rest) = Header::decode(bytes)?;
     let payload_len = usize::try_from(header.payload_len).map_err(|_| Error::Truncated)?;
@@ -300,7 +305,7 @@ pub fn inspect(bytes: &[u8]) -> Result<WeightsInfo<'_>, Error> {
     }
     // The CRC first, so that a changed kind byte is reported as the corruption it is.
     let (_, transform) = check_body(bytes, &header, rest)?;
-    let kind = model_kind(header.kind).ok_or(Error::Malformed)?;
+    let kind = ModelKind::from_code(header.kind).ok_or(Error::Malformed)?;
     Ok(WeightsInfo {
         version: header.version,
         kind,
@@ -370,16 +375,16 @@ pub fn crc_of_blob(blob: &[u8]) -> u32 {
     digest.finalize()
 }
 
-/// The kind whose code is `code`.
-fn model_kind(code: u8) -> Option<ModelKind> {
-    [
-        ModelKind::Autoencoder,
-        ModelKind::TiedAutoencoder,
-        ModelKind::StackedAutoencoder,
-        ModelKind::Vae,
-    ]
-    .into_iter()
-    .find(|kind| *kind as u8 == code)
+/// The header code of `M`'s kind; a [`ModelKind::User`] code outside the user range fails to
+/// compile.
+const fn kind_code<M: Model>() -> u8 {
+    const {
+        assert!(
+            M::KIND.is_valid(),
+            "a ModelKind::User code must be in FIRST_USER_CODE..=255"
+        );
+    }
+    M::KIND.code()
 }
 
 /// Serializes every tensor of a model in storage order as one postcard tuple of f32s: no

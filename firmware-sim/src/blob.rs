@@ -1,9 +1,8 @@
 //! Weight blobs: bytes in flash, validated and used in place by `tinyvae_core::weights::view`.
 
-/// Forces the alignment of embedded bytes (e.g. `include_bytes!`): `weights::view` reads the
-/// payload in place as `f32`, so the blob must start at a 4-byte boundary.
-#[repr(C, align(4))]
-pub struct Aligned<T: ?Sized>(pub T);
+/// The core's 4-byte alignment of embedded bytes: `weights::view` reads the payload in place as
+/// `f32`, so the blob must start at a 4-byte boundary.
+pub use tinyvae_core::weights::Aligned;
 
 /// Backing storage of [`VAE_DIGITS`].
 static VAE_ALIGNED: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(

@@ -9,7 +9,7 @@ use core::hint::black_box;
 use core::mem::size_of;
 
 use bytemuck::Zeroable;
-use tinyvae_core::optim::Adam;
+use tinyvae_core::optim::{Adam, Sgd};
 use tinyvae_core::weights::{self, InputTransformView, WeightsView};
 use tinyvae_core::{Model, Network, seeded_rng};
 
@@ -24,7 +24,7 @@ use crate::report::{
 };
 use crate::workload::{
     self, AE_CODE, AE_INFERENCE_MACS, AeDigits, FINETUNE_BATCH, NormalizedFigures, PIXELS,
-    PlainSgd, Trainable, Training, Update, VAE_INFERENCE_MACS, VaeDigits, VaeFigures,
+    Trainable, Training, Update, VAE_INFERENCE_MACS, VaeDigits, VaeFigures,
 };
 
 /// Passes over the test digits in the inference timing loops.
@@ -482,11 +482,11 @@ pub mod buffers {
     use super::*;
 
     /// `vae-digits.sgd`.
-    pub const VAE_SGD: usize = train_buffer_bytes::<VaeDigits, PlainSgd>();
+    pub const VAE_SGD: usize = train_buffer_bytes::<VaeDigits, Sgd>();
     /// `vae-digits.adam`.
     pub const VAE_ADAM: usize = train_buffer_bytes::<VaeDigits, Adam>();
     /// `ae-digits.sgd`.
-    pub const AE_SGD: usize = train_buffer_bytes::<AeDigits, PlainSgd>();
+    pub const AE_SGD: usize = train_buffer_bytes::<AeDigits, Sgd>();
     /// `ae-digits.adam`.
     pub const AE_ADAM: usize = train_buffer_bytes::<AeDigits, Adam>();
 }

@@ -221,38 +221,13 @@ pub trait Update<M> {
     fn apply(&self, params: &mut M, grads: &M, state: &mut Self::State) -> Result<(), Error>;
 }
 
-/// Plain SGD, θ ← θ − η·g, with no state at all.
-///
-/// The core's [`Sgd`] computes the same update at momentum 0, but its `step` takes an
-/// `SgdState` holding a velocity as large as the model even then (17 680 bytes for
-/// `vae-digits`): too much to waste on a microcontroller. This applies the very same
-/// arithmetic, after the same checks, without one.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct PlainSgd {
-    /// Step size η.
-    pub learning_rate: f32,
-}
-
-impl<M: Parameters> Update<M> for PlainSgd {
+/// Plain SGD, θ ← θ − η·g: the core's stateless [`Sgd`], with no velocity to hold.
+impl<M: Parameters> Update<M> for Sgd {
     type State = ();
     const NAME: &'static str = "sgd";
 
-    fn apply(&self, params: &mut M, grads: &M, _: &mut ()) -> Result<(), Error> {
-        let rate = self.learning_rate;
-        Sgd {
-            learning_rate: rate,
-            momentum: 0.0,
-        }
-        .validate()?;
-        if !grads.is_finite() {
-            return Err(Error::NonFinite);
-        }
-        for index in 0..M::TENSORS {
-            for (theta, &g) in params.tensor_mut(index).iter_mut().zip(grads.tensor(index)) {
-                *theta -= rate * g;
-            }
-        }
-        Ok(())
+    fn apply(&self, params: &mut M, grads: &M, state: &mut ()) -> Result<(), Error> {
+        Optimizer::step(self, params, grads, state)
     }
 }
 
@@ -266,7 +241,7 @@ impl<M: Parameters + Zeroable> Update<M> for Adam {
 }
 
 /// The update of a plain-SGD fine-tuning run.
-pub const SGD: PlainSgd = PlainSgd {
+pub const SGD: Sgd = Sgd {
     learning_rate: SGD_LEARNING_RATE,
 };
 /// The update of an Adam fine-tuning run.

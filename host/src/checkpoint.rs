@@ -2,7 +2,8 @@
 //! one file.
 //!
 //! Layout: the magic `TVAECKPT`, the format version as a little-endian `u16`, the postcard
-//! body, and a CRC-32 of everything before it. The version is read before anything else, so a
+//! body, in version 4 the postcard [`DetectorRecord`] after it, and a CRC-32 of everything
+//! before it. The version is read before anything else, so a
 //! file of another version is reported as such rather than as damaged. The weights and each
 //! optimizer moment are blobs of the core's weight format (header, architecture, CRC), so a
 //! checkpoint of one preset never loads into another. Files are written atomically.
@@ -16,6 +17,7 @@ use tinyvae_core::rng::SeededRng;
 use tinyvae_core::vae::{GaussianVariance, Likelihood};
 use tinyvae_core::weights;
 
+use crate::anomaly::DetectorRecord;
 use crate::atomic_file::write_atomically;
 use crate::data::DataRecord;
 use crate::train::config::{OptimizerChoice, TrainConfig};
@@ -29,9 +31,13 @@ const MAGIC: [u8; 8] = *b"TVAECKPT";
 /// is 7.6 MB).
 pub const MAX_CHECKPOINT_BYTES: u64 = 1 << 30;
 
-/// The checkpoint format this build reads and writes. Version 3 stores the reconstruction
-/// loss and the likelihood of the run, the tinyvae version, the run id and the epochs' losses.
-pub const VERSION: u16 = 3;
+/// The checkpoint format this build writes. Version 3 stores the reconstruction loss and the
+/// likelihood of the run, the tinyvae version, the run id and the epochs' losses; version 4
+/// adds the detector record (normal classes, calibrated threshold) after that body.
+pub const VERSION: u16 = 4;
+
+/// The earlier version this build still reads: version 4 without the detector record.
+pub const VERSION_WITHOUT_DETECTOR: u16 = 3;
 const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 /// Why a checkpoint could not be written or read.
@@ -49,7 +55,9 @@ pub enum CheckpointError {
     #[error("not a valid tinyvae checkpoint: {0}")]
     Corrupt(String),
     /// A checkpoint of a format version this build does not read.
-    #[error("unsupported checkpoint version {found} (this build reads version {VERSION})")]
+    #[error(
+        "unsupported checkpoint version {found} (this build reads versions {VERSION_WITHOUT_DETECTOR} and {VERSION})"
+    )]
     UnsupportedVersion {
         /// The version in the file.
         found: u16,
@@ -184,6 +192,7 @@ struct CheckpointFile {
 /// A checkpoint read from disk, not yet turned into a trainer.
 pub struct Checkpoint {
     file: CheckpointFile,
+    detector: DetectorRecord,
 }
 
 impl Checkpoint {
@@ -259,6 +268,22 @@ impl Checkpoint {
         self.file.step
     }
 
+    /// The run's detector settings (empty for a checkpoint of version 3).
+    pub fn detector(&self) -> &DetectorRecord {
+        &self.detector
+    }
+
+    /// Replaces the detector settings (a calibrated threshold), to be written back with
+    /// [`Checkpoint::write`].
+    pub fn set_detector(&mut self, detector: DetectorRecord) {
+        self.detector = detector;
+    }
+
+    /// Writes the checkpoint as read, with its detector settings, to `path` atomically.
+    pub fn write(&self, path: &Path) -> Result<(), CheckpointError> {
+        write_file(&file_bytes(&self.file, &self.detector)?, path)
+    }
+
     /// Parses checkpoint bytes, checking magic, version and CRC, in that order.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CheckpointError> {
         let corrupt = |what: &str| CheckpointError::Corrupt(what.to_string());
@@ -269,7 +294,7 @@ impl Checkpoint {
             return Err(corrupt("bad magic"));
         };
         let version = u16::from_le_bytes(*version);
-        if version != VERSION {
+        if version != VERSION && version != VERSION_WITHOUT_DETECTOR {
             return Err(CheckpointError::UnsupportedVersion { found: version });
         }
         let header = MAGIC.len() + 2;
@@ -286,10 +311,15 @@ impl Checkpoint {
         }
         let (file, rest): (CheckpointFile, _) =
             postcard::take_from_bytes(&checked[header..]).map_err(|e| corrupt(&e.to_string()))?;
+        let (detector, rest) = if version == VERSION {
+            postcard::take_from_bytes(rest).map_err(|e| corrupt(&e.to_string()))?
+        } else {
+            (DetectorRecord::default(), rest)
+        };
         if !rest.is_empty() {
             return Err(corrupt("trailing bytes"));
         }
-        Ok(Self { file })
+        Ok(Self { file, detector })
     }
 
     /// Reads and parses a checkpoint file of at most [`MAX_CHECKPOINT_BYTES`].
@@ -388,11 +418,12 @@ pub fn is_checkpoint_file(path: &Path) -> bool {
         .is_ok_and(|()| head == MAGIC)
 }
 
-/// The bytes of a checkpoint of `trainer`, trained on `data`.
+/// The bytes of a checkpoint of `trainer`, trained on `data`, a detector as `detector` says.
 pub fn checkpoint_bytes<M: TrainableModel>(
     trainer: &Trainer<M>,
     preset: &str,
     data: &DataRecord,
+    detector: &DetectorRecord,
 ) -> Result<Vec<u8>, CheckpointError> {
     let c = trainer.config();
     let blob = |m: &M| -> Result<Vec<u8>, CheckpointError> {
@@ -446,9 +477,19 @@ pub fn checkpoint_bytes<M: TrainableModel>(
             .map(blob)
             .collect::<Result<_, _>>()?,
     };
+    file_bytes(&file, detector)
+}
+
+/// Magic, version, body, detector record and CRC.
+fn file_bytes(
+    file: &CheckpointFile,
+    detector: &DetectorRecord,
+) -> Result<Vec<u8>, CheckpointError> {
+    let encode = |e: postcard::Error| CheckpointError::Corrupt(e.to_string());
     let mut bytes = MAGIC.to_vec();
     bytes.extend_from_slice(&VERSION.to_le_bytes());
-    bytes.extend(postcard::to_stdvec(&file).map_err(|e| CheckpointError::Corrupt(e.to_string()))?);
+    bytes.extend(postcard::to_stdvec(file).map_err(encode)?);
+    bytes.extend(postcard::to_stdvec(detector).map_err(encode)?);
     let crc = CRC.checksum(&bytes);
     bytes.extend_from_slice(&crc.to_le_bytes());
     Ok(bytes)
@@ -459,10 +500,14 @@ pub fn save_checkpoint<M: TrainableModel>(
     trainer: &Trainer<M>,
     preset: &str,
     data: &DataRecord,
+    detector: &DetectorRecord,
     path: &Path,
 ) -> Result<(), CheckpointError> {
-    let bytes = checkpoint_bytes(trainer, preset, data)?;
-    write_atomically(path, &bytes).map_err(|source| CheckpointError::Io {
+    write_file(&checkpoint_bytes(trainer, preset, data, detector)?, path)
+}
+
+fn write_file(bytes: &[u8], path: &Path) -> Result<(), CheckpointError> {
+    write_atomically(path, bytes).map_err(|source| CheckpointError::Io {
         path: path.display().to_string(),
         source,
     })

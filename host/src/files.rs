@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::anomaly::DetectorRecord;
 use crate::atomic_file::{check_writable, remove_stale_temporaries};
 use crate::checkpoint::save_checkpoint;
 use crate::data::DataRecord;
@@ -24,6 +25,8 @@ pub struct RunFiles {
     pub checkpoint: PathBuf,
     /// Where the device weight blob goes (with the data's input transform, if it has one).
     pub weights: PathBuf,
+    /// The run's detector settings, recorded in checkpoints.
+    pub detector: DetectorRecord,
 }
 
 /// Why a run's files cannot be written.
@@ -78,6 +81,7 @@ impl<M: TrainableModel> Persistence<M> for RunFiles {
             trainer,
             &self.preset,
             &self.data,
+            &self.detector,
             &self.checkpoint,
         )?)
     }

@@ -81,3 +81,50 @@ fn score_kind(text: &str) -> Result<ScoreKind, String> {
         format!("'{text}' is not a score; use one of {}", names.join(", "))
     })
 }
+
+/// Options of `calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// The checkpoint to calibrate; the threshold is written into it.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// Normal data to set the threshold from (default: the normal samples of the checkpoint's
+    /// training set).
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The score the threshold applies to: mse, ce, elbo or iw.
+    #[arg(long, default_value = "mse", value_parser = score_kind)]
+    pub score: ScoreKind,
+    /// The threshold is this percentile of the normal scores (0 to 100).
+    #[arg(long, conflicts_with = "mean_std", value_parser = percentile)]
+    pub percentile: Option<f32>,
+    /// The threshold is the mean of the normal scores plus this many standard deviations.
+    #[arg(long, allow_negative_numbers = true, value_parser = finite)]
+    pub mean_std: Option<f32>,
+    /// K, the draws of the elbo and iw scores.
+    #[arg(long, default_value_t = 16, value_parser = in_range::<1, 100_000>)]
+    pub iw_samples: usize,
+    /// Threads to score with (default: every core); the scores do not depend on it.
+    #[arg(long, value_parser = in_range::<1, 1024>)]
+    pub threads: Option<usize>,
+}
+
+/// A percentile: a number in [0, 100].
+fn percentile(text: &str) -> Result<f32, String> {
+    let value: f32 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
+    if (0.0..=100.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is out of range 0..=100"))
+    }
+}
+
+/// A finite number.
+fn finite(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(value) if value.is_finite() => Ok(value),
+        _ => Err(format!("'{text}' is not a finite number")),
+    }
+}

@@ -24,7 +24,7 @@ use crate::cli::{OneClassArgs, RowFormat, ScoreArgs};
 const SCORE_SEED: u64 = 0x5C0E;
 
 /// The scores asked, or every one the model has; one it has not is refused.
-fn chosen_scores<M: TrainableModel>(
+pub(super) fn chosen_scores<M: TrainableModel>(
     asked: &[ScoreKind],
     train: &TrainConfig,
 ) -> Result<Vec<ScoreKind>, Failure> {
@@ -45,7 +45,8 @@ fn chosen_scores<M: TrainableModel>(
     Ok(asked.to_vec())
 }
 
-fn threads(asked: Option<usize>) -> usize {
+/// The threads asked, or every core.
+pub(super) fn threads(asked: Option<usize>) -> usize {
     asked.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 

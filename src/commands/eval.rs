@@ -70,6 +70,9 @@ impl std::fmt::Display for TransformNote<'_> {
     }
 }
 
+/// Importance samples per test point of `eval`'s log p(x) unless `--iw-samples`.
+const DEFAULT_IW_SAMPLES: usize = 5000;
+
 /// Neighbours that vote in the k-NN accuracy of the codes.
 const KNN_NEIGHBOURS: usize = 5;
 
@@ -109,6 +112,10 @@ impl PresetVisitor for EvalVisitor {
         let CheckpointData { loaded, used, .. } =
             checkpoint_data(&checkpoint, &args.data, M::INPUTS, &sizes)?;
         let data = loaded.split;
+        if args.anomaly {
+            return super::detect::anomaly_report(&*model, &checkpoint, &data.test, &args);
+        }
+        let iw_samples = args.iw_samples.unwrap_or(DEFAULT_IW_SAMPLES);
         let failure = |e: &dyn std::fmt::Display| Failure::input(format!("evaluation failed: {e}"));
         let train_config = checkpoint.config();
         // The honest bound: β = 1 whatever β the model was trained with.
@@ -203,9 +210,9 @@ impl PresetVisitor for EvalVisitor {
             report["active_units"] = json!(units.count);
             let points = args.iw_points.count(data.test.len());
             let (iw, elbo) =
-                importance_weighted(&*model, &config, &likelihood_test, points, args.iw_samples)
+                importance_weighted(&*model, &config, &likelihood_test, points, iw_samples)
                     .map_err(|e| failure(&e))?;
-            report["iw_samples"] = json!(args.iw_samples);
+            report["iw_samples"] = json!(iw_samples);
             report["iw_points"] = json!(points);
             report["iw_log_likelihood"] = json!(iw);
             report["elbo_on_iw_points"] = json!(elbo);

@@ -105,4 +105,21 @@ fn print_checkpoint(path: &Path, c: &Checkpoint) {
         ),
         None => println!("  epochs       none finished"),
     }
+    let detector = c.detector();
+    if let Some(classes) = &detector.normal_classes {
+        println!(
+            "  detector     normal classes {}",
+            super::detector::classes_text(Some(classes))
+        );
+    }
+    if let Some(t) = &detector.threshold {
+        println!(
+            "  threshold    {} on {} ({:?}, from {} normal samples, K = {})",
+            t.value,
+            t.score.name(),
+            t.rule,
+            t.samples,
+            t.importance_samples
+        );
+    }
 }

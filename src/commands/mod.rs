@@ -3,6 +3,8 @@
 pub mod anomaly;
 pub mod bench;
 mod data;
+mod detect;
+mod detector;
 pub mod eval;
 pub mod inspect;
 pub mod pictures;
@@ -24,6 +26,7 @@ pub use data::{
     CheckpointData, DataUse, ModelSizes, check_unit_interval, checkpoint_data, default_spec,
     load_data, spec_from_args,
 };
+pub use detect::calibrate;
 
 /// Exit codes that mean something to scripts.
 pub mod exit {

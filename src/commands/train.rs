@@ -11,6 +11,7 @@ use tinyvae_core::autoencoder::ReconstructionLoss;
 use tinyvae_core::noise::Noise;
 use tinyvae_core::vae::{GaussianVariance, Likelihood};
 
+use super::detector::{keep_normal_training_samples, run_detector};
 use super::resume::apply_changes;
 use super::run_end::{check_outputs, run_end};
 use super::{
@@ -260,6 +261,7 @@ impl PresetVisitor for TrainVisitor {
             sizes,
             config,
         } = self;
+        let detector = run_detector(&args.normal_class, resume.as_ref().map(|c| c.detector()))?;
         let (trainer, mut data, record): (Trainer<M>, _, _) = match resume {
             Some(checkpoint) => {
                 let CheckpointData { loaded, record, .. } =
@@ -289,6 +291,7 @@ impl PresetVisitor for TrainVisitor {
                 )
             }
         };
+        keep_normal_training_samples(&detector, &mut data)?;
         trainer.check_data(&data.train).map_err(Failure::input)?;
         let mut trainer = trainer;
         if let Some(note) = trainer.fit_position(&data.train) {
@@ -315,6 +318,7 @@ impl PresetVisitor for TrainVisitor {
                 .clone()
                 .unwrap_or_else(|| weights_beside(&checkpoint)),
             checkpoint,
+            detector,
         };
         let options = WorkerOptions {
             report: if headless {

@@ -3,6 +3,13 @@
 use crate::cli::{stderr, tinyvae};
 use crate::trust::digits;
 
+/// `tinyvae train --headless` in `dir` with `extra` arguments.
+fn train(dir: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["train", "--headless"];
+    args.extend_from_slice(extra);
+    tinyvae(&args, dir)
+}
+
 #[test]
 fn score_writes_a_row_per_test_sample_with_every_score_the_model_has() {
     let dir = tempfile::tempdir().unwrap();
@@ -156,4 +163,103 @@ fn the_one_class_protocol_reports_each_class_and_the_mean() {
     let table = String::from_utf8_lossy(&text.stdout);
     assert!(table.lines().any(|l| l.starts_with("mean ")), "{table}");
     assert_eq!(table.lines().count(), 5, "{table}");
+}
+
+#[test]
+fn a_detector_trained_on_one_class_is_calibrated_and_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = "checkpoints/vae-digits.ckpt";
+    let trained = train(
+        dir.path(),
+        &[
+            "--preset",
+            "vae-digits",
+            "--epochs",
+            "10",
+            "--normal-class",
+            "0",
+        ],
+    );
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    assert!(
+        stderr(&trained).contains("training on the normal classes 0:"),
+        "{}",
+        stderr(&trained)
+    );
+    let calibrated = tinyvae(
+        &[
+            "calibrate",
+            "--checkpoint",
+            checkpoint,
+            "--percentile",
+            "99",
+        ],
+        dir.path(),
+    );
+    assert!(calibrated.status.success(), "{}", stderr(&calibrated));
+    let report = tinyvae(
+        &["eval", "--checkpoint", checkpoint, "--anomaly", "--json"],
+        dir.path(),
+    );
+    assert!(report.status.success(), "{}", stderr(&report));
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(report["normal_classes"], serde_json::json!([0]));
+    assert_eq!(
+        report["test_normal"].as_u64().unwrap() + report["test_anomalous"].as_u64().unwrap(),
+        360
+    );
+    let mse = &report["scores"][0];
+    assert_eq!(mse["score"], "mse");
+    // Zeros are the easiest digit to tell apart, even after ten epochs.
+    assert!(mse["auc"].as_f64().unwrap() > 0.9, "{report}");
+    // The 99th percentile of the normal training scores: few normal test samples above it.
+    assert!(
+        mse["false_positive_rate"].as_f64().unwrap() < 0.3,
+        "{report}"
+    );
+    assert!(mse["recall"].as_f64().unwrap() > 0.5, "{report}");
+    let inspect = tinyvae(&["inspect", checkpoint], dir.path());
+    let text = String::from_utf8_lossy(&inspect.stdout);
+    assert!(text.contains("normal classes 0"), "{text}");
+    assert!(text.contains("on mse (Percentile(99.0)"), "{text}");
+
+    // Training on drops the threshold (it was for the earlier weights); the classes stay,
+    // and cannot change.
+    let refused = train(
+        dir.path(),
+        &[
+            "--resume",
+            checkpoint,
+            "--epochs",
+            "11",
+            "--normal-class",
+            "1",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let resumed = train(dir.path(), &["--resume", checkpoint, "--epochs", "11"]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert!(
+        stderr(&resumed).contains("is dropped"),
+        "{}",
+        stderr(&resumed)
+    );
+    let text = tinyvae(&["inspect", checkpoint], dir.path());
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("normal classes 0"), "{text}");
+    assert!(!text.contains("threshold"), "{text}");
+
+    // Without normal classes, --anomaly asks for them.
+    let plain = digits(dir.path(), &["--checkpoint", "plain.ckpt"]);
+    assert!(plain.status.success());
+    let asked = tinyvae(
+        &["eval", "--checkpoint", "plain.ckpt", "--anomaly"],
+        dir.path(),
+    );
+    assert_eq!(asked.status.code(), Some(1));
+    assert!(
+        stderr(&asked).contains("--normal-class"),
+        "{}",
+        stderr(&asked)
+    );
 }

@@ -286,7 +286,7 @@ fn trainers_refuse_settings_their_model_ignores_and_checkpoints_keep_the_choice(
         DataFormat::Digits,
     );
     let record = DataRecord::of(&spec, &spec.load().unwrap());
-    let bytes = checkpoint_bytes(&trainer, "vae-digits", &record).unwrap();
+    let bytes = checkpoint_bytes(&trainer, "vae-digits", &record, &Default::default()).unwrap();
     let checkpoint = Checkpoint::from_bytes(&bytes).unwrap();
     assert_eq!(checkpoint.config(), learned);
     let resumed: Trainer<VaeDigitsLearnedVariance> = checkpoint.into_trainer("vae-digits").unwrap();
@@ -303,7 +303,7 @@ fn trainers_refuse_settings_their_model_ignores_and_checkpoints_keep_the_choice(
             ..config
         })
         .unwrap();
-        let bytes = checkpoint_bytes(&trainer, "vae-digits", &record).unwrap();
+        let bytes = checkpoint_bytes(&trainer, "vae-digits", &record, &Default::default()).unwrap();
         assert_eq!(
             Checkpoint::from_bytes(&bytes).unwrap().config().likelihood,
             config.likelihood

@@ -80,7 +80,8 @@ fn resume_continues_bit_for_bit() {
         for _ in 0..60 {
             first.step(&data.train).unwrap();
         }
-        let bytes = checkpoint_bytes(&first, "vae-digits", &digits_record()).unwrap();
+        let bytes =
+            checkpoint_bytes(&first, "vae-digits", &digits_record(), &Default::default()).unwrap();
         drop(first);
         let mut resumed: Trainer<VaeDigits> = Checkpoint::from_bytes(&bytes)
             .unwrap()
@@ -100,7 +101,7 @@ fn a_checkpoint_of_one_preset_does_not_load_as_another() {
     let mut trainer = Trainer::<VaeDigits>::new(config(1)).unwrap();
     trainer.step(&data.train).unwrap();
     let record = digits_record();
-    let bytes = checkpoint_bytes(&trainer, "vae-digits", &record).unwrap();
+    let bytes = checkpoint_bytes(&trainer, "vae-digits", &record, &Default::default()).unwrap();
     let checkpoint = Checkpoint::from_bytes(&bytes).unwrap();
     assert_eq!(checkpoint.data(), &record);
     assert!(checkpoint.model::<AeDigits>("vae-digits").is_err());

@@ -286,9 +286,14 @@ pub(crate) fn errors_not_panics<M: Model + Clone>(config: M::Config, bad_noise: 
 
     let mut code = vec![0.0; 2 * z];
     let mut output = vec![0.0; 2 * x];
+    // Inference needs only the inference workspace.
+    let short = M::INFERENCE_WORKSPACE * 2 - 1;
     assert_eq!(
         model.encode(&input, &mut code, 2, &mut ws[..short]),
-        Err(too_small)
+        Err(Error::BufferTooSmall {
+            needed: 2 * M::INFERENCE_WORKSPACE,
+            found: short,
+        })
     );
     assert_eq!(
         model.encode(&nan_input, &mut code, 2, &mut ws),

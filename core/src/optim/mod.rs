@@ -3,7 +3,8 @@
 //! An optimizer's state is made of values of the model's own type (velocities, moment
 //! estimates), so it has a fixed size known from the type and is [`Zeroable`]: a host gets it
 //! with `bytemuck::zeroed_box`, a device keeps it in a `static`. All-zero is the correct
-//! initial state of every optimizer here.
+//! initial state of every optimizer here. Plain [`Sgd`] has none at all (its state is `()`),
+//! [`SgdMomentum`] one velocity and [`Adam`] two moments, each as large as the model.
 //!
 //! A step first checks its hyperparameters ([`Error::InvalidConfig`]) and that every gradient
 //! is finite ([`Error::NonFinite`]); only then does it write. A NaN that appears in training
@@ -21,10 +22,12 @@ use crate::{Error, Parameters};
 mod adam;
 mod clip;
 mod sgd;
+mod sgd_momentum;
 
 pub use adam::{Adam, AdamState, AdamStep};
 pub use clip::clip_global_norm;
-pub use sgd::{Sgd, SgdState};
+pub use sgd::Sgd;
+pub use sgd_momentum::{SgdMomentum, SgdMomentumState};
 
 /// A rule that moves parameters against their gradients.
 pub trait Optimizer<M: Parameters> {

@@ -1,69 +1,52 @@
-//! Stochastic gradient descent with classical momentum.
+//! Plain stochastic gradient descent, without any state.
 
-use bytemuck::Zeroable;
-
-use super::{Optimizer, check_finite, check_positive, check_unit_interval};
+use super::{Optimizer, check_finite, check_positive};
 use crate::{Error, Parameters};
 
-/// SGD with classical (heavy-ball) momentum, Polyak 1964, as used for deep networks by
-/// Sutskever et al. 2013, "On the importance of initialization and momentum in deep learning":
+/// Plain SGD (Robbins & Monro 1951): θ ← θ − η·g.
 ///
-/// v ← μ·v + g,  θ ← θ − η·v.
-///
-/// With μ = 0 this is plain SGD, θ ← θ − η·g, and the state is neither read nor written.
+/// It remembers nothing between steps, so its state is `()`: a device that fine-tunes with it
+/// holds the weights, the gradients and the workspace, and nothing else. The update is the one
+/// [`super::SgdMomentum`] applies at momentum 0, bit for bit; that one asks for a velocity as
+/// large as the model even then.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sgd {
     /// Step size η > 0.
     pub learning_rate: f32,
-    /// Momentum μ ∈ [0, 1); 0 for plain SGD.
-    pub momentum: f32,
-}
-
-/// The state of [`Sgd`]: one velocity per parameter, zero before the first step.
-#[derive(Clone, Debug, PartialEq, Zeroable)]
-pub struct SgdState<M> {
-    /// v, the decayed sum of past gradients.
-    pub velocity: M,
 }
 
 impl Sgd {
-    /// Checks the hyperparameters; [`Error::InvalidConfig`] names the first bad one.
+    /// Checks the step size; [`Error::InvalidConfig`] if it is not finite and positive.
     pub fn validate(&self) -> Result<(), Error> {
         check_positive(
             self.learning_rate,
             "learning_rate must be finite and positive",
-        )?;
-        check_unit_interval(self.momentum, "momentum must be in [0, 1)")
+        )
     }
 }
 
-impl<M: Parameters + Zeroable> Optimizer<M> for Sgd {
-    type State = SgdState<M>;
+impl<M: Parameters> Optimizer<M> for Sgd {
+    type State = ();
 
     fn validate(&self) -> Result<(), Error> {
         Self::validate(self)
     }
 
-    fn step(&self, params: &mut M, grads: &M, state: &mut SgdState<M>) -> Result<(), Error> {
+    fn step(&self, params: &mut M, grads: &M, _: &mut ()) -> Result<(), Error> {
         self.validate()?;
         check_finite(grads)?;
-        let (rate, momentum) = (self.learning_rate, self.momentum);
-        for index in 0..M::TENSORS {
-            let theta = params.tensor_mut(index);
-            let g = grads.tensor(index);
-            if momentum == 0.0 {
-                for (theta, &g) in theta.iter_mut().zip(g) {
-                    *theta -= rate * g;
-                }
-                continue;
-            }
-            let v = state.velocity.tensor_mut(index);
-            for ((theta, &g), v) in theta.iter_mut().zip(g).zip(v) {
-                *v = momentum * *v + g;
-                *theta -= rate * *v;
-            }
-        }
+        descend(params, grads, self.learning_rate);
         Ok(())
+    }
+}
+
+/// θ ← θ − η·g for every scalar, tensor by tensor: the one loop of plain SGD, shared with
+/// [`super::SgdMomentum`] at momentum 0.
+pub(super) fn descend<M: Parameters>(params: &mut M, grads: &M, rate: f32) {
+    for index in 0..M::TENSORS {
+        for (theta, &g) in params.tensor_mut(index).iter_mut().zip(grads.tensor(index)) {
+            *theta -= rate * g;
+        }
     }
 }
 
@@ -71,83 +54,94 @@ impl<M: Parameters + Zeroable> Optimizer<M> for Sgd {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use bytemuck::Zeroable;
+
     use super::*;
-    use crate::Dense;
-
-    /// A Dense<2, 1>: weights (w₀, w₁), bias b.
-    fn layer(w0: f32, w1: f32, b: f32) -> Dense<2, 1> {
-        let mut layer = Dense::<2, 1>::zeroed();
-        layer.weight.as_mut_slice().copy_from_slice(&[w0, w1]);
-        layer.bias[0] = b;
-        layer
-    }
-
-    fn flat(layer: &Dense<2, 1>) -> [f32; 3] {
-        [layer.weight[0], layer.weight[1], layer.bias[0]]
-    }
+    use crate::optim::{SgdMomentum, SgdMomentumState};
+    use crate::rng::uniform_symmetric;
+    use crate::vae::MlpVae;
+    use crate::{Dense, seeded_rng};
 
     #[test]
-    fn plain_step_golden_values() {
-        let sgd = Sgd {
-            learning_rate: 0.5,
+    fn step_golden_values() {
+        let mut params = Dense::<2, 1>::zeroed();
+        params.weight.as_mut_slice().copy_from_slice(&[1.0, -2.0]);
+        params.bias[0] = 0.25;
+        let mut grads = Dense::<2, 1>::zeroed();
+        grads.weight.as_mut_slice().copy_from_slice(&[0.5, -1.0]);
+        grads.bias[0] = 4.0;
+        Sgd { learning_rate: 0.5 }
+            .step(&mut params, &grads, &mut ())
+            .unwrap();
+        // θ − 0.5·g = (1 − 0.25, −2 + 0.5, 0.25 − 2).
+        assert_eq!(params.weight.as_slice(), &[0.75, -1.5]);
+        assert_eq!(params.bias[0], -1.75);
+    }
+
+    /// Twenty steps of both on a VAE with random gradients: the same bits every step.
+    #[test]
+    fn same_bits_as_momentum_zero() {
+        type Small = MlpVae<12, 6, 2>;
+        let mut rng = seeded_rng(31);
+        let mut plain = Small::zeroed();
+        plain.initialize(&mut rng);
+        let mut with_state = plain;
+        let mut velocity = SgdMomentumState::<Small>::zeroed();
+        let mut grads = Small::zeroed();
+        let rate = 0.037;
+        let momentum_zero = SgdMomentum {
+            learning_rate: rate,
             momentum: 0.0,
         };
-        let mut params = layer(1.0, -2.0, 0.25);
-        let grads = layer(0.5, -1.0, 4.0);
-        let mut state = SgdState::<Dense<2, 1>>::zeroed();
-        // Sentinel: plain SGD must not touch the state.
-        state.velocity.fill(7.0);
-        sgd.step(&mut params, &grads, &mut state).unwrap();
-        // θ − 0.5·g = (1 − 0.25, −2 + 0.5, 0.25 − 2).
-        assert_eq!(flat(&params), [0.75, -1.5, -1.75]);
-        assert_eq!(flat(&state.velocity), [7.0; 3]);
+        for _ in 0..20 {
+            for index in 0..Small::TENSORS {
+                for g in grads.tensor_mut(index) {
+                    *g = uniform_symmetric(&mut rng, 3.0);
+                }
+            }
+            Sgd {
+                learning_rate: rate,
+            }
+            .step(&mut plain, &grads, &mut ())
+            .unwrap();
+            momentum_zero
+                .step(&mut with_state, &grads, &mut velocity)
+                .unwrap();
+            for index in 0..Small::TENSORS {
+                let a = plain.tensor(index).iter().map(|v| v.to_bits());
+                let b = with_state.tensor(index).iter().map(|v| v.to_bits());
+                assert!(a.eq(b), "tensor {index}");
+            }
+        }
     }
 
     #[test]
-    fn momentum_steps_golden_values() {
-        // Dyadic values: every step below is exact in f32.
-        let sgd = Sgd {
-            learning_rate: 0.5,
-            momentum: 0.5,
-        };
-        let mut params = layer(1.0, -2.0, 0.0);
-        let grads = layer(2.0, -4.0, 1.0);
-        let mut state = SgdState::<Dense<2, 1>>::zeroed();
-
-        // Step 1: v = g = (2, −4, 1); θ − 0.5·v = (1 − 1, −2 + 2, 0 − 0.5).
-        sgd.step(&mut params, &grads, &mut state).unwrap();
-        assert_eq!(flat(&state.velocity), [2.0, -4.0, 1.0]);
-        assert_eq!(flat(&params), [0.0, 0.0, -0.5]);
-
-        // Step 2: v = 0.5·v + g = (3, −6, 1.5); θ − 0.5·v = (−1.5, 3, −1.25).
-        sgd.step(&mut params, &grads, &mut state).unwrap();
-        assert_eq!(flat(&state.velocity), [3.0, -6.0, 1.5]);
-        assert_eq!(flat(&params), [-1.5, 3.0, -1.25]);
-    }
-
-    #[test]
-    fn invalid_hyperparameters_are_refused() {
-        let mut params = layer(1.0, 2.0, 3.0);
-        let grads = layer(1.0, 1.0, 1.0);
-        let mut state = SgdState::<Dense<2, 1>>::zeroed();
-        for (learning_rate, momentum) in [
-            (0.0, 0.0),
-            (-0.1, 0.0),
-            (f32::NAN, 0.0),
-            (f32::INFINITY, 0.0),
-            (0.1, 1.0),
-            (0.1, -0.1),
-            (0.1, f32::NAN),
-        ] {
+    fn bad_step_sizes_and_gradients_change_nothing() {
+        let mut params = Dense::<2, 1>::zeroed();
+        params.fill(1.0);
+        let mut grads = Dense::<2, 1>::zeroed();
+        grads.fill(1.0);
+        for rate in [0.0, -0.1, f32::NAN, f32::INFINITY] {
             let sgd = Sgd {
-                learning_rate,
-                momentum,
+                learning_rate: rate,
             };
             assert!(matches!(
-                sgd.step(&mut params, &grads, &mut state),
+                sgd.step(&mut params, &grads, &mut ()),
                 Err(Error::InvalidConfig(_))
             ));
         }
-        assert_eq!(flat(&params), [1.0, 2.0, 3.0]);
+        grads.bias[0] = f32::NAN;
+        let sgd = Sgd { learning_rate: 0.1 };
+        assert_eq!(
+            sgd.step(&mut params, &grads, &mut ()),
+            Err(Error::NonFinite)
+        );
+        assert!(
+            params
+                .weight
+                .iter()
+                .chain(params.bias.iter())
+                .all(|&v| v == 1.0)
+        );
     }
 }

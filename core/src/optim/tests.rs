@@ -81,11 +81,8 @@ fn every_optimizer_minimizes_a_quadratic() {
     let start = quadratic.value_and_gradient(&Net::zeroed(), &mut Net::zeroed());
     assert!(start > 10.0, "f(0) = {start}");
 
-    let plain = Sgd {
-        learning_rate: 0.5,
-        momentum: 0.0,
-    };
-    let momentum = Sgd {
+    let plain = Sgd { learning_rate: 0.5 };
+    let momentum = SgdMomentum {
         learning_rate: 0.1,
         momentum: 0.8,
     };
@@ -112,11 +109,11 @@ fn non_finite_gradients_leave_parameters_and_state_unchanged() {
         // The last scalar, so a loop that updated as it checked would already have written.
         grads.second.bias[1] = bad;
 
-        let sgd = Sgd {
+        let sgd = SgdMomentum {
             learning_rate: 0.1,
             momentum: 0.9,
         };
-        let (mut theta, mut state) = (params, SgdState::<Net>::zeroed());
+        let (mut theta, mut state) = (params, SgdMomentumState::<Net>::zeroed());
         sgd.step(&mut theta, &good, &mut state).unwrap();
         let (theta_before, state_before) = (theta, state.clone());
         assert_eq!(
@@ -141,7 +138,7 @@ fn non_finite_gradients_leave_parameters_and_state_unchanged() {
 #[test]
 fn same_inputs_give_the_same_bits() {
     let quadratic = Quadratic::new(13);
-    let momentum = Sgd {
+    let momentum = SgdMomentum {
         learning_rate: 0.1,
         momentum: 0.9,
     };

@@ -2,7 +2,7 @@
 
 use super::gaussian::check_finite;
 use super::{DecoderVariance, Vae, VaeConfig};
-use crate::batch::{check_input, split_buffer};
+use crate::batch::{check_input, check_workspace, split_buffer};
 use crate::interpolation::interpolation_point;
 use crate::rng::fill_standard_normal;
 use crate::{DecoderOutput, Error, Network, SeededRng};
@@ -12,7 +12,7 @@ impl<E: Network, const H: usize, const Z: usize, D: Network, V: DecoderVariance>
 {
     /// The parameters of q(z|x) = N(μ, diag σ²): μ (Z×batch) into `mean` and the raw head output
     /// log σ² (Z×batch, not clamped) into `log_variance`. `workspace` holds at least
-    /// E::ACTIVATIONS·batch floats.
+    /// [`Vae::INFERENCE_WORKSPACE_FLOATS`]·batch floats, as for every inference method.
     pub fn encode_distribution(
         &self,
         input: &[f32],
@@ -21,6 +21,7 @@ impl<E: Network, const H: usize, const Z: usize, D: Network, V: DecoderVariance>
         batch: usize,
         workspace: &mut [f32],
     ) -> Result<(), Error> {
+        check_workspace(workspace, Self::INFERENCE_WORKSPACE_FLOATS, batch)?;
         self.encode_into(input, mean, Some(log_variance), batch, workspace)
     }
 

@@ -41,7 +41,7 @@ pub(super) struct Header {
     /// [`FORMAT_VERSION_PAYLOAD_CRC`].
     #[serde(with = "postcard::fixint::le")]
     pub version: u16,
-    /// `ModelKind as u8` of the model saved.
+    /// [`crate::ModelKind::code`] of the model saved.
     pub kind: u8,
     /// Layers used in `layers`; the entries after them are all zero.
     pub layer_count: u8,

@@ -286,8 +286,8 @@ fn another_kind_is_wrong_model() {
     assert_eq!(
         load_into_sentinel::<TestVae<SmallNet>>(&blob),
         Err(Error::WrongModel {
-            expected: ModelKind::Vae as u8,
-            found: ModelKind::Autoencoder as u8,
+            expected: ModelKind::Vae.code(),
+            found: ModelKind::Autoencoder.code(),
         })
     );
 }
@@ -384,7 +384,7 @@ fn inspect_reads_kind_architecture_and_size() {
 
     // A kind code with its CRC made to match is read as that kind; an unknown one is refused.
     let mut vae_blob = blob.clone();
-    vae_blob[6] = ModelKind::Vae as u8;
+    vae_blob[6] = ModelKind::Vae.code();
     fix_crc(&mut vae_blob);
     assert_eq!(inspect(&vae_blob).unwrap().kind, ModelKind::Vae);
     vae_blob[6] = 99;
@@ -427,4 +427,5 @@ fn view_reads_the_weights_in_place() {
     ));
 }
 
+mod user_kind;
 mod with_transform;

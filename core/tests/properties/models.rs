@@ -95,9 +95,10 @@ struct Call {
     workspace: usize,
 }
 
-/// A call reading `read` floats a sample and writing `written` floats a sample.
-fn call<M: Model>(read: usize, written: usize) -> impl Strategy<Value = Call> {
-    batch_and_lengths(vec![read, written, M::WORKSPACE]).prop_flat_map(|(batch, lengths)| {
+/// A call reading `read` floats a sample and writing `written` floats a sample, with a
+/// workspace around `workspace` floats a sample.
+fn call(read: usize, written: usize, workspace: usize) -> impl Strategy<Value = Call> {
+    batch_and_lengths(vec![read, written, workspace]).prop_flat_map(|(batch, lengths)| {
         values(lengths[0]).prop_map(move |data| Call {
             batch,
             data,
@@ -134,7 +135,7 @@ fn encode<M: Model>(call: &Call) -> Result<(), TestCaseError> {
     let result = model.encode(input, &mut code, batch, &mut workspace);
     let fits = exactly(input, M::INPUTS, batch)
         && holds(code.len(), M::LATENT, batch)
-        && holds(workspace.len(), M::WORKSPACE, batch);
+        && holds(workspace.len(), M::INFERENCE_WORKSPACE, batch);
     expect(result, fits, tame(input))
 }
 
@@ -146,7 +147,7 @@ fn decode<M: Model>(call: &Call) -> Result<(), TestCaseError> {
     let result = model.decode(code, &mut output, batch, &mut workspace);
     let fits = exactly(code, M::LATENT, batch)
         && holds(output.len(), M::INPUTS, batch)
-        && holds(workspace.len(), M::WORKSPACE, batch);
+        && holds(workspace.len(), M::INFERENCE_WORKSPACE, batch);
     expect(result, fits, tame(code))
 }
 
@@ -158,7 +159,7 @@ fn reconstruct<M: Model>(call: &Call) -> Result<(), TestCaseError> {
     let result = model.reconstruct(input, &mut output, batch, &mut workspace);
     let fits = exactly(input, M::INPUTS, batch)
         && holds(output.len(), M::INPUTS, batch)
-        && holds(workspace.len(), M::WORKSPACE, batch);
+        && holds(workspace.len(), M::INFERENCE_WORKSPACE, batch);
     expect(result, fits, tame(input))
 }
 
@@ -168,46 +169,46 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn vae_loss(config in vae_config(), call in call::<VaeDigits>(X, 0), gradients: bool) {
+    fn vae_loss(config in vae_config(), call in call(X, 0, VaeDigits::WORKSPACE), gradients: bool) {
         loss::<VaeDigits>(config, &call, gradients)?;
     }
 
     #[test]
-    fn vae_encode(call in call::<VaeDigits>(X, VaeDigits::LATENT)) {
+    fn vae_encode(call in call(X, VaeDigits::LATENT, VaeDigits::INFERENCE_WORKSPACE)) {
         encode::<VaeDigits>(&call)?;
     }
 
     #[test]
-    fn vae_decode(call in call::<VaeDigits>(VaeDigits::LATENT, X)) {
+    fn vae_decode(call in call(VaeDigits::LATENT, X, VaeDigits::INFERENCE_WORKSPACE)) {
         decode::<VaeDigits>(&call)?;
     }
 
     #[test]
-    fn vae_reconstruct(call in call::<VaeDigits>(X, X)) {
+    fn vae_reconstruct(call in call(X, X, VaeDigits::INFERENCE_WORKSPACE)) {
         reconstruct::<VaeDigits>(&call)?;
     }
 
     #[test]
     fn autoencoder_loss(
         config in autoencoder_config(),
-        call in call::<AeDigits>(X, 0),
+        call in call(X, 0, AeDigits::WORKSPACE),
         gradients: bool,
     ) {
         loss::<AeDigits>(config, &call, gradients)?;
     }
 
     #[test]
-    fn autoencoder_encode(call in call::<AeDigits>(X, AeDigits::LATENT)) {
+    fn autoencoder_encode(call in call(X, AeDigits::LATENT, AeDigits::INFERENCE_WORKSPACE)) {
         encode::<AeDigits>(&call)?;
     }
 
     #[test]
-    fn autoencoder_decode(call in call::<AeDigits>(AeDigits::LATENT, X)) {
+    fn autoencoder_decode(call in call(AeDigits::LATENT, X, AeDigits::INFERENCE_WORKSPACE)) {
         decode::<AeDigits>(&call)?;
     }
 
     #[test]
-    fn autoencoder_reconstruct(call in call::<AeDigits>(X, X)) {
+    fn autoencoder_reconstruct(call in call(X, X, AeDigits::INFERENCE_WORKSPACE)) {
         reconstruct::<AeDigits>(&call)?;
     }
 }

@@ -7,11 +7,13 @@
 
 mod one_class;
 mod protocol;
+mod record;
 mod roc;
 mod scores;
 
 pub use one_class::OneClass;
 pub use protocol::{PARTIAL_AUC_MAX_FPR, ProtocolResult, ScoreResult, one_class_run};
+pub use record::{DetectorRecord, Threshold};
 pub use roc::{Confusion, Roc, RocPoint};
 pub use scores::{SampleScores, ScoreOptions, available_scores, score_samples};
 pub use tinyvae_core::anomaly::{Calibration, ScoreKind, calibrate};

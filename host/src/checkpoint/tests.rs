@@ -126,7 +126,13 @@ fn tiny_trainer_at(config: TrainConfig, position: Position) -> Trainer<AeDigits>
 
 /// The bytes of [`tiny_trainer`]'s checkpoint.
 fn tiny_checkpoint() -> Vec<u8> {
-    checkpoint_bytes(&tiny_trainer(), "ae-digits", &tiny_record()).unwrap()
+    checkpoint_bytes(
+        &tiny_trainer(),
+        "ae-digits",
+        &tiny_record(),
+        &DetectorRecord::default(),
+    )
+    .unwrap()
 }
 
 /// Recomputes the trailing CRC-32 so that damage before it reaches the parser.
@@ -146,7 +152,7 @@ fn hex(bytes: &[u8]) -> String {
 /// Integers are postcard varints, floats 4 little-endian bytes, enums a varint index.
 const PINNED_HEAD: &str = concat!(
     "54564145434b5054",     // magic TVAECKPT
-    "0300",                 // version 3
+    "0400",                 // version 4
     "05302e312e30",         // tinyvae version "0.1.0"
     "ef9bafcdf8acd19101",   // run id 0x0123_4567_89ab_cdef
     "0961652d646967697473", // preset "ae-digits"
@@ -184,9 +190,9 @@ const PINNED_HEAD: &str = concat!(
 );
 
 /// Bytes of the tiny checkpoint.
-const PINNED_LEN: usize = 26_161;
+const PINNED_LEN: usize = 26_163;
 /// Its trailing CRC-32, which covers every byte before it.
-const PINNED_CRC: u32 = 0x07a1_edc8;
+const PINNED_CRC: u32 = 0x2ecc_fe30;
 
 #[test]
 fn tiny_checkpoint_bytes_are_pinned() {
@@ -214,8 +220,9 @@ fn tiny_checkpoint_bytes_are_pinned() {
         expected_rest.extend(postcard::to_stdvec(&(blob_len as u64)).unwrap());
         expected_rest.extend(blob(moment));
     }
-    // The epochs' losses: none yet.
+    // The epochs' losses: none yet. Then the detector record: no normal classes, no threshold.
     expected_rest.push(0);
+    expected_rest.extend([0, 0]);
     let rest = &bytes[model_start..bytes.len() - 4];
     assert!(rest == expected_rest, "the bytes after the head changed");
     assert_eq!(bytes.len(), PINNED_LEN);
@@ -236,7 +243,13 @@ fn the_tiny_checkpoint_reads_back_as_it_was_written() {
     let resumed = checkpoint.into_trainer::<AeDigits>("ae-digits").unwrap();
     assert_eq!(resumed.position().epoch, 1);
     assert_eq!(resumed.optimizer().counter(), 3);
-    let again = checkpoint_bytes(&resumed, "ae-digits", &tiny_record()).unwrap();
+    let again = checkpoint_bytes(
+        &resumed,
+        "ae-digits",
+        &tiny_record(),
+        &DetectorRecord::default(),
+    )
+    .unwrap();
     assert!(again == bytes, "a resumed trainer writes other bytes");
 }
 
@@ -253,9 +266,7 @@ fn other_versions_are_named_before_the_checksum_is_read() {
         );
         assert_eq!(
             error.to_string(),
-            format!(
-                "unsupported checkpoint version {version} (this build reads version {VERSION})"
-            )
+            format!("unsupported checkpoint version {version} (this build reads versions 3 and 4)")
         );
         // Even with nothing after the version.
         let error = Checkpoint::from_bytes(&other[..MAGIC.len() + 2])
@@ -263,6 +274,40 @@ fn other_versions_are_named_before_the_checksum_is_read() {
             .unwrap();
         assert!(matches!(error, CheckpointError::UnsupportedVersion { .. }));
     }
+}
+
+#[test]
+fn version_3_reads_without_a_detector_and_a_detector_round_trips() {
+    let bytes = tiny_checkpoint();
+    // Version 3 is version 4 without the detector record (two empty options) before the CRC.
+    let mut v3 = bytes[..bytes.len() - 6].to_vec();
+    v3[MAGIC.len()..MAGIC.len() + 2].copy_from_slice(&VERSION_WITHOUT_DETECTOR.to_le_bytes());
+    v3.extend([0; 4]);
+    fix_crc(&mut v3);
+    let mut checkpoint = Checkpoint::from_bytes(&v3).unwrap();
+    assert_eq!(checkpoint.detector(), &DetectorRecord::default());
+    assert_eq!(checkpoint.config(), tiny_config());
+
+    let detector = DetectorRecord {
+        normal_classes: Some(vec![3, 8]),
+        threshold: Some(crate::anomaly::Threshold {
+            score: crate::anomaly::ScoreKind::ReconstructionMse,
+            importance_samples: 1,
+            rule: crate::anomaly::Calibration::Percentile(99.5),
+            value: 0.0625,
+            samples: 1200,
+        }),
+    };
+    checkpoint.set_detector(detector.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.ckpt");
+    checkpoint.write(&path).unwrap();
+    let read = Checkpoint::read(&path).unwrap();
+    assert_eq!(read.detector(), &detector);
+    assert_eq!(read.data(), &tiny_record());
+    // Written back in this build's version, the rest of the file as it was.
+    let written = std::fs::read(&path).unwrap();
+    assert_eq!(written[..bytes.len() - 6], bytes[..bytes.len() - 6]);
 }
 
 #[test]
@@ -329,7 +374,13 @@ fn a_huge_stored_batch_size_is_refused_on_resume_not_reserved() {
     // checkpoint (found by fuzzing) asked for 1.7·10¹⁸ bytes. Now its batch is refused: it
     // would need more than MAX_BATCH_BYTES.
     let trainer = tiny_trainer();
-    let bytes = checkpoint_bytes(&trainer, "ae-digits", &tiny_record()).unwrap();
+    let bytes = checkpoint_bytes(
+        &trainer,
+        "ae-digits",
+        &tiny_record(),
+        &DetectorRecord::default(),
+    )
+    .unwrap();
     assert!(Checkpoint::from_bytes(&bytes).is_ok());
     let config = TrainConfig {
         batch_size: 1 << 60,

@@ -1,6 +1,6 @@
 //! The optimizer of a run, with its state kept on the heap.
 
-use tinyvae_core::optim::{Adam, AdamState, Optimizer, Sgd, SgdState};
+use tinyvae_core::optim::{Adam, AdamState, Optimizer, SgdMomentum, SgdMomentumState};
 use tinyvae_core::{Error, Model};
 
 use super::config::OptimizerChoice;
@@ -12,7 +12,7 @@ pub enum OptimizerState<M: Model> {
         /// Momentum μ.
         momentum: f32,
         /// The velocity (same shape as the model).
-        state: Box<SgdState<M>>,
+        state: Box<SgdMomentumState<M>>,
     },
     /// Adam and its moment estimates.
     Adam {
@@ -38,7 +38,7 @@ impl<M: Model> OptimizerState<M> {
     /// θ ← update(θ, g) with the given learning rate. On error θ is unchanged.
     pub fn apply(&mut self, learning_rate: f32, params: &mut M, grads: &M) -> Result<(), Error> {
         match self {
-            Self::Sgd { momentum, state } => Sgd {
+            Self::Sgd { momentum, state } => SgdMomentum {
                 learning_rate,
                 momentum: *momentum,
             }

@@ -239,11 +239,11 @@ fn the_crc_covers_the_header_fields() {
     // Version 1 covered the payload only: inspect reads another kind code as that kind.
     let model = random::<Small>(26);
     let mut v1 = as_version_1(&blob_of(&model));
-    v1[6] = ModelKind::Vae as u8;
+    v1[6] = ModelKind::Vae.code();
     assert_eq!(inspect(&v1).unwrap().kind, ModelKind::Vae);
     // Versions 2 and 3 cover every byte but the CRC's own.
     for mut blob in [blob_of(&model), blob_with(&model, &small_transform(false))] {
-        blob[6] = ModelKind::Vae as u8;
+        blob[6] = ModelKind::Vae.code();
         assert!(matches!(
             inspect(&blob),
             Err(Error::ChecksumMismatch { .. })

@@ -1,0 +1,30 @@
+//! What a checkpoint records of a detector: the classes taken as normal and the calibrated
+//! threshold with the score it applies to.
+
+use serde::{Deserialize, Serialize};
+use tinyvae_core::anomaly::{Calibration, ScoreKind};
+
+/// A run's detector settings, stored in its checkpoint (empty for a run that is not one).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DetectorRecord {
+    /// The classes the model was trained on (`train --normal-class`), the others abnormal;
+    /// `None` when the whole training set is normal.
+    pub normal_classes: Option<Vec<u8>>,
+    /// The threshold set by `tinyvae calibrate`, if any.
+    pub threshold: Option<Threshold>,
+}
+
+/// A calibrated threshold: a sample whose `score` is above `value` is abnormal.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Threshold {
+    /// The score it applies to.
+    pub score: ScoreKind,
+    /// K of the ELBO and importance-weighted scores it was set with (1 for the others).
+    pub importance_samples: u32,
+    /// The rule that set it.
+    pub rule: Calibration,
+    /// The threshold.
+    pub value: f32,
+    /// How many normal samples it was set from.
+    pub samples: u64,
+}
