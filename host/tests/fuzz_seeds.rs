@@ -25,7 +25,8 @@ use flate2::write::GzEncoder;
 use tinyvae_core::rng::seeded_rng;
 use tinyvae_core::weights;
 use tinyvae_core::{InputTransformRef, Model, ModelKind, Parameters};
-use tinyvae_host::checkpoint::{Checkpoint, checkpoint_bytes};
+use tinyvae_host::anomaly::{Calibration, DetectorRecord, ScoreKind, Threshold};
+use tinyvae_host::checkpoint::{Checkpoint, VERSION, VERSION_WITHOUT_DETECTOR, checkpoint_bytes};
 use tinyvae_host::data::{
     DIGITS_FIELDS, DataFormat, DataRecord, DataSpec, default_data_dir, read_digits, read_idx_pair,
     read_npy, read_table,
@@ -164,11 +165,12 @@ fn digits_lines(lines: usize) -> String {
         .collect()
 }
 
-/// A checkpoint of `M` under `preset` after `steps` steps on the shipped digits.
+/// A checkpoint of `M` under `preset` with `detector` after `steps` steps on the shipped digits.
 fn checkpoint_of<M: TrainableModel>(
     preset: PresetId,
     config: TrainConfig,
     steps: usize,
+    detector: &DetectorRecord,
 ) -> Vec<u8> {
     let shipped = default_data_dir().join("digits/digits.csv.gz");
     let loaded = DataSpec::with_format(shipped, DataFormat::Digits)
@@ -191,7 +193,7 @@ fn checkpoint_of<M: TrainableModel>(
     for _ in 0..steps {
         trainer.step(&loaded.split.train).unwrap();
     }
-    checkpoint_bytes(&trainer, preset.preset().name, &record).unwrap()
+    checkpoint_bytes(&trainer, preset.preset().name, &record, detector).unwrap()
 }
 
 fn checkpoint_seeds() -> Vec<Seed> {
@@ -209,25 +211,42 @@ fn checkpoint_seeds() -> Vec<Seed> {
         clip_norm: Some(5.0),
         ..PresetId::VaeDigits.preset().config
     };
+    // A one-class detector of the digits 0 and 3, calibrated.
+    let detector = DetectorRecord {
+        normal_classes: Some(vec![0, 3]),
+        threshold: Some(Threshold {
+            score: ScoreKind::NegativeElbo,
+            importance_samples: 4,
+            rule: Calibration::Percentile(95.0),
+            value: 41.5,
+            samples: 300,
+        }),
+    };
+    let none = DetectorRecord::default();
     let target = "checkpoint";
+    let ae = |detector| checkpoint_of::<AeDigits>(PresetId::AeDigits, ae, 3, detector);
+    let vae = checkpoint_of::<VaeDigits>(PresetId::VaeDigits, vae, 5, &detector);
     vec![
+        seed(target, "ae-digits-adam", selected(REPAIR, &ae(&none))),
         seed(
             target,
-            "ae-digits-adam",
-            selected(
-                REPAIR,
-                &checkpoint_of::<AeDigits>(PresetId::AeDigits, ae, 3),
-            ),
+            "ae-digits-version-3",
+            selected(AS_IS, &as_version_3(ae(&none))),
         ),
-        seed(
-            target,
-            "vae-digits-sgd",
-            selected(
-                REPAIR,
-                &checkpoint_of::<VaeDigits>(PresetId::VaeDigits, vae, 5),
-            ),
-        ),
+        seed(target, "vae-digits-sgd-detector", selected(REPAIR, &vae)),
     ]
+}
+
+/// `bytes`, a checkpoint of the current version with an empty detector record, as version 3
+/// wrote it: the same body without the record, and the CRC of that.
+fn as_version_3(bytes: Vec<u8>) -> Vec<u8> {
+    let record = postcard::to_stdvec(&DetectorRecord::default()).unwrap();
+    let body = &bytes[..bytes.len() - 4];
+    let mut old = body.strip_suffix(&record[..]).unwrap().to_vec();
+    old[8..10].copy_from_slice(&VERSION_WITHOUT_DETECTOR.to_le_bytes());
+    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&old);
+    old.extend(crc.to_le_bytes());
+    old
 }
 
 /// The first `count` images or labels of a shipped MNIST file, as an IDX file of `count`.
@@ -509,11 +528,11 @@ fn committed_seeds_are_accepted_by_their_targets() {
 }
 
 #[test]
-fn committed_seeds_cover_both_presets_with_and_without_a_transform() {
+fn committed_seeds_cover_the_presets_and_the_versions() {
     let blobs: BTreeSet<(u16, u8, usize, bool)> = committed("weights_blob")
         .iter()
         .map(|(_, bytes)| accept_blob(bytes).unwrap())
-        .map(|(version, kind, scalars, transform)| (version, kind as u8, scalars, transform))
+        .map(|(version, kind, scalars, transform)| (version, kind.code(), scalars, transform))
         .collect();
     for scalars in [VaeDigits::SCALARS, AeDigits::SCALARS] {
         for transform in [false, true] {
@@ -530,7 +549,8 @@ fn committed_seeds_cover_both_presets_with_and_without_a_transform() {
         weights::FORMAT_VERSION,
     ];
     assert_eq!(versions, BTreeSet::from(every_version));
-    let presets: BTreeSet<String> = committed("checkpoint")
+    let checkpoints = committed("checkpoint");
+    let presets: BTreeSet<String> = checkpoints
         .iter()
         .map(|(_, bytes)| accept_checkpoint(bytes).unwrap())
         .collect();
@@ -538,6 +558,19 @@ fn committed_seeds_cover_both_presets_with_and_without_a_transform() {
         presets,
         BTreeSet::from(["ae-digits".to_string(), "vae-digits".to_string()])
     );
+    // The version after the selector byte and the magic; a detector in one of them.
+    let versions: BTreeSet<u16> = checkpoints
+        .iter()
+        .map(|(_, bytes)| u16::from_le_bytes([bytes[9], bytes[10]]))
+        .collect();
+    assert_eq!(
+        versions,
+        BTreeSet::from([VERSION_WITHOUT_DETECTOR, VERSION])
+    );
+    assert!(checkpoints.iter().any(|(_, bytes)| {
+        let checkpoint = Checkpoint::from_bytes(&bytes[1..]).unwrap();
+        checkpoint.detector().threshold.is_some()
+    }));
 }
 
 #[test]
