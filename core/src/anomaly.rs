@@ -28,6 +28,11 @@ pub enum ScoreKind {
     /// Cross-entropy of the reconstruction, −Σ [xᵢ ln x̂ᵢ + (1 − xᵢ) ln(1 − x̂ᵢ)], for models
     /// whose decoder gives probabilities (x̂ clamped to [1e-7, 1 − 1e-7]).
     ReconstructionCrossEntropy,
+    /// The squared error of the reconstruction relative to the input's norm,
+    /// Σ (xᵢ − x̂ᵢ)² / (‖x‖₂ + 10⁻⁶). The squared error grows with how much signal a sample
+    /// has (ink, for digits), so a plain one calls rich normal samples abnormal and sparse
+    /// abnormal ones normal; dividing by the norm takes that out.
+    ReconstructionRelative,
     /// −ELBO (β = 1), the mean of K one-draw estimates (VAEs).
     NegativeElbo,
     /// −log p(x), the importance-weighted estimate with K draws (VAEs; Burda et al. 2016).
@@ -36,17 +41,19 @@ pub enum ScoreKind {
 
 impl ScoreKind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::ReconstructionMse,
+        Self::ReconstructionRelative,
         Self::ReconstructionCrossEntropy,
         Self::NegativeElbo,
         Self::NegativeLogLikelihood,
     ];
 
-    /// The short name used in reports, files and flags: `mse`, `ce`, `elbo`, `iw`.
+    /// The short name used in reports, files and flags: `mse`, `rel`, `ce`, `elbo`, `iw`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::ReconstructionMse => "mse",
+            Self::ReconstructionRelative => "rel",
             Self::ReconstructionCrossEntropy => "ce",
             Self::NegativeElbo => "elbo",
             Self::NegativeLogLikelihood => "iw",
@@ -145,6 +152,15 @@ pub fn reconstruction_mse(x: &[f32], x_hat: &[f32]) -> Result<f32, Error> {
     check_pair(x, x_hat)?;
     let sum: f32 = x.iter().zip(x_hat).map(|(&a, &b)| (a - b) * (a - b)).sum();
     finite(sum / x.len() as f32)
+}
+
+/// The [`ScoreKind::ReconstructionRelative`] of one sample `x` and its reconstruction
+/// `x_hat`. Errors as for [`reconstruction_mse`].
+pub fn reconstruction_relative(x: &[f32], x_hat: &[f32]) -> Result<f32, Error> {
+    check_pair(x, x_hat)?;
+    let squared_error: f32 = x.iter().zip(x_hat).map(|(&a, &b)| (a - b) * (a - b)).sum();
+    let norm: f32 = libm::sqrtf(x.iter().map(|&a| a * a).sum::<f32>());
+    finite(squared_error / (norm + 1e-6))
 }
 
 /// The [`ScoreKind::ReconstructionCrossEntropy`] of one sample `x` (in [0, 1]) and its
@@ -275,6 +291,12 @@ mod tests {
             })
         );
         assert_eq!(reconstruction_mse(&[], &[]), Err(Error::EmptyBatch));
+        // ‖x‖ = √2.25 = 1.5; Σ(x − x̂)² = 1.25.
+        let relative = reconstruction_relative(&x, &x_hat).unwrap();
+        assert!((relative - 1.25 / 1.5).abs() < 1e-6, "{relative}");
+        // An all-zero input is not a division by zero.
+        assert_eq!(reconstruction_relative(&[0.0; 2], &[0.0; 2]), Ok(0.0));
+        assert!(reconstruction_relative(&[0.0], &[0.5]).unwrap().is_finite());
         assert_eq!(
             reconstruction_mse(&[f32::MAX], &[-f32::MAX]),
             Err(Error::NonFinite)

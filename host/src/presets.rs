@@ -11,12 +11,12 @@
 //! A VAE preset has a second alias, the same networks with a [`LearnedVariance`], which
 //! [`with_preset_config`] picks for a run whose likelihood learns the decoder's variance.
 
-use tinyvae_core::autoencoder::ShallowAutoencoder;
+use tinyvae_core::autoencoder::{Autoencoder, ShallowAutoencoder};
 use tinyvae_core::noise::Noise;
 use tinyvae_core::stacked::StackedAutoencoder;
 use tinyvae_core::tied::TiedAutoencoder;
 use tinyvae_core::vae::{LearnedVariance, MlpVae, Vae};
-use tinyvae_core::{Chain, Dense, Tanh};
+use tinyvae_core::{Chain, Dense, Relu, Tanh};
 
 use crate::data::Normalization;
 use crate::train::config::TrainConfig;
@@ -45,6 +45,25 @@ pub type AeMnist = ShallowAutoencoder<784, 256>;
 pub type TiedAeMnist = TiedAutoencoder<784, 256>;
 /// 784-500-250-30, greedy layer-wise then fine-tuned.
 pub type SdaeMnist = StackedAutoencoder<784, 500, 250, 30>;
+/// Four ReLU layers of 128 down to a ReLU code of 8, four of 128 up, and a linear output of
+/// 640: the dense autoencoder of MLPerf Tiny's anomaly-detection benchmark (Banbury et al.
+/// 2021), without its batch normalization.
+pub type AdMlperf = Autoencoder<
+    Chain<
+        Dense<640, 128, Relu>,
+        Chain<
+            Dense<128, 128, Relu>,
+            Chain<Dense<128, 128, Relu>, Chain<Dense<128, 128, Relu>, Dense<128, 8, Relu>>>,
+        >,
+    >,
+    Chain<
+        Dense<8, 128, Relu>,
+        Chain<
+            Dense<128, 128, Relu>,
+            Chain<Dense<128, 128, Relu>, Chain<Dense<128, 128, Relu>, Dense<128, 640>>>,
+        >,
+    >,
+>;
 pub use tinyvae_core::presets::{AeDigits, VaeDigits};
 /// [`VaeDigits`] with a learned decoder variance (64 more parameters).
 pub type VaeDigitsLearnedVariance = MlpVae<64, 32, 2, LearnedVariance<64>>;
@@ -93,6 +112,8 @@ pub enum PresetId {
     VaeDigits,
     /// [`AeDigits`].
     AeDigits,
+    /// [`AdMlperf`].
+    AdMlperf,
 }
 
 /// A named model: its data and the settings it starts from.
@@ -129,7 +150,7 @@ const fn config(epochs: usize, batch_size: usize, noise: Noise) -> TrainConfig {
 
 impl PresetId {
     /// Every preset, in the order `tinyvae presets` lists them.
-    pub const ALL: [PresetId; 10] = [
+    pub const ALL: [PresetId; 11] = [
         PresetId::VaeMnist,
         PresetId::VaeMnist2d,
         PresetId::VaeMnistIwae,
@@ -140,6 +161,7 @@ impl PresetId {
         PresetId::SdaeMnist,
         PresetId::VaeDigits,
         PresetId::AeDigits,
+        PresetId::AdMlperf,
     ];
 
     /// The preset's row: name, description, data and settings. The match has no catch-all,
@@ -222,6 +244,15 @@ impl PresetId {
                 data: DefaultData::Digits,
                 config: config(200, 32, Noise::None),
             },
+            Self::AdMlperf => Preset {
+                name: "ad-mlperf",
+                description: "anomaly detector 640-128×4-8-128×4-640, ReLU, MSE (MLPerf Tiny); --data of 640 floats",
+                data: DefaultData::Required,
+                config: TrainConfig {
+                    loss: tinyvae_core::autoencoder::ReconstructionLoss::LinearSquaredError,
+                    ..config(100, 512, Noise::None)
+                },
+            },
         }
     }
 
@@ -236,8 +267,8 @@ impl PresetId {
 }
 
 /// Every preset's row, in [`PresetId::ALL`] order.
-pub static PRESETS: [Preset; 10] = {
-    let mut rows = [PresetId::ALL[0].preset(); 10];
+pub static PRESETS: [Preset; 11] = {
+    let mut rows = [PresetId::ALL[0].preset(); 11];
     let mut i = 1;
     while i < rows.len() {
         rows[i] = PresetId::ALL[i].preset();
@@ -303,6 +334,7 @@ pub fn with_preset_config<V: PresetVisitor>(
             vae::<VaeDigits, VaeDigitsLearnedVariance, V>(preset, learned, visitor)
         }
         PresetId::AeDigits => visitor.visit::<AeDigits>(preset),
+        PresetId::AdMlperf => visitor.visit::<AdMlperf>(preset),
     }
 }
 
@@ -351,10 +383,11 @@ mod tests {
                 | PresetId::DaeMnistGaussian
                 | PresetId::SdaeMnist
                 | PresetId::VaeDigits
-                | PresetId::AeDigits => true,
+                | PresetId::AeDigits
+                | PresetId::AdMlperf => true,
             })
             .count();
-        assert_eq!(listed, 10);
+        assert_eq!(listed, 11);
     }
 
     /// A run that learns the decoder variance trains the preset's networks plus one log σ² per

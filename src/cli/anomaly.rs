@@ -25,7 +25,7 @@ pub struct ScoreArgs {
     /// Data to score (default: the checkpoint's own test set).
     #[command(flatten)]
     pub data: DataArgs,
-    /// The scores, comma-separated: mse, ce, elbo, iw (default: every one the model has).
+    /// The scores, comma-separated: mse, rel, ce, elbo, iw (default: every one the model has).
     #[arg(long, value_delimiter = ',', value_parser = score_kind)]
     pub scores: Vec<ScoreKind>,
     /// K, the draws of the elbo and iw scores.
@@ -60,7 +60,7 @@ pub struct OneClassArgs {
     /// Seed of initialization, shuffling and the draws.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// The scores, comma-separated: mse, ce, elbo, iw (default: every one the model has).
+    /// The scores, comma-separated: mse, rel, ce, elbo, iw (default: every one the model has).
     #[arg(long, value_delimiter = ',', value_parser = score_kind)]
     pub scores: Vec<ScoreKind>,
     /// K, the draws of the elbo and iw scores.
@@ -92,7 +92,7 @@ pub struct CalibrateArgs {
     /// training set).
     #[command(flatten)]
     pub data: DataArgs,
-    /// The score the threshold applies to: mse, ce, elbo or iw.
+    /// The score the threshold applies to: mse, rel, ce, elbo or iw.
     #[arg(long, default_value = "mse", value_parser = score_kind)]
     pub score: ScoreKind,
     /// The threshold is this percentile of the normal scores (0 to 100).

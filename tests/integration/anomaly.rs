@@ -29,7 +29,7 @@ fn score_writes_a_row_per_test_sample_with_every_score_the_model_has() {
     for (i, row) in rows.iter().enumerate() {
         assert_eq!(row["index"], i);
         assert!(row["label"].as_u64().unwrap() < 10);
-        for score in ["mse", "ce", "elbo", "iw"] {
+        for score in ["mse", "rel", "ce", "elbo", "iw"] {
             assert!(row[score].as_f64().unwrap().is_finite(), "{row}");
         }
         // −log p(x) ≤ −ELBO on average; per sample both are estimates, so only the scale.
@@ -55,7 +55,7 @@ fn score_writes_a_row_per_test_sample_with_every_score_the_model_has() {
         String::from_utf8(output.stdout).unwrap()
     };
     let one = csv("1");
-    assert!(one.starts_with("index,label,mse,ce,elbo,iw\n"), "{one}");
+    assert!(one.starts_with("index,label,mse,rel,ce,elbo,iw\n"), "{one}");
     assert_eq!(one.lines().count(), 361);
     assert_eq!(one, csv("3"));
 
@@ -65,7 +65,7 @@ fn score_writes_a_row_per_test_sample_with_every_score_the_model_has() {
         dir.path(),
     );
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
-    assert!(stderr(&refused).contains("mse, ce, elbo, iw"));
+    assert!(stderr(&refused).contains("mse, rel, ce, elbo, iw"));
     let refused = tinyvae(
         &["score", "--checkpoint", checkpoint, "--iw-samples", "0"],
         dir.path(),
@@ -100,7 +100,8 @@ fn an_autoencoder_has_no_elbo_to_score() {
     );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("--scores elbo: this model has no such score; it has mse, ce"),
+        stderr(&output)
+            .contains("--scores elbo: this model has no such score; it has mse, rel, ce"),
         "{}",
         stderr(&output)
     );
@@ -261,5 +262,81 @@ fn a_detector_trained_on_one_class_is_calibrated_and_judged() {
         stderr(&asked).contains("--normal-class"),
         "{}",
         stderr(&asked)
+    );
+}
+
+#[test]
+fn ad_mlperf_trains_on_640_wide_vectors_and_scores_them() {
+    let dir = tempfile::tempdir().unwrap();
+    // 240 spectra of 640 bins: a smooth hump whose place and height vary, and a little ripple.
+    let mut csv = String::new();
+    for row in 0..240 {
+        let centre = 100.0 + (row % 24) as f32 * 18.0;
+        let height = 1.0 + (row % 7) as f32 * 0.1;
+        let values: Vec<String> = (0..640)
+            .map(|bin| {
+                let d = (bin as f32 - centre) / 60.0;
+                let ripple = 0.05 * ((bin * 7 + row * 3) as f32).sin();
+                format!("{:.5}", height * (-d * d).exp() + ripple)
+            })
+            .collect();
+        csv.push_str(&values.join(","));
+        csv.push('\n');
+    }
+    std::fs::write(dir.path().join("spectra.csv"), csv).unwrap();
+    let missing = train(dir.path(), &["--preset", "ad-mlperf", "--epochs", "1"]);
+    assert_eq!(missing.status.code(), Some(1), "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("--data"), "{}", stderr(&missing));
+    let trained = train(
+        dir.path(),
+        &[
+            "--preset",
+            "ad-mlperf",
+            "--data",
+            "spectra.csv",
+            "--epochs",
+            "30",
+            "--batch-size",
+            "16",
+            "--log-every",
+            "100000",
+        ],
+    );
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let epochs: Vec<f64> = String::from_utf8_lossy(&trained.stdout)
+        .lines()
+        .filter(|line| line.contains("\"event\":\"epoch\""))
+        .map(|line| {
+            let event: serde_json::Value = serde_json::from_str(line).unwrap();
+            event["test"]["total"].as_f64().unwrap()
+        })
+        .collect();
+    assert_eq!(epochs.len(), 30);
+    assert!(
+        epochs[29] < 0.5 * epochs[0],
+        "the test loss fell from {} to only {}",
+        epochs[0],
+        epochs[29]
+    );
+    let scored = tinyvae(
+        &["score", "--checkpoint", "checkpoints/ad-mlperf.ckpt"],
+        dir.path(),
+    );
+    assert!(scored.status.success(), "{}", stderr(&scored));
+    let first: serde_json::Value = serde_json::from_str(
+        String::from_utf8_lossy(&scored.stdout)
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    // A linear output: no cross-entropy, no ELBO.
+    assert!(
+        first["mse"].is_number() && first["rel"].is_number(),
+        "{first}"
+    );
+    assert!(
+        first.get("ce").is_none() && first.get("elbo").is_none(),
+        "{first}"
     );
 }

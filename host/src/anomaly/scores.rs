@@ -2,7 +2,9 @@
 
 use rand::SeedableRng;
 use tinyvae_core::SeededRng;
-use tinyvae_core::anomaly::{ScoreKind, reconstruction_cross_entropy, reconstruction_mse};
+use tinyvae_core::anomaly::{
+    ScoreKind, reconstruction_cross_entropy, reconstruction_mse, reconstruction_relative,
+};
 
 use super::AnomalyError;
 use crate::data::Dataset;
@@ -164,7 +166,9 @@ fn score_range<M: TrainableModel>(
     let reconstructs = options.kinds.iter().any(|k| {
         matches!(
             k,
-            ScoreKind::ReconstructionMse | ScoreKind::ReconstructionCrossEntropy
+            ScoreKind::ReconstructionMse
+                | ScoreKind::ReconstructionRelative
+                | ScoreKind::ReconstructionCrossEntropy
         )
     });
     let mut reconstruction = vec![0.0f32; if reconstructs { inputs.len() } else { 0 }];
@@ -187,6 +191,9 @@ fn score_range<M: TrainableModel>(
             *value = match kind {
                 ScoreKind::ReconstructionMse => {
                     reconstruction_mse(x, &reconstruction[i * M::INPUTS..(i + 1) * M::INPUTS])?
+                }
+                ScoreKind::ReconstructionRelative => {
+                    reconstruction_relative(x, &reconstruction[i * M::INPUTS..(i + 1) * M::INPUTS])?
                 }
                 ScoreKind::ReconstructionCrossEntropy => reconstruction_cross_entropy(
                     x,

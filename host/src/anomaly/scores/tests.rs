@@ -102,6 +102,7 @@ fn scores_a_model_cannot_give_are_refused() {
         available_scores::<Ae>(&train),
         [
             ScoreKind::ReconstructionMse,
+            ScoreKind::ReconstructionRelative,
             ScoreKind::ReconstructionCrossEntropy
         ]
     );
