@@ -3,6 +3,7 @@
 //! Each line is one 8x8 image: 64 pixel values in 0..=16 (counts of set pixels in 4x4 blocks
 //! of the original 32x32 bitmaps), row-major, then the digit 0..=9.
 
+use std::io::Read;
 use std::path::Path;
 
 use super::source::Source;
@@ -25,7 +26,18 @@ const MAX_LABEL: u8 = 9;
 /// every digit. Blank lines are skipped; any other line that is not 65 integers in range
 /// fails with its line number.
 pub fn load_digits(path: &Path) -> Result<Split, DataError> {
-    let mut source = Source::open(path)?;
+    split_digits(Source::open(path)?)
+}
+
+/// Reads the digits CSV from `reader` (gzip-compressed or raw) as [`load_digits`] reads the
+/// file at `path`: `path` only names the data, in the datasets' names and in errors.
+pub fn read_digits(reader: impl Read, path: &Path) -> Result<Split, DataError> {
+    split_digits(Source::new(reader, path)?)
+}
+
+/// [`load_digits`] of the bytes of `source`.
+fn split_digits(mut source: Source<'_>) -> Result<Split, DataError> {
+    let path = &source.path().to_path_buf();
     let mut bytes = Vec::new();
     source.read_all(&mut bytes).map_err(|e| source.error(e))?;
     // Lossy: a stray non-UTF-8 byte then shows up as a bad field with its line number.
@@ -187,6 +199,34 @@ mod tests {
             .iter()
             .for_each(|&l| test_counts[usize::from(l)] += 1);
         assert_eq!(test_counts, [35, 36, 35, 37, 37, 37, 37, 36, 33, 37]);
+    }
+
+    /// Hands out its bytes one at a time, as a slow pipe would.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((&byte, rest)), Some(slot)) => {
+                    *slot = byte;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn read_digits_reads_what_load_digits_loads() {
+        let path = default_data_dir().join("digits/digits.csv.gz");
+        let bytes = fs::read(&path).unwrap();
+        let loaded = load_digits(&path).unwrap();
+        // A gzip stream whose reader returns a byte at a time is still told by its signature.
+        let read = read_digits(Trickle(&bytes), &path).unwrap();
+        assert_eq!((read.train, read.test), (loaded.train, loaded.test));
+        let err = read_digits(&b"1,2"[..], Path::new("in memory")).unwrap_err();
+        assert!(err.to_string().starts_with("in memory, line 1:"), "{err}");
     }
 
     #[test]

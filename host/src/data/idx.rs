@@ -8,7 +8,7 @@
 //! Images load as stored, row after row. EMNIST stores its images transposed, so they come out
 //! mirrored along the diagonal; transposing them is left to the caller.
 
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use super::source::Source;
@@ -94,9 +94,27 @@ pub fn load_idx_pair(
     labels: &Path,
     name: impl Into<String>,
 ) -> Result<Dataset, DataError> {
-    let name = name.into();
-    let labels_path = labels;
-    let images = read_idx(images, Kind::Images)?;
+    let images = read_idx(Source::open(images)?, Kind::Images)?;
+    pair(images, Source::open(labels)?, name.into())
+}
+
+/// Reads an IDX image file from `images` and its IDX label file from `labels` (each
+/// gzip-compressed or raw) as [`load_idx_pair`] reads the files at `images_path` and
+/// `labels_path`: the paths only name the data in errors.
+pub fn read_idx_pair(
+    images: impl Read,
+    images_path: &Path,
+    labels: impl Read,
+    labels_path: &Path,
+    name: impl Into<String>,
+) -> Result<Dataset, DataError> {
+    let images = read_idx(Source::new(images, images_path)?, Kind::Images)?;
+    pair(images, Source::new(labels, labels_path)?, name.into())
+}
+
+/// The dataset `name` of `images` and the labels read from `labels`.
+fn pair(images: Idx, labels: Source<'_>, name: String) -> Result<Dataset, DataError> {
+    let labels_path = &labels.path().to_path_buf();
     let labels = read_idx(labels, Kind::Labels)?;
     let (image_count, label_count) = (images.dims[0] as usize, labels.dims[0] as usize);
     if image_count != label_count {
@@ -148,8 +166,8 @@ fn find(dir: &Path, base: &str) -> Result<PathBuf, DataError> {
 }
 
 /// Reads a whole IDX file of `kind`, insisting that it is exactly as long as its header says.
-fn read_idx(path: &Path, kind: Kind) -> Result<Idx, DataError> {
-    let mut source = Source::open(path)?;
+fn read_idx(mut source: Source<'_>, kind: Kind) -> Result<Idx, DataError> {
+    let path = &source.path().to_path_buf();
     // The magic first, so that a short non-IDX file is called that rather than truncated.
     let mut header = Vec::new();
     read_exactly(&mut source, 4, 4, &mut header)?;
@@ -199,7 +217,7 @@ fn read_idx(path: &Path, kind: Kind) -> Result<Idx, DataError> {
 /// `declared` is the length of the whole file, for the error message, which takes the
 /// `declared - len` bytes before these as read.
 fn read_exactly(
-    source: &mut Source,
+    source: &mut Source<'_>,
     len: u64,
     declared: u64,
     buf: &mut Vec<u8>,
@@ -357,6 +375,21 @@ mod tests {
     }
 
     #[test]
+    fn read_idx_pair_reads_what_load_idx_pair_loads() {
+        let dir = valid_dir();
+        let path = |name: &str| dir.path().join(name);
+        let loaded = load_idx_pair(&path(TRAIN_IMAGES), &path(TRAIN_LABELS), "t").unwrap();
+        let (x, y) = (gzip(&images(3)), labels(&[1, 2, 3]));
+        let read = read_idx_pair(&x[..], Path::new("x"), &y[..], Path::new("y"), "t").unwrap();
+        assert_eq!(read, loaded);
+        let err = read_idx_pair(&x[..], Path::new("x"), &x[..], Path::new("y"), "t").unwrap_err();
+        assert!(
+            matches!(err, DataError::BadMagic { ref path, .. } if path == Path::new("y")),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn missing_file_names_both_candidates() {
         let dir = valid_dir();
         fs::remove_file(dir.path().join(TEST_LABELS)).unwrap();
@@ -430,7 +463,9 @@ mod tests {
         let compressed = gzip(&original);
         let path = dir.path().join(TRAIN_IMAGES);
         fs::write(&path, &compressed[..compressed.len() / 2]).unwrap();
-        let err = read_idx(&path, Kind::Images).err().unwrap();
+        let err = read_idx(Source::open(&path).unwrap(), Kind::Images)
+            .err()
+            .unwrap();
         assert!(
             matches!(err, DataError::Truncated { expected: 1216, found, .. } if found < 1216),
             "{err}"

@@ -3,6 +3,10 @@
 //! Two formats are read, each gzip-compressed or raw: the IDX files of MNIST and its
 //! look-alikes ([`load_idx_dir`]) and the CSV of the UCI 8x8 digits ([`load_digits`]). Either
 //! gives a [`Split`] of two [`Dataset`]s whose pixels are scaled to [0, 1].
+//!
+//! Each loader of a file has a twin that reads the same bytes from a reader instead
+//! ([`read_idx_pair`], [`read_digits`], [`read_table`], [`read_npy`]), given a path that only
+//! names the data in errors: the same code reads both.
 
 mod binarize;
 mod dataset;
@@ -23,15 +27,18 @@ pub use binarize::{
     EVALUATION_BINARIZATION_SEED, binarize_dynamic, binarize_once, binarize_threshold,
 };
 pub use dataset::{Dataset, SampleShape, Split};
-pub use digits::{DIGITS_FIELDS, DIGITS_SIDE, load_digits};
+pub use digits::{DIGITS_FIELDS, DIGITS_SIDE, load_digits, read_digits};
 pub use error::{DataError, RowProblem};
-pub use idx::{TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, load_idx_dir, load_idx_pair};
+pub use idx::{
+    TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, load_idx_dir, load_idx_pair,
+    read_idx_pair,
+};
 pub use normalize::{InputTransform, Normalization};
-pub use npy::{MAX_NPY_VALUES, load_npy};
+pub use npy::{MAX_NPY_VALUES, load_npy, read_npy};
 pub use record::{DataRecord, fingerprint};
 pub use spec::{DEFAULT_TEST_FRACTION, DataFormat, DataSpec, LoadedData, TestSet};
 pub use split::hold_out;
-pub use table::{LabelColumn, TableLayout, load_table};
+pub use table::{LabelColumn, TableLayout, load_table, read_table};
 
 /// Environment variable naming the folder that holds the shipped `mnist/` and `digits/`.
 pub const DATA_DIR_VARIABLE: &str = "TINYVAE_DATA";

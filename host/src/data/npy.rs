@@ -4,7 +4,7 @@
 //! array of the same length with values 0..=255.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use npyz::{DType, NpyFile, Order, TypeChar};
@@ -23,7 +23,60 @@ struct Array {
 
 /// Loads the array at `path` as a dataset named `name`, with the labels at `labels` if given.
 pub fn load_npy(path: &Path, labels: Option<&Path>, name: &str) -> Result<Dataset, DataError> {
-    let array = read_array(path)?;
+    let samples = samples(read_array(open(path)?, path)?, path, name)?;
+    let labels = labels
+        .map(|labels| read_labels(open(labels)?, labels, samples.len))
+        .transpose()?;
+    samples.with_labels(name, labels)
+}
+
+/// Reads an array from `data` as [`load_npy`] reads the file at `path`, with the labels read
+/// from the first of `labels` if given: each path only names its data in errors. Each reader
+/// is read from its start.
+pub fn read_npy<R: Read + Seek>(
+    data: R,
+    path: &Path,
+    labels: Option<(R, &Path)>,
+    name: &str,
+) -> Result<Dataset, DataError> {
+    let samples = samples(read_array(data, path)?, path, name)?;
+    let labels = labels
+        .map(|(reader, labels)| read_labels(reader, labels, samples.len))
+        .transpose()?;
+    samples.with_labels(name, labels)
+}
+
+/// Opens the file at `path`.
+fn open(path: &Path) -> Result<File, DataError> {
+    File::open(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => DataError::MissingFile {
+            path: path.to_path_buf(),
+            alternatives: Vec::new(),
+        },
+        _ => DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+    })
+}
+
+/// The samples of a data array, checked, waiting for their labels.
+struct Samples {
+    len: usize,
+    shape: SampleShape,
+    values: Vec<f32>,
+}
+
+impl Samples {
+    /// The dataset `name` of these samples and `labels`.
+    fn with_labels(self, name: &str, labels: Option<Vec<u8>>) -> Result<Dataset, DataError> {
+        Dataset::from_parts(name, self.shape, self.values, self.len, labels)
+    }
+}
+
+/// The samples of `array`, read from `path`, for the dataset `name`: a 2-D or 3-D array of
+/// at least one sample and finite `f32` values.
+fn samples(array: Array, path: &Path, name: &str) -> Result<Samples, DataError> {
     let (len, shape) = match array.shape[..] {
         [n, width] => (n, SampleShape::Vector { width }),
         [n, height, width] => (n, SampleShape::Image { width, height }),
@@ -58,12 +111,11 @@ pub fn load_npy(path: &Path, labels: Option<&Path>, name: &str) -> Result<Datase
         }
         values.push(value);
     }
-    let labels = labels.map(|p| read_labels(p, len)).transpose()?;
-    Dataset::from_parts(name, shape, values, len, labels)
+    Ok(Samples { len, shape, values })
 }
 
-fn read_labels(path: &Path, len: usize) -> Result<Vec<u8>, DataError> {
-    let array = read_array(path)?;
+fn read_labels(reader: impl Read + Seek, path: &Path, len: usize) -> Result<Vec<u8>, DataError> {
+    let array = read_array(reader, path)?;
     if array.shape != [len] {
         return Err(bad(
             path,
@@ -97,20 +149,15 @@ fn bad(path: &Path, problem: String) -> DataError {
     }
 }
 
-fn read_array(path: &Path) -> Result<Array, DataError> {
+/// Reads the whole array of `reader`, from its start; `path` names it in errors.
+fn read_array(mut reader: impl Read + Seek, path: &Path) -> Result<Array, DataError> {
     let io = |source| DataError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let file = File::open(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => DataError::MissingFile {
-            path: path.to_path_buf(),
-            alternatives: Vec::new(),
-        },
-        _ => io(source),
-    })?;
-    let file_len = file.metadata().map_err(io)?.len();
-    let mut reader = BufReader::new(file);
+    let file_len = reader.seek(SeekFrom::End(0)).map_err(io)?;
+    reader.rewind().map_err(io)?;
+    let mut reader = BufReader::new(reader);
     check_header(&mut reader, path, file_len)?;
     reader.rewind().map_err(io)?;
     let npy =
@@ -175,8 +222,9 @@ fn read_array(path: &Path) -> Result<Array, DataError> {
 }
 
 /// Refuses what npyz cannot be trusted with: a header longer than the file (npyz allocates the
-/// length the file states before reading it) and a shape whose dimensions multiply past
-/// `u64` (npyz multiplies them unchecked, which panics or wraps). Anything else, well-formed
+/// length the file states before reading it), a header nesting brackets deeper than
+/// [`MAX_HEADER_NESTING`] (parsing it takes time exponential in the depth) and a shape whose
+/// dimensions multiply past `u64` (npyz multiplies them unchecked, which panics or wraps). Anything else, well-formed
 /// or not, is left for npyz to read and to word its errors.
 fn check_header(reader: &mut impl Read, path: &Path, file_len: u64) -> Result<(), DataError> {
     let io = |source| DataError::Io {
@@ -206,6 +254,12 @@ fn check_header(reader: &mut impl Read, path: &Path, file_len: u64) -> Result<()
     text.truncate(header_len as usize);
     let rest = header_len - text.len() as u64;
     reader.take(rest).read_to_end(&mut text).map_err(io)?;
+    if nesting(&text) > MAX_HEADER_NESTING {
+        return Err(bad(
+            path,
+            format!("the header nests brackets deeper than {MAX_HEADER_NESTING} levels"),
+        ));
+    }
     // Parsed as npyz parses it: UTF-8, a trailing newline dropped, a Python literal.
     let text = text.strip_suffix(b"\n").unwrap_or(&text);
     let Ok(Ok(Value::Dict(entries))) = std::str::from_utf8(text).map(str::parse::<Value>) else {
@@ -240,6 +294,29 @@ fn check_header(reader: &mut impl Read, path: &Path, file_len: u64) -> Result<()
         }
     }
     Ok(())
+}
+
+/// The deepest nesting of brackets a `.npy` header may have. NumPy's header of a plain array
+/// nests 2 (a tuple in a dictionary), of a structured array 4 (a field's shape in a tuple in
+/// the list of fields); a deeper header is refused before it is parsed, because the parser of
+/// Python literals that npyz uses takes time exponential in the nesting.
+const MAX_HEADER_NESTING: usize = 4;
+
+/// The deepest nesting of `(`, `[` and `{` in `text`, counting brackets inside strings too
+/// (a plain array's header has none there).
+fn nesting(text: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for byte in text {
+        match byte {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 fn widen<T: Into<f64>>(values: Vec<T>) -> Vec<f64> {
@@ -343,6 +420,39 @@ mod tests {
             }
         );
         assert_eq!(d.images(), [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn read_npy_reads_what_load_npy_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = npy(
+            &dir,
+            "x.npy",
+            "<f4",
+            false,
+            "(2, 2)",
+            &f32s(&[1., 2., 3., 4.]),
+        );
+        let labels = npy(&dir, "y.npy", "|u1", false, "(2,)", &[4, 9]);
+        let loaded = load_npy(&data, Some(&labels), "x").unwrap();
+        let (data, labels) = (std::fs::read(data).unwrap(), std::fs::read(labels).unwrap());
+        let read = read_npy(
+            std::io::Cursor::new(&data[..]),
+            Path::new("x.npy"),
+            Some((std::io::Cursor::new(&labels[..]), Path::new("y.npy"))),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(read, loaded);
+        // Labels that do not fit are named by the path given with them.
+        let err = read_npy(
+            std::io::Cursor::new(&data[..]),
+            Path::new("x.npy"),
+            Some((std::io::Cursor::new(&data[..]), Path::new("y.npy"))),
+            "x",
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("y.npy"), "{err}");
     }
 
     #[test]
@@ -452,6 +562,34 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn deeply_nested_headers_are_refused_before_they_are_parsed() {
+        // Once a hang: the Python literal parser backtracks exponentially in the nesting, and
+        // a header of 16 `{` took minutes (16 `[`, a second; 22 `[` closed again, 23 s).
+        let dir = tempfile::tempdir().unwrap();
+        for shape in [
+            "{".repeat(16),
+            "[".repeat(22) + &"]".repeat(22),
+            "((((1,),),),)".into(),
+        ] {
+            let path = npy(&dir, "x.npy", "<f4", false, &shape, &[]);
+            let err = load_npy(&path, None, "x").unwrap_err();
+            assert!(
+                err.to_string().contains("nests brackets deeper than"),
+                "{err}"
+            );
+        }
+        // As deep as a structured array's header: parsed, and refused for what it is.
+        let header = "{'descr': [('x', '<f4', (2,))], 'fortran_order': False, 'shape': (1,), }\n";
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend((header.len() as u16).to_le_bytes());
+        bytes.extend(header.bytes().chain([0; 8]));
+        let structured = dir.path().join("s.npy");
+        std::fs::write(&structured, bytes).unwrap();
+        let err = load_npy(&structured, None, "s").unwrap_err();
+        assert!(err.to_string().contains("structured"), "{err}");
     }
 
     #[test]

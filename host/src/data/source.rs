@@ -4,7 +4,7 @@
 //! decompressed file that kept its `.gz` name, or a gzip file without it, still loads.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::bufread::MultiGzDecoder;
@@ -18,13 +18,13 @@ pub const MAX_TEXT_BYTES: u64 = 2 << 30;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// A data file's decompressed bytes, plus what is needed to word its read errors.
-pub(crate) struct Source {
+pub(crate) struct Source<'a> {
     path: PathBuf,
     gzip: bool,
-    reader: Box<dyn Read>,
+    reader: Box<dyn Read + 'a>,
 }
 
-impl Source {
+impl Source<'static> {
     /// Opens `path`, decompressing on the fly if it is gzip.
     pub(crate) fn open(path: &Path) -> Result<Self, DataError> {
         let file = File::open(path).map_err(|source| match source.kind() {
@@ -37,13 +37,24 @@ impl Source {
                 source,
             },
         })?;
-        let mut buffered = BufReader::new(file);
-        let gzip = starts_with_gzip_magic(&mut buffered).map_err(|source| DataError::Io {
+        Source::new(file, path)
+    }
+}
+
+impl<'a> Source<'a> {
+    /// The bytes of `reader`, decompressed on the fly if they are gzip; `path` names them in
+    /// errors. [`Source::open`] is this over the file at `path`.
+    pub(crate) fn new(reader: impl Read + 'a, path: &Path) -> Result<Self, DataError> {
+        let mut buffered = BufReader::new(reader);
+        let head = read_head(&mut buffered).map_err(|source| DataError::Io {
             path: path.to_path_buf(),
             source,
         })?;
+        let gzip = head.starts_with(&GZIP_MAGIC);
+        // The bytes taken to look at, put back in front.
+        let buffered = io::Cursor::new(head).chain(buffered);
         // Multi-member decoding: concatenated gzip streams are valid gzip too.
-        let reader: Box<dyn Read> = if gzip {
+        let reader: Box<dyn Read + 'a> = if gzip {
             Box::new(MultiGzDecoder::new(buffered))
         } else {
             Box::new(buffered)
@@ -110,10 +121,12 @@ impl Source {
     }
 }
 
-/// Peeks at the start of `reader` without consuming it.
-fn starts_with_gzip_magic(reader: &mut impl BufRead) -> io::Result<bool> {
-    // A fresh `BufReader` over a file fills its 8 KiB buffer in one read, so two bytes are
-    // there unless the file is shorter than that.
-    let head = reader.fill_buf()?;
-    Ok(head.starts_with(&GZIP_MAGIC))
+/// The first bytes of `reader`, as many as [`GZIP_MAGIC`] has (fewer only at the end of the
+/// data), however few each read returns.
+fn read_head(reader: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(GZIP_MAGIC.len());
+    reader
+        .take(GZIP_MAGIC.len() as u64)
+        .read_to_end(&mut head)?;
+    Ok(head)
 }

@@ -6,6 +6,7 @@
 //! finite. A label column holds integers 0..=255 (class numbers); it is picked by number, by
 //! header name, or as the last column.
 
+use std::io::Read;
 use std::path::Path;
 
 use super::source::Source;
@@ -68,7 +69,27 @@ impl TableLayout {
 
 /// Loads the table at `path` (gzip-compressed or raw) as one dataset of vectors named `name`.
 pub fn load_table(path: &Path, layout: &TableLayout, name: &str) -> Result<Dataset, DataError> {
-    let mut source = Source::open(path)?;
+    table_of(Source::open(path)?, layout, name)
+}
+
+/// Reads a table from `reader` (gzip-compressed or raw) as [`load_table`] reads the file at
+/// `path`: `path` only names the data in errors.
+pub fn read_table(
+    reader: impl Read,
+    path: &Path,
+    layout: &TableLayout,
+    name: &str,
+) -> Result<Dataset, DataError> {
+    table_of(Source::new(reader, path)?, layout, name)
+}
+
+/// [`load_table`] of the bytes of `source`.
+fn table_of(
+    mut source: Source<'_>,
+    layout: &TableLayout,
+    name: &str,
+) -> Result<Dataset, DataError> {
+    let path = &source.path().to_path_buf();
     let mut bytes = Vec::new();
     source.read_all(&mut bytes).map_err(|e| source.error(e))?;
     let text = String::from_utf8_lossy(&bytes);
@@ -224,6 +245,19 @@ mod tests {
         // No label column: every column is a feature, the header is skipped.
         let plain = load("x.csv", text, None).unwrap();
         assert_eq!((plain.pixels_per_image(), plain.labels()), (3, None));
+    }
+
+    #[test]
+    fn read_table_reads_what_load_table_loads() {
+        let text = "a,b,class\n0.5,-1e-3,2\n1,2,7\n";
+        let labels = Some(LabelColumn::Last);
+        let loaded = load("x.csv", text, labels.clone()).unwrap();
+        let layout = TableLayout {
+            delimiter: b',',
+            labels,
+        };
+        let read = read_table(text.as_bytes(), Path::new("x.csv"), &layout, "t").unwrap();
+        assert_eq!(read, loaded);
     }
 
     #[test]

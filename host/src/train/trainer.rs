@@ -162,14 +162,20 @@ impl<M: TrainableModel> Trainer<M> {
         )
     }
 
-    /// Epochs of the whole schedule: greedy pretraining first, then training.
+    /// Epochs of the whole schedule: greedy pretraining first, then training. Saturating at
+    /// `usize::MAX`: a damaged checkpoint may ask for any count.
     pub fn total_epochs(&self) -> usize {
-        M::PRETRAIN_STAGES * self.config.pretrain_epochs + self.config.epochs
+        self.pretraining_epochs().saturating_add(self.config.epochs)
+    }
+
+    /// Epochs of greedy pretraining, all stages (saturating).
+    fn pretraining_epochs(&self) -> usize {
+        M::PRETRAIN_STAGES.saturating_mul(self.config.pretrain_epochs)
     }
 
     /// The phase an epoch of the schedule belongs to.
     pub fn phase_of(&self, epoch: usize) -> Phase {
-        let pretraining = M::PRETRAIN_STAGES * self.config.pretrain_epochs;
+        let pretraining = self.pretraining_epochs();
         if epoch < pretraining {
             Phase::Pretrain(epoch / self.config.pretrain_epochs.max(1))
         } else {
@@ -190,9 +196,12 @@ impl<M: TrainableModel> Trainer<M> {
             .div_ceil(self.config.batch_size)
     }
 
-    /// Optimizer steps of the whole schedule.
+    /// Optimizer steps of the whole schedule, saturating at `u64::MAX`.
     pub fn total_steps(&self, train: &Dataset) -> u64 {
-        (self.total_epochs() * self.batches_per_epoch(train)) as u64
+        let (epochs, batches) = (self.total_epochs(), self.batches_per_epoch(train));
+        u64::try_from(epochs)
+            .unwrap_or(u64::MAX)
+            .saturating_mul(u64::try_from(batches).unwrap_or(u64::MAX))
     }
 
     /// Whether every epoch is done.
@@ -335,6 +344,9 @@ impl<M: TrainableModel> Trainer<M> {
         evaluate(&*self.model, &self.model_config(), data)
     }
 }
+
+#[cfg(test)]
+mod tests;
 
 /// Lengthens `buffer` with zeros to at least `len` floats.
 fn grow(buffer: &mut Vec<f32>, len: usize) {

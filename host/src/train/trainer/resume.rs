@@ -60,8 +60,8 @@ impl<M: TrainableModel> Trainer<M> {
     /// `--epochs N`; fails if fewer than the epochs already trained.
     pub fn set_epochs(&mut self, epochs: usize) -> Result<(), TrainError> {
         let done = self.position.epoch;
-        let pretraining = M::PRETRAIN_STAGES * self.config.pretrain_epochs;
-        if epochs == 0 || pretraining + epochs < done {
+        let pretraining = self.pretraining_epochs();
+        if epochs == 0 || pretraining.saturating_add(epochs) < done {
             return Err(TrainError::Config(format!(
                 "--epochs {epochs}: the run has trained {} epochs already",
                 done.saturating_sub(pretraining)
@@ -107,7 +107,7 @@ impl<M: TrainableModel> Trainer<M> {
             "the checkpoint stood at batch {} of epoch {}, past this data's {batches} batches: \
              the epoch restarts",
             self.position.batch,
-            self.position.epoch + 1
+            self.position.epoch.saturating_add(1)
         );
         self.position.batch = 0;
         self.order_epoch = None;
