@@ -17,6 +17,7 @@
 //! ```
 
 use crate::Error;
+use crate::loss::finite;
 
 /// What a detector scores a sample by; higher is more abnormal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -136,12 +137,7 @@ pub fn calibrate(scores: &mut [f32], rule: Calibration) -> Result<f32, Error> {
             mean + f64::from(k) * libm::sqrt(variance)
         }
     };
-    let threshold = threshold as f32;
-    if threshold.is_finite() {
-        Ok(threshold)
-    } else {
-        Err(Error::NonFinite)
-    }
+    finite(threshold as f32)
 }
 
 /// The [`ScoreKind::ReconstructionMse`] of one sample `x` and its reconstruction `x_hat`.
@@ -150,17 +146,15 @@ pub fn calibrate(scores: &mut [f32], rule: Calibration) -> Result<f32, Error> {
 /// [`Error::NonFinite`] for a non-finite result.
 pub fn reconstruction_mse(x: &[f32], x_hat: &[f32]) -> Result<f32, Error> {
     check_pair(x, x_hat)?;
-    let sum: f32 = x.iter().zip(x_hat).map(|(&a, &b)| (a - b) * (a - b)).sum();
-    finite(sum / x.len() as f32)
+    finite(sum_of_squared_differences(x, x_hat) / x.len() as f32)
 }
 
 /// The [`ScoreKind::ReconstructionRelative`] of one sample `x` and its reconstruction
 /// `x_hat`. Errors as for [`reconstruction_mse`].
 pub fn reconstruction_relative(x: &[f32], x_hat: &[f32]) -> Result<f32, Error> {
     check_pair(x, x_hat)?;
-    let squared_error: f32 = x.iter().zip(x_hat).map(|(&a, &b)| (a - b) * (a - b)).sum();
     let norm: f32 = libm::sqrtf(x.iter().map(|&a| a * a).sum::<f32>());
-    finite(squared_error / (norm + 1e-6))
+    finite(sum_of_squared_differences(x, x_hat) / (norm + 1e-6))
 }
 
 /// The [`ScoreKind::ReconstructionCrossEntropy`] of one sample `x` (in [0, 1]) and its
@@ -192,12 +186,9 @@ fn check_pair(x: &[f32], x_hat: &[f32]) -> Result<(), Error> {
     Ok(())
 }
 
-fn finite(value: f32) -> Result<f32, Error> {
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(Error::NonFinite)
-    }
+/// Σ (xᵢ − x̂ᵢ)², summed in order: the numerator of both squared-error scores.
+fn sum_of_squared_differences(x: &[f32], x_hat: &[f32]) -> f32 {
+    x.iter().zip(x_hat).map(|(&a, &b)| (a - b) * (a - b)).sum()
 }
 
 #[cfg(test)]

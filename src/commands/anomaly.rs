@@ -34,11 +34,10 @@ pub(super) fn chosen_scores<M: TrainableModel>(
     }
     for kind in asked {
         if !available.contains(kind) {
-            let names: Vec<_> = available.iter().map(|k| k.name()).collect();
             return Err(Failure::input(format!(
                 "--scores {}: this model has no such score; it has {}",
                 kind.name(),
-                names.join(", ")
+                names(&available, ", ")
             )));
         }
     }
@@ -85,7 +84,7 @@ pub fn score<C: Catalog>(catalog: &C, args: ScoreArgs) -> Result<(), Failure> {
                 scores.len(),
                 test.name(),
                 preset.name,
-                names(&options.kinds)
+                names(&options.kinds, ", ")
             );
             write_stdout(&rows(test, &scores, args.output_format))
         }
@@ -102,12 +101,13 @@ pub fn score<C: Catalog>(catalog: &C, args: ScoreArgs) -> Result<(), Failure> {
     )
 }
 
-fn names(kinds: &[ScoreKind]) -> String {
+/// The kinds' names joined by `separator`.
+fn names(kinds: &[ScoreKind], separator: &str) -> String {
     kinds
         .iter()
         .map(|k| k.name())
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(separator)
 }
 
 /// The rows of `score`: index, label if any, each score.
@@ -116,11 +116,7 @@ fn rows(data: &Dataset, scores: &SampleScores, format: RowFormat) -> String {
     let labelled = data.labels().is_some();
     if format == RowFormat::Csv {
         let label = if labelled { ",label" } else { "" };
-        let _ = writeln!(
-            text,
-            "index{label},{}",
-            names(&scores.kinds).replace(", ", ",")
-        );
+        let _ = writeln!(text, "index{label},{}", names(&scores.kinds, ","));
     }
     for i in 0..scores.len() {
         let label = data.label(i);
