@@ -89,7 +89,9 @@ fn pty_child() {
         Err(e) => format!("error {e}"),
     };
     let _ = trainer.join();
-    let _ = std::fs::write(dir.join("result"), result);
+    // Written aside and renamed, as the pid is: the parent reads the file as soon as it exists.
+    let _ = std::fs::write(dir.join("result.tmp"), result);
+    let _ = std::fs::rename(dir.join("result.tmp"), dir.join("result"));
 }
 
 fn shell_quote(path: &Path) -> String {
