@@ -95,7 +95,7 @@ fn main() -> Result<(), BoxError> {
     let csv = data.join("digits/digits.csv.gz");
     let split = load_digits(&csv)?;
     let transform = standardization(&split.train)?;
-    let standardized_blob = weight_blob(&load_vae(&vae_blob)?, Some(&transform))?;
+    let standardized_blob = weight_blob(&load_vae(&vae_blob)?, Some(&transform), None)?;
     fs::write(out.join("vae-digits-standardized.tvw"), &standardized_blob)?;
 
     let variant = env::var("TINYVAE_BLOB").unwrap_or_else(|_| "vae-digits".into());
@@ -171,7 +171,7 @@ fn firmware_blob(
         "nan-weight" => {
             // The same weights as the host exports them today (format version 3), whose CRC is
             // `crc_of_blob`'s: the shipped blob is version 1, whose CRC covers the payload only.
-            blob = weight_blob(&load_vae(vae)?, None)?;
+            blob = weight_blob(&load_vae(vae)?, None, None)?;
             let at = payload.start + 4 * 100;
             blob[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
             let crc = weights::crc_of_blob(&blob);

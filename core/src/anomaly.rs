@@ -19,6 +19,10 @@
 use crate::Error;
 use crate::loss::finite;
 
+mod detector;
+
+pub use detector::Detector;
+
 /// What a detector scores a sample by; higher is more abnormal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

@@ -5,8 +5,10 @@
 //! carries. They are declared once, here, so the host that trains and exports them and the
 //! firmware that loads and runs them name the same types.
 
-use crate::autoencoder::ShallowAutoencoder;
+use crate::activation::Relu;
+use crate::autoencoder::{Autoencoder, ShallowAutoencoder};
 use crate::vae::MlpVae;
+use crate::{Chain, Dense};
 
 /// The `vae-digits` preset: 64-32-2, ReLU, Bernoulli decoder, the microcontroller VAE on the
 /// 8×8 digits (4 420 parameters).
@@ -15,6 +17,13 @@ pub type VaeDigits = MlpVae<64, 32, 2>;
 /// The `ae-digits` preset: 64-16 sigmoid autoencoder, the microcontroller autoencoder on the
 /// 8×8 digits (2 128 parameters).
 pub type AeDigits = ShallowAutoencoder<64, 16>;
+
+/// The `ad-digits` preset: the anomaly detector for the 8×8 digits, MLPerf Tiny's dense
+/// detector scaled to them, 64-32-8-32-64 with ReLU inside, a ReLU code of 8 and a sigmoid
+/// output (cross-entropy): trained on the normal class alone, it scores by reconstruction
+/// error (4 744 parameters).
+pub type AdDigits =
+    Autoencoder<Chain<Dense<64, 32, Relu>, Dense<32, 8, Relu>>, Chain<Dense<8, 32, Relu>, Dense<32, 64>>>;
 
 #[cfg(test)]
 mod tests {
@@ -25,6 +34,8 @@ mod tests {
     fn presets_have_the_documented_sizes() {
         assert_eq!(VaeDigits::SCALARS, 4420);
         assert_eq!(AeDigits::SCALARS, 2128);
+        assert_eq!(AdDigits::SCALARS, 4744);
+        assert_eq!((AdDigits::INPUTS, AdDigits::LATENT), (64, 8));
         assert_eq!((VaeDigits::INPUTS, VaeDigits::LATENT), (64, 2));
         assert_eq!((AeDigits::INPUTS, AeDigits::LATENT), (64, 16));
     }

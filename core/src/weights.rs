@@ -7,7 +7,7 @@
 //! | bytes | field |
 //! |---|---|
 //! | 4 | magic `TVAE` |
-//! | 2 | format version, u16 little-endian: 3 = weights alone ([`FORMAT_VERSION`]), 2 = weights and input transform ([`FORMAT_VERSION_WITH_TRANSFORM`]), 1 = weights alone with a CRC of the payload only ([`FORMAT_VERSION_PAYLOAD_CRC`], read, no longer written) |
+//! | 2 | format version, u16 little-endian: 3 = weights alone ([`FORMAT_VERSION`]), 2 = weights and input transform ([`FORMAT_VERSION_WITH_TRANSFORM`]), 4 = weights, an anomaly detector and optionally the input transform ([`FORMAT_VERSION_WITH_DETECTOR`]), 1 = weights alone with a CRC of the payload only ([`FORMAT_VERSION_PAYLOAD_CRC`], read, no longer written) |
 //! | 1 | model kind, [`ModelKind::code`]: 1 to 4 for the core's families, 128 to 255 for a user's ([`ModelKind::User`]) |
 //! | 1 | layer count n ≤ `MAX_LAYERS` |
 //! | 9 × `MAX_LAYERS` | layer table: inputs and outputs (u32 little-endian), activation code (u8); entries past n are zero |
@@ -20,6 +20,7 @@
 //! | 3 | reserved, zero |
 //! | 4 × f | offset of each feature, f32 little-endian |
 //! | 4 × f | scale of each feature, f32 little-endian |
+//! | | *version 4 only: the detector section, 20 bytes ([`DETECTOR_SECTION_LEN`]; its fields in [`detector`](self#the-detector-section)), then the input-transform section above if the detector section's transform byte is 1* |
 //!
 //! The section says how a raw sample becomes the model's input:
 //! `x'ᵢ = (xᵢ − offsetᵢ) · scaleᵢ`, clamped to [0, 1] if the clamp byte is 1
@@ -29,11 +30,31 @@
 //! same layout; version 1, the first, checked only the payload, so a changed kind or layer
 //! byte went unseen by [`inspect`]. It is still read, for blobs already in flash.
 //!
+//! ## The detector section
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 1 | score, [`ScoreKind::code`](crate::anomaly::ScoreKind::code): 1 `mse`, 2 `rel`, 3 `ce`, 4 `elbo`, 5 `iw` |
+//! | 1 | rule, [`Calibration::code`](crate::anomaly::Calibration::code): 1 percentile, 2 mean + k·σ |
+//! | 1 | input transform follows: 0 or 1 |
+//! | 1 | reserved, zero |
+//! | 4 | K, importance samples, u32 little-endian, ≥ 1 |
+//! | 4 | the rule's parameter (p or k), f32 little-endian |
+//! | 4 | normal scores the threshold was set from, u32 little-endian, ≥ 1 |
+//! | 4 | threshold, f32 little-endian, finite: a score strictly above it is abnormal |
+//!
+//! A device reads it as a [`Detector`] ([`WeightsView::detector`]). A reader that does not
+//! know version 4 refuses such a blob as an unsupported version rather than running without
+//! the threshold it was exported with.
+//!
+//! ## Lengths
+//!
 //! Every field has a fixed width, so both lengths are constants of the model type:
 //! [`blob_len`]`::<M>()` or [`WeightBlob::BLOB_LEN`] = [`HEADER_LEN`] + 4·`SCALARS` without a
 //! transform, [`blob_len_with_transform`]`::<M>()` or [`WeightBlob::BLOB_LEN_WITH_TRANSFORM`] =
 //! that + 8 + 8·`INPUTS` with one, usable to size a `static` buffer or a flash region. The
-//! payload starts at [`HEADER_LEN`] in every version, a multiple of 4, so [`view`] reads it in
+//! payload starts at [`HEADER_LEN`] in every version; [`blob_len_with`] gives the length of
+//! any combination of sections. The, a multiple of 4, so [`view`] reads it in
 //! place either way.
 //!
 //! [`load`] checks the bytes completely before writing anything, so a rejected blob leaves the
@@ -46,19 +67,23 @@ use core::marker::PhantomData;
 
 use serde::ser::{Serialize, SerializeTuple, Serializer};
 
+use crate::anomaly::Detector;
 use crate::input_transform::InputTransformRef;
 use crate::network::Architecture;
 use crate::{Error, Model, ModelKind, Parameters};
 
 mod aligned;
+mod detector;
 mod header;
 mod transform;
 
 pub use aligned::Aligned;
 
 use header::{CRC_OFFSET, Header, postcard_error};
+pub use detector::DETECTOR_SECTION_LEN;
 pub use header::{
-    FORMAT_VERSION, FORMAT_VERSION_PAYLOAD_CRC, FORMAT_VERSION_WITH_TRANSFORM, HEADER_LEN, MAGIC,
+    FORMAT_VERSION, FORMAT_VERSION_PAYLOAD_CRC, FORMAT_VERSION_WITH_DETECTOR,
+    FORMAT_VERSION_WITH_TRANSFORM, HEADER_LEN, MAGIC,
 };
 pub use transform::{InputTransformView, TRANSFORM_PREFIX_LEN, transform_section_len};
 
@@ -81,6 +106,20 @@ pub const fn blob_len_with_transform<M: Model>() -> usize {
     blob_len::<M>() + transform_section_len(M::INPUTS)
 }
 
+/// Exact bytes of the blob of a model of type `M` with the sections asked for: an input
+/// transform ([`transform_section_len`]`(M::INPUTS)` bytes) and a detector
+/// ([`DETECTOR_SECTION_LEN`] bytes, version 4).
+pub const fn blob_len_with<M: Model>(transform: bool, detector: bool) -> usize {
+    let mut len = blob_len::<M>();
+    if transform {
+        len += transform_section_len(M::INPUTS);
+    }
+    if detector {
+        len += DETECTOR_SECTION_LEN;
+    }
+    len
+}
+
 /// The exact blob lengths as associated constants of every model type.
 pub trait WeightBlob {
     /// Bytes [`save`] writes and [`load`] expects for this type, without a transform.
@@ -88,11 +127,14 @@ pub trait WeightBlob {
     /// Bytes [`save_with_transform`] writes and [`load`] expects for this type with a
     /// transform.
     const BLOB_LEN_WITH_TRANSFORM: usize;
+    /// Bytes [`save_with_detector`] writes for this type with a detector and no transform.
+    const BLOB_LEN_WITH_DETECTOR: usize;
 }
 
 impl<M: Model> WeightBlob for M {
     const BLOB_LEN: usize = blob_len::<M>();
     const BLOB_LEN_WITH_TRANSFORM: usize = blob_len_with_transform::<M>();
+    const BLOB_LEN_WITH_DETECTOR: usize = blob_len_with::<M>(false, true);
 }
 
 /// What a blob's header says, as read by [`inspect`].
@@ -107,8 +149,10 @@ pub struct WeightsInfo<'a> {
     pub architecture: Architecture,
     /// Number of f32 weights in the payload.
     pub scalars: usize,
-    /// The input transform, if the blob carries one (version 2).
+    /// The input transform, if the blob carries one (version 2, or 4 with one).
     pub transform: Option<InputTransformView<'a>>,
+    /// The calibrated anomaly detector, if the blob carries one (version 4).
+    pub detector: Option<Detector>,
 }
 
 /// A blob used in place by [`view`]: the model, and the input transform its inputs must go
@@ -117,9 +161,11 @@ pub struct WeightsInfo<'a> {
 pub struct WeightsView<'a, M> {
     /// The model, its weights read in place from the blob.
     pub model: &'a M,
-    /// The blob's input transform (version 2), read in place; `None` for versions 1 and 3,
-    /// whose model takes its inputs as they are.
+    /// The blob's input transform (version 2, or 4 with one), read in place; `None` for a
+    /// blob without one, whose model takes its inputs as they are.
     pub transform: Option<InputTransformView<'a>>,
+    /// The blob's anomaly detector (version 4): the score, the rule and the threshold.
+    pub detector: Option<Detector>,
 }
 
 impl<M> Clone for WeightsView<'_, M> {
@@ -151,10 +197,23 @@ pub fn save_with_transform<M: Model>(
     transform: Option<&InputTransformRef<'_>>,
     buffer: &mut [u8],
 ) -> Result<usize, Error> {
-    let needed = match transform {
-        None => blob_len::<M>(),
-        Some(_) => blob_len_with_transform::<M>(),
-    };
+    save_with_detector(model, transform, None, buffer)
+}
+
+/// Writes `model`'s weights, `detector` and `transform` if given, to the start of `buffer` and
+/// returns the number of bytes written, [`blob_len_with`]`::<M>(transform, detector)`: with a
+/// detector a version-4 blob (the detector section, then the transform section if any), without
+/// one as [`save_with_transform`].
+///
+/// Errors as for [`save_with_transform`], and as [`Detector::validate`] for a detector that a
+/// blob cannot hold (a NaN threshold, no samples). Nothing is written on an error.
+pub fn save_with_detector<M: Model>(
+    model: &M,
+    transform: Option<&InputTransformRef<'_>>,
+    detector: Option<&Detector>,
+    buffer: &mut [u8],
+) -> Result<usize, Error> {
+    let needed = blob_len_with::<M>(transform.is_some(), detector.is_some());
     let found = buffer.len();
     let too_small = || Error::BufferTooSmall { needed, found };
     let blob = buffer.get_mut(..needed).ok_or_else(too_small)?;
@@ -172,6 +231,9 @@ pub fn save_with_transform<M: Model>(
             return Err(Error::NonFinite);
         }
     }
+    if let Some(detector) = detector {
+        detector.validate()?;
+    }
     let mut architecture = Architecture::new();
     M::describe(&mut architecture)?;
 
@@ -180,11 +242,25 @@ pub fn save_with_transform<M: Model>(
         .split_at_mut_checked(SCALAR_LEN * M::SCALARS)
         .ok_or_else(too_small)?;
     postcard::to_slice(&PayloadOf(model), payload).map_err(|_| too_small())?;
+    let (version, section) = match detector {
+        None => (FORMAT_VERSION, section),
+        Some(detector) => {
+            let (fields, rest) = section
+                .split_at_mut_checked(DETECTOR_SECTION_LEN)
+                .ok_or_else(too_small)?;
+            detector::encode(detector, transform.is_some(), fields)?;
+            (FORMAT_VERSION_WITH_DETECTOR, rest)
+        }
+    };
     let version = match transform {
-        None => FORMAT_VERSION,
+        None => version,
         Some(transform) => {
             transform::encode(transform, section)?;
-            FORMAT_VERSION_WITH_TRANSFORM
+            if detector.is_some() {
+                version
+            } else {
+                FORMAT_VERSION_WITH_TRANSFORM
+            }
         }
     };
     // The CRC covers the header too: written once without it, summed, then written again.
@@ -213,7 +289,10 @@ pub fn save_with_transform<M: Model>(
 /// nothing after them ([`Error::TrailingBytes`]), CRC-32 ([`Error::ChecksumMismatch`]), every
 /// weight finite ([`Error::NonFinite`]); for version 2, also the section's clamp and reserved
 /// bytes ([`Error::Malformed`]), every offset and scale finite ([`Error::NonFinite`]) and its
-/// feature count equal to `M::INPUTS` ([`Error::ShapeMismatch`]).
+/// feature count equal to `M::INPUTS` ([`Error::ShapeMismatch`]); for version 4, the detector
+/// section's codes, transform and reserved bytes ([`Error::Malformed`]), its threshold finite
+/// ([`Error::NonFinite`]) and its counts non-zero. [`load`] returns the transform only: use
+/// [`view`] or [`inspect`] for the detector.
 ///
 /// Guarantee: all of this is checked on the bytes before the first write to `model`, and the
 /// writing pass decodes the bytes just validated, so on any error `model` is unchanged.
@@ -221,7 +300,9 @@ pub fn load<'a, M: Model>(
     bytes: &'a [u8],
     model: &mut M,
 ) -> Result<Option<InputTransformView<'a>>, Error> {
-    let (payload, transform) = validate::<M>(bytes)?;
+    let Body {
+        payload, transform, ..
+    } = validate::<M>(bytes)?;
     let mut rest = payload;
     for index in 0..M::TENSORS {
         for value in model.tensor_mut(index) {
@@ -254,14 +335,28 @@ pub fn view<M: Model>(bytes: &[u8]) -> Result<WeightsView<'_, M>, Error> {
         );
         assert!(HEADER_LEN.is_multiple_of(core::mem::align_of::<f32>()));
     }
-    let (payload, transform) = validate::<M>(bytes)?;
+    let Body {
+        payload,
+        transform,
+        detector,
+    } = validate::<M>(bytes)?;
     let model = bytemuck::try_from_bytes(payload).map_err(|_| Error::Misaligned)?;
-    Ok(WeightsView { model, transform })
+    Ok(WeightsView {
+        model,
+        transform,
+        detector,
+    })
 }
 
-/// Checks a blob for model type `M` (everything listed at [`load`]) and returns its payload
-/// and its transform.
-fn validate<M: Model>(bytes: &[u8]) -> Result<(&[u8], Option<InputTransformView<'_>>), Error> {
+/// What follows a validated header: the payload and the sections.
+struct Body<'a> {
+    payload: &'a [u8],
+    transform: Option<InputTransformView<'a>>,
+    detector: Option<Detector>,
+}
+
+/// Checks a blob for model type `M` (everything listed at [`load`]) and returns its body.
+fn validate<M: Model>(bytes: &[u8]) -> Result<Body<'_>, Error> {
     let (header, rest) = Header::decode(bytes)?;
     let expected_kind = kind_code::<M>();
     if header.kind != expected_kind {
@@ -279,8 +374,8 @@ fn validate<M: Model>(bytes: &[u8]) -> Result<(&[u8], Option<InputTransformView<
         // Same kind and layers imply the same length: the field itself is corrupt.
         return Err(Error::Malformed);
     }
-    let (payload, transform) = check_body(bytes, &header, rest)?;
-    if let Some(transform) = &transform
+    let body = check_body(bytes, &header, rest)?;
+    if let Some(transform) = &body.transform
         && transform.features() != M::INPUTS
     {
         return Err(Error::ShapeMismatch {
@@ -288,7 +383,7 @@ fn validate<M: Model>(bytes: &[u8]) -> Result<(&[u8], Option<InputTransformView<
             found: transform.features(),
         });
     }
-    Ok((payload, transform))
+    Ok(body)
 }
 
 /// Reads and fully checks a blob without knowing its model type: everything [`load`] checks
@@ -304,29 +399,37 @@ pub fn inspect(bytes: &[u8]) -> Result<WeightsInfo<'_>, Error> {
         return Err(Error::Malformed);
     }
     // The CRC first, so that a changed kind byte is reported as the corruption it is.
-    let (_, transform) = check_body(bytes, &header, rest)?;
+    let body = check_body(bytes, &header, rest)?;
     let kind = ModelKind::from_code(header.kind).ok_or(Error::Malformed)?;
     Ok(WeightsInfo {
         version: header.version,
         kind,
         architecture: header.architecture(),
         scalars: payload_len / SCALAR_LEN,
-        transform,
+        transform: body.transform,
+        detector: body.detector,
     })
 }
 
 /// Checks what follows the header (`rest`, the end of `bytes`) against it: the lengths of the
-/// payload and, in version 2, of the section ([`Error::Truncated`], [`Error::TrailingBytes`]),
-/// the CRC-32, that every f32 is finite and that the section is well-formed. Returns the
-/// payload and the section's transform.
-fn check_body<'a>(
-    bytes: &'a [u8],
-    header: &Header,
-    rest: &'a [u8],
-) -> Result<(&'a [u8], Option<InputTransformView<'a>>), Error> {
+/// payload and of the sections ([`Error::Truncated`], [`Error::TrailingBytes`]), the CRC-32,
+/// that every f32 is finite and that the sections are well-formed. Returns the payload and the
+/// sections.
+fn check_body<'a>(bytes: &'a [u8], header: &Header, rest: &'a [u8]) -> Result<Body<'a>, Error> {
     let payload_len = usize::try_from(header.payload_len).map_err(|_| Error::Truncated)?;
     let (payload, section) = rest.split_at_checked(payload_len).ok_or(Error::Truncated)?;
-    let with_transform = header.has_transform();
+    // The detector section has a fixed length, so its bytes are known before the CRC is; its
+    // fields are read after the CRC, so a changed byte there is reported as corruption.
+    let (detector_bytes, section) = if header.has_detector() {
+        section
+            .split_at_checked(DETECTOR_SECTION_LEN)
+            .ok_or(Error::Truncated)?
+    } else {
+        (&[][..], section)
+    };
+    // Its transform byte is checked against the CRC below like every other.
+    let with_transform = header.has_transform()
+        || (header.has_detector() && detector_bytes.get(2).is_some_and(|&byte| byte != 0));
     if with_transform {
         let expected = transform::stated_len(section)?;
         if section.len() < expected {
@@ -357,15 +460,28 @@ fn check_body<'a>(
         }
         floats = tail;
     }
+    let detector = if header.has_detector() {
+        let (detector, transform_follows, _) = detector::decode(detector_bytes)?;
+        if transform_follows != with_transform {
+            return Err(Error::Malformed);
+        }
+        Some(detector)
+    } else {
+        None
+    };
     let transform = if with_transform {
         Some(transform::decode(section)?)
     } else {
         None
     };
-    Ok((payload, transform))
+    Ok(Body {
+        payload,
+        transform,
+        detector,
+    })
 }
 
-/// The CRC-32 that the header of a version-2 or version-3 blob must hold: of every byte but
+/// The CRC-32 that the header of a version-2, 3 or 4 blob must hold: of every byte but
 /// the CRC field's own four (the last four of the header). A version-1 blob holds the CRC of
 /// its payload alone, `blob[HEADER_LEN..]`, instead. A tool that edits a blob on purpose, a
 /// test or a fuzzer, writes it back to bytes `HEADER_LEN - 4..HEADER_LEN`.

@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::anomaly::DetectorRecord;
+use crate::anomaly::{DetectorRecord, Threshold};
 use crate::atomic_file::{check_writable, remove_stale_temporaries};
 use crate::checkpoint::save_checkpoint;
 use crate::data::DataRecord;
-use crate::export::export_weights;
+use crate::export::{ExportError, export_weights};
 use crate::lock::{CheckpointLock, LockError};
 use crate::train::events::Artifact;
 use crate::train::model::TrainableModel;
@@ -87,7 +87,19 @@ impl<M: TrainableModel> Persistence<M> for RunFiles {
     }
 
     fn export_weights(&self, model: &M) -> Result<(), SaveError> {
-        export_weights(model, self.data.transform.as_ref(), &self.weights)?;
+        let detector = self
+            .detector
+            .threshold
+            .as_ref()
+            .map(Threshold::detector)
+            .transpose()
+            .map_err(ExportError::Encode)?;
+        export_weights(
+            model,
+            self.data.transform.as_ref(),
+            detector.as_ref(),
+            &self.weights,
+        )?;
         Ok(())
     }
 }

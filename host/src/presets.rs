@@ -64,7 +64,7 @@ pub type AdMlperf = Autoencoder<
         >,
     >,
 >;
-pub use tinyvae_core::presets::{AeDigits, VaeDigits};
+pub use tinyvae_core::presets::{AdDigits, AeDigits, VaeDigits};
 /// [`VaeDigits`] with a learned decoder variance (64 more parameters).
 pub type VaeDigitsLearnedVariance = MlpVae<64, 32, 2, LearnedVariance<64>>;
 
@@ -114,6 +114,8 @@ pub enum PresetId {
     AeDigits,
     /// [`AdMlperf`].
     AdMlperf,
+    /// [`AdDigits`].
+    AdDigits,
 }
 
 /// A named model: its data and the settings it starts from.
@@ -150,7 +152,7 @@ const fn config(epochs: usize, batch_size: usize, noise: Noise) -> TrainConfig {
 
 impl PresetId {
     /// Every preset, in the order `tinyvae presets` lists them.
-    pub const ALL: [PresetId; 11] = [
+    pub const ALL: [PresetId; 12] = [
         PresetId::VaeMnist,
         PresetId::VaeMnist2d,
         PresetId::VaeMnistIwae,
@@ -162,6 +164,7 @@ impl PresetId {
         PresetId::VaeDigits,
         PresetId::AeDigits,
         PresetId::AdMlperf,
+        PresetId::AdDigits,
     ];
 
     /// The preset's row: name, description, data and settings. The match has no catch-all,
@@ -253,6 +256,12 @@ impl PresetId {
                     ..config(100, 512, Noise::None)
                 },
             },
+            Self::AdDigits => Preset {
+                name: "ad-digits",
+                description: "anomaly detector 64-32-8-32-64, ReLU, on the 8×8 digits (microcontroller size); train with --normal-class",
+                data: DefaultData::Digits,
+                config: config(300, 16, Noise::None),
+            },
         }
     }
 
@@ -267,8 +276,8 @@ impl PresetId {
 }
 
 /// Every preset's row, in [`PresetId::ALL`] order.
-pub static PRESETS: [Preset; 11] = {
-    let mut rows = [PresetId::ALL[0].preset(); 11];
+pub static PRESETS: [Preset; 12] = {
+    let mut rows = [PresetId::ALL[0].preset(); 12];
     let mut i = 1;
     while i < rows.len() {
         rows[i] = PresetId::ALL[i].preset();
@@ -335,6 +344,7 @@ pub fn with_preset_config<V: PresetVisitor>(
         }
         PresetId::AeDigits => visitor.visit::<AeDigits>(preset),
         PresetId::AdMlperf => visitor.visit::<AdMlperf>(preset),
+        PresetId::AdDigits => visitor.visit::<AdDigits>(preset),
     }
 }
 
@@ -384,10 +394,11 @@ mod tests {
                 | PresetId::SdaeMnist
                 | PresetId::VaeDigits
                 | PresetId::AeDigits
-                | PresetId::AdMlperf => true,
+                | PresetId::AdMlperf
+                | PresetId::AdDigits => true,
             })
             .count();
-        assert_eq!(listed, 11);
+        assert_eq!(listed, 12);
     }
 
     /// A run that learns the decoder variance trains the preset's networks plus one log σ² per

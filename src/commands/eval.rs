@@ -15,6 +15,7 @@ use crate::format::{likelihood_text, loss_text};
 use tinyvae_host::catalog::Catalog;
 use tinyvae_host::data::{Dataset, InputTransform};
 use tinyvae_host::eval::{Pca, active_units, knn_accuracy, linear_probe_accuracy};
+use tinyvae_host::anomaly::Threshold;
 use tinyvae_host::export::export_weights;
 use tinyvae_host::presets::{Preset, PresetVisitor};
 use tinyvae_host::train::model::{Phase, TrainableModel};
@@ -31,7 +32,16 @@ pub fn export<C: Catalog>(catalog: &C, args: ExportArgs) -> Result<(), Failure> 
             let model = self.0.model::<M>(preset.name).map_err(Failure::input)?;
             // The blob carries the normalization of the training data, so the device applies it.
             let transform = self.0.data().transform.as_ref();
-            export_weights(&*model, transform, &self.1).map_err(Failure::input)
+            // And the calibrated threshold, so the device decides as the host does.
+            let detector = self
+                .0
+                .detector()
+                .threshold
+                .as_ref()
+                .map(Threshold::detector)
+                .transpose()
+                .map_err(Failure::input)?;
+            export_weights(&*model, transform, detector.as_ref(), &self.1).map_err(Failure::input)
         }
     }
     let config = checkpoint.config();

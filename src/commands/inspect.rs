@@ -44,6 +44,16 @@ pub fn inspect(path: &Path) -> Result<(), Failure> {
         ),
         None => println!("  input        taken as it is"),
     }
+    if let Some(d) = &info.detector {
+        println!(
+            "  threshold    {} on {} ({:?}, from {} normal samples, K = {}): above it is abnormal",
+            d.threshold,
+            d.score.name(),
+            d.rule,
+            d.samples,
+            d.importance_samples
+        );
+    }
     if info.version == weights::FORMAT_VERSION_PAYLOAD_CRC {
         println!(
             "  format       version 1: its CRC covers the weights only, not this header; export again to have it checked"

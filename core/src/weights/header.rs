@@ -21,6 +21,11 @@ pub const FORMAT_VERSION_PAYLOAD_CRC: u16 = 1;
 /// [`save_with_transform`](super::save_with_transform) writes when given one.
 pub const FORMAT_VERSION_WITH_TRANSFORM: u16 = 2;
 
+/// The format version of a blob that also carries a calibrated anomaly detector, and after it,
+/// if the detector section says so, the input transform: what
+/// [`save_with_detector`](super::save_with_detector) writes when given a detector.
+pub const FORMAT_VERSION_WITH_DETECTOR: u16 = 4;
+
 /// Bytes of one encoded [`LayerShape`]: two fixed-width u32 and a u8.
 const LAYER_SHAPE_LEN: usize = 4 + 4 + 1;
 
@@ -37,8 +42,8 @@ pub(super) const CRC_OFFSET: usize = HEADER_LEN - 4;
 pub(super) struct Header {
     /// [`MAGIC`].
     pub magic: [u8; 4],
-    /// [`FORMAT_VERSION`], [`FORMAT_VERSION_WITH_TRANSFORM`] or
-    /// [`FORMAT_VERSION_PAYLOAD_CRC`].
+    /// [`FORMAT_VERSION`], [`FORMAT_VERSION_WITH_TRANSFORM`], [`FORMAT_VERSION_WITH_DETECTOR`]
+    /// or [`FORMAT_VERSION_PAYLOAD_CRC`].
     #[serde(with = "postcard::fixint::le")]
     pub version: u16,
     /// [`crate::ModelKind::code`] of the model saved.
@@ -51,7 +56,7 @@ pub(super) struct Header {
     #[serde(with = "postcard::fixint::le")]
     pub payload_len: u32,
     /// CRC-32 (ISO-HDLC, as zlib and PNG): of the payload in version 1, of every other byte
-    /// of the blob in versions 2 and 3.
+    /// of the blob in versions 2, 3 and 4.
     #[serde(with = "postcard::fixint::le")]
     pub crc: u32,
 }
@@ -113,8 +118,9 @@ impl Header {
     ///
     /// Checks, in this order: the magic over however many bytes there are ([`Error::BadMagic`]),
     /// the length of the version field and then of the whole header ([`Error::Truncated`]),
-    /// the version, [`FORMAT_VERSION`], [`FORMAT_VERSION_WITH_TRANSFORM`] or
-    /// [`FORMAT_VERSION_PAYLOAD_CRC`] ([`Error::UnsupportedVersion`]), and the layer table: a count above
+    /// the version, [`FORMAT_VERSION`], [`FORMAT_VERSION_WITH_TRANSFORM`],
+    /// [`FORMAT_VERSION_WITH_DETECTOR`] or [`FORMAT_VERSION_PAYLOAD_CRC`]
+    /// ([`Error::UnsupportedVersion`]), and the layer table: a count above
     /// `MAX_LAYERS` or a non-zero entry after the counted ones is [`Error::Malformed`].
     pub fn decode(bytes: &[u8]) -> Result<(Self, &[u8]), Error> {
         if bytes
@@ -130,7 +136,10 @@ impl Header {
         }
         if !matches!(
             preamble.version,
-            FORMAT_VERSION | FORMAT_VERSION_WITH_TRANSFORM | FORMAT_VERSION_PAYLOAD_CRC
+            FORMAT_VERSION
+                | FORMAT_VERSION_WITH_TRANSFORM
+                | FORMAT_VERSION_WITH_DETECTOR
+                | FORMAT_VERSION_PAYLOAD_CRC
         ) {
             return Err(Error::UnsupportedVersion(preamble.version));
         }
@@ -146,6 +155,11 @@ impl Header {
     /// Whether the input-transform section follows the payload (version 2).
     pub fn has_transform(&self) -> bool {
         self.version == FORMAT_VERSION_WITH_TRANSFORM
+    }
+
+    /// Whether the detector section follows the payload (version 4).
+    pub fn has_detector(&self) -> bool {
+        self.version == FORMAT_VERSION_WITH_DETECTOR
     }
 
     /// Whether the CRC covers the whole blob but itself (every version since the first).

@@ -325,14 +325,14 @@ fn other_versions_and_magic_are_refused_first() {
     let blob = blob_of(&random::<Small>(9));
     // A later version is named even if the rest of its header is shorter or different.
     let mut later = blob.clone();
-    later[4] = 4;
+    later[4] = 5;
     assert_eq!(
         load_into_sentinel::<Small>(&later),
-        Err(Error::UnsupportedVersion(4))
+        Err(Error::UnsupportedVersion(5))
     );
     assert_eq!(
         load_into_sentinel::<Small>(&later[..6]),
-        Err(Error::UnsupportedVersion(4))
+        Err(Error::UnsupportedVersion(5))
     );
     // Version 2 without its section: cut short.
     let mut with_transform = blob.clone();
@@ -428,4 +428,5 @@ fn view_reads_the_weights_in_place() {
 }
 
 mod user_kind;
+mod with_detector;
 mod with_transform;

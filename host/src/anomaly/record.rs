@@ -2,7 +2,7 @@
 //! threshold with the score it applies to.
 
 use serde::{Deserialize, Serialize};
-use tinyvae_core::anomaly::{Calibration, ScoreKind};
+use tinyvae_core::anomaly::{Calibration, Detector, ScoreKind};
 
 /// A run's detector settings, stored in its checkpoint (empty for a run that is not one).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -27,4 +27,21 @@ pub struct Threshold {
     pub value: f32,
     /// How many normal samples it was set from.
     pub samples: u64,
+}
+
+impl Threshold {
+    /// The detector a device weight blob carries for this threshold (format version 4).
+    ///
+    /// Errors: [`tinyvae_core::Error::Malformed`] for more than `u32::MAX` calibration samples,
+    /// and as [`Detector::validate`].
+    pub fn detector(&self) -> Result<Detector, tinyvae_core::Error> {
+        Detector {
+            score: self.score,
+            importance_samples: self.importance_samples,
+            rule: self.rule,
+            threshold: self.value,
+            samples: u32::try_from(self.samples).map_err(|_| tinyvae_core::Error::Malformed)?,
+        }
+        .validate()
+    }
 }

@@ -10,7 +10,6 @@ use super::AnomalyError;
 use crate::data::Dataset;
 use crate::train::config::TrainConfig;
 use crate::train::model::{Phase, TrainableModel};
-use crate::train::trainer::EVALUATION_BATCH;
 
 /// How to score.
 #[derive(Clone, Debug, PartialEq)]
@@ -99,7 +98,7 @@ fn check_available<M: TrainableModel>(
 /// Scores every sample of `data` under `model`, trained with `train`.
 ///
 /// The reconstruction scores use the decoder's mean of the clean input's code (μ for a VAE),
-/// so they are deterministic; −ELBO is the mean of K one-draw estimates with β = 1 and
+/// one sample at a time, so they are deterministic and the bits a device computes; −ELBO is the mean of K one-draw estimates with β = 1 and
 /// −log p(x) the importance-weighted estimate with the same K.
 pub fn score_samples<M: TrainableModel>(
     model: &M,
@@ -125,9 +124,8 @@ pub fn score_samples<M: TrainableModel>(
     let width = options.kinds.len();
     let mut values = vec![0.0f32; data.len() * width];
     let threads = options.threads.max(1);
-    // Whole evaluation batches per thread, so every thread reconstructs as it would alone.
-    let per_thread = data.len().div_ceil(threads).div_ceil(EVALUATION_BATCH) * EVALUATION_BATCH;
-    let per_thread = per_thread.max(1);
+    // Each sample is scored on its own, so how they are shared out changes no bit.
+    let per_thread = data.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let workers: Vec<_> = values
             .chunks_mut(per_thread * width)
@@ -173,12 +171,15 @@ fn score_range<M: TrainableModel>(
     });
     let mut reconstruction = vec![0.0f32; if reconstructs { inputs.len() } else { 0 }];
     if reconstructs {
-        let mut workspace = vec![0.0; M::WORKSPACE * EVALUATION_BATCH];
+        // One sample at a time: the dot-product path a device takes, so a device scores
+        // each sample to the same bits and decides as the host does at the threshold (a
+        // batch would go through the GEMM, whose sums run in another order).
+        let mut workspace = vec![0.0; M::WORKSPACE];
         for (x, x_hat) in inputs
-            .chunks(M::INPUTS * EVALUATION_BATCH)
-            .zip(reconstruction.chunks_mut(M::INPUTS * EVALUATION_BATCH))
+            .chunks(M::INPUTS)
+            .zip(reconstruction.chunks_mut(M::INPUTS))
         {
-            model.reconstruct_with(config, x, x_hat, x.len() / M::INPUTS, &mut workspace)?;
+            model.reconstruct_with(config, x, x_hat, 1, &mut workspace)?;
         }
     }
     let samples = options.importance_samples;

@@ -75,7 +75,7 @@ fn the_device_normalizes_and_reconstructs_as_the_host_bit_for_bit() {
     }
     let host_model = trainer.model();
 
-    let blob = weight_blob(host_model, Some(&transform)).unwrap();
+    let blob = weight_blob(host_model, Some(&transform), None).unwrap();
     assert_eq!(blob.len(), weights::blob_len_with_transform::<Small>());
     let words = aligned(&blob);
     let bytes = &bytemuck::cast_slice::<u32, u8>(&words)[..blob.len()];
@@ -133,7 +133,7 @@ fn every_normalization_travels_with_the_weights() {
     ];
     for normalization in normalizations {
         let transform = InputTransform::fit(normalization, &raw.train).unwrap();
-        let words = aligned(&weight_blob(&*model, Some(&transform)).unwrap());
+        let words = aligned(&weight_blob(&*model, Some(&transform), None).unwrap());
         let bytes: &[u8] = bytemuck::cast_slice(&words);
         let viewed = weights::view::<Small>(bytes).unwrap().transform.unwrap();
         assert_eq!(
@@ -154,7 +154,7 @@ fn every_normalization_travels_with_the_weights() {
     }
 
     // Without a transform, the blob is version 3: weights alone.
-    let blob = weight_blob(&*model, None).unwrap();
+    let blob = weight_blob(&*model, None, None).unwrap();
     assert_eq!(blob.len(), weights::blob_len::<Small>());
     assert_eq!(weights::inspect(&blob).unwrap().transform, None);
 
@@ -165,7 +165,7 @@ fn every_normalization_travels_with_the_weights() {
         clamp: false,
     };
     assert_eq!(
-        weight_blob(&*model, Some(&other)),
+        weight_blob(&*model, Some(&other), None),
         Err(tinyvae_core::Error::ShapeMismatch {
             expected: FEATURES,
             found: FEATURES + 1
@@ -181,10 +181,10 @@ fn export_writes_the_blob_with_its_transform() {
     model.initialize(&mut seeded_rng(7));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("small.tvw");
-    let written = export_weights(&*model, Some(&transform), &path).unwrap();
+    let written = export_weights(&*model, Some(&transform), None, &path).unwrap();
     let on_disk = std::fs::read(&path).unwrap();
     assert_eq!(written, on_disk.len());
-    assert_eq!(on_disk, weight_blob(&*model, Some(&transform)).unwrap());
+    assert_eq!(on_disk, weight_blob(&*model, Some(&transform), None).unwrap());
     let mut loaded: Box<Small> = bytemuck::zeroed_box();
     let back = weights::load(&on_disk, &mut *loaded).unwrap().unwrap();
     assert_eq!(back.features(), FEATURES);
