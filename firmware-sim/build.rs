@@ -21,6 +21,8 @@
 //! - Writes `digits.rs`: the first [`TEST_DIGITS`] digits of the test split of
 //!   `data/digits/digits.csv.gz`, read and split by the host's loader
 //!   (`tinyvae_host::data::load_digits`), as raw 0–16 pixels.
+//! - Writes into `digits.rs` also the normal digits of the detector's re-calibration, and into
+//!   `reference.rs` the host's figures for the `ad-digits` detector (`build/detector.rs`).
 //! - Writes `reference.rs`: the figures the host computes for those digits and the fine-tuning
 //!   runs, as f32 bit patterns, by running `src/workload.rs` (included below) on the host with
 //!   the same blobs, inputs and seeds as the device; for the blob with a transform, the raw
@@ -40,6 +42,11 @@ use tinyvae_host::export::weight_blob;
 #[allow(dead_code)]
 #[path = "src/board.rs"]
 mod board;
+#[allow(dead_code)]
+#[path = "src/detection.rs"]
+mod detection;
+#[path = "build/detector.rs"]
+mod detector;
 #[path = "build/memory.rs"]
 mod memory;
 #[allow(dead_code)]
@@ -79,7 +86,10 @@ fn main() -> Result<(), BoxError> {
         "build/memory.rs",
         "src/board.rs",
         "src/workload.rs",
+        "src/detection.rs",
+        "build/detector.rs",
         "../data/device/vae-digits.tvw",
+        "../data/device/ad-digits.tvw",
         "../data/device/ae-digits.tvw",
         "../data/digits/digits.csv.gz",
     ] {
@@ -92,6 +102,7 @@ fn main() -> Result<(), BoxError> {
 
     let vae_blob = fs::read(data.join("device/vae-digits.tvw"))?;
     let ae_blob = fs::read(data.join("device/ae-digits.tvw"))?;
+    let ad_blob = fs::read(data.join("device/ad-digits.tvw"))?;
     let csv = data.join("digits/digits.csv.gz");
     let split = load_digits(&csv)?;
     let transform = standardization(&split.train)?;
@@ -112,11 +123,14 @@ fn main() -> Result<(), BoxError> {
     }
 
     let digits = test_digits(&csv, &split)?;
-    fs::write(out.join("digits.rs"), digits_source(&digits))?;
+    let normal = detector::normal_digits(&csv, &split)?;
     fs::write(
-        out.join("reference.rs"),
-        reference_source(&vae_blob, &ae_blob, &digits.images, &transform)?,
+        out.join("digits.rs"),
+        digits_source(&digits) + &detector::normal_digits_source(&normal),
     )?;
+    let reference = reference_source(&vae_blob, &ae_blob, &digits.images, &transform)?
+        + &detector::reference_source(&ad_blob, &digits.images, &digits.labels, &normal)?;
+    fs::write(out.join("reference.rs"), reference)?;
     Ok(())
 }
 

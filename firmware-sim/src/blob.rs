@@ -14,6 +14,11 @@ static AE_ALIGNED: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../data/device/ae-digits.tvw"
 )));
+/// Backing storage of [`AD_DIGITS`].
+static AD_ALIGNED: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../data/device/ad-digits.tvw"
+)));
 /// Backing storage of [`VAE_DIGITS_STANDARDIZED`].
 static VAE_STANDARDIZED_ALIGNED: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
     env!("OUT_DIR"),
@@ -29,6 +34,9 @@ static FIRMWARE_VAE_ALIGNED: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
 pub static VAE_DIGITS: &[u8] = &VAE_ALIGNED.0;
 /// `data/device/ae-digits.tvw`, as exported by the host trainer.
 pub static AE_DIGITS: &[u8] = &AE_ALIGNED.0;
+/// `data/device/ad-digits.tvw`, the anomaly detector: weights, score and threshold (a
+/// version-4 blob), as exported by the host after `tinyvae calibrate`.
+pub static AD_DIGITS: &[u8] = &AD_ALIGNED.0;
 /// The `vae-digits` weights with an input transform (a version-2 blob, 520 bytes longer):
 /// the host's standardization fitted on the raw 0–16 pixels of the training digits, written
 /// by build.rs with the host's exporter.

@@ -63,7 +63,7 @@ fn digit(i: u32) -> [f32; PIXELS] {
 }
 
 /// Times `calls` calls of `work(prepare(i))` against the same loop with `work` left out.
-fn bench<T>(
+pub(crate) fn bench<T>(
     counter: &mut impl TickCounter,
     calls: u32,
     mut prepare: impl FnMut(u32) -> T,

@@ -22,6 +22,12 @@ pub enum DeviceError {
         /// The preset the blob was loaded as.
         preset: &'static str,
     },
+    /// A detector's blob carries no detector section (a version-4 blob has one: calibrate the
+    /// checkpoint, then export it).
+    NoDetector {
+        /// The preset the blob was loaded as.
+        preset: &'static str,
+    },
     /// The model returned an error while running.
     Model {
         /// What was running.
@@ -70,6 +76,10 @@ impl fmt::Display for DeviceError {
                 f,
                 "{preset} weight blob carries an input transform, which this firmware does not \
                  apply to {preset}"
+            ),
+            Self::NoDetector { preset } => write!(
+                f,
+                "{preset} weight blob carries no detector: calibrate the checkpoint, then export it"
             ),
             Self::Model { what, error } => write!(f, "{what} failed: {error}"),
             Self::HostDisagreement {

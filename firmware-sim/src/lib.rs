@@ -17,6 +17,8 @@ pub mod blob;
 pub mod board;
 pub mod budget;
 pub mod data;
+pub mod detect;
+pub mod detection;
 pub mod device;
 pub mod error;
 pub mod micro;

@@ -1,6 +1,8 @@
 //! Typed results of the [`device`](crate::device) functions. Reports carry numbers, not
 //! text: formatting them is the binary's job.
 
+use tinyvae_core::anomaly::Detector;
+
 use crate::agreement::Agreement;
 use crate::workload::Trajectory;
 
@@ -108,4 +110,40 @@ pub struct TrainReport {
     pub bench: BenchReport,
     /// Samples per step.
     pub batch: usize,
+}
+
+/// The detector run on the test digits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DetectReport {
+    /// Digits scored.
+    pub digits: usize,
+    /// Every score against the host's.
+    pub agreement: Agreement,
+    /// Bit i set: test digit i scored above the threshold (abnormal).
+    pub decisions: u32,
+    /// Bit i set: test digit i is not of the normal class.
+    pub abnormal_labels: u32,
+    /// Timing of the scoring of one sample.
+    pub bench: BenchReport,
+    /// Multiply-accumulates of the reconstruction a score needs.
+    pub macs: u32,
+}
+
+/// A re-calibration after fine-tuning on the device.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecalibrationReport {
+    /// The fine-tuning run.
+    pub trajectory: Trajectory,
+    /// The run, the normal scores and the threshold against the host's.
+    pub agreement: Agreement,
+    /// The detector with its new threshold.
+    pub detector: Detector,
+    /// Normal scores the threshold was set from.
+    pub window: usize,
+    /// Bit i set: test digit i is abnormal under the new threshold and weights.
+    pub decisions: u32,
+    /// Test digits decided.
+    pub digits: usize,
+    /// Bytes of RAM buffers.
+    pub buffer_bytes: usize,
 }

@@ -8,9 +8,9 @@
 use core::panic::PanicInfo;
 
 use firmware_sim::agreement::{Agreement, CLAIMED_MAX_ULPS};
-use firmware_sim::blob::{AE_DIGITS, BLOB_VARIANT, FIRMWARE_VAE};
+use firmware_sim::blob::{AD_DIGITS, AE_DIGITS, BLOB_VARIANT, FIRMWARE_VAE};
 use firmware_sim::board::{FloatUnit, InstructionCounter};
-use firmware_sim::data::{FIRST_TEST_ROW, TEST_DIGITS, TEST_LABELS};
+use firmware_sim::data::{FIRST_TEST_ROW, NORMAL_DIGITS, TEST_DIGITS, TEST_LABELS};
 use firmware_sim::micro::Micro;
 #[cfg(firmware_blob_transform)]
 use firmware_sim::report::NormalizedInferenceReport;
@@ -32,7 +32,7 @@ use crate::print::{
 
 /// Stack a training mode may need besides its buffers (call frames of the core), for the
 /// check that decides whether to run it. The mode's real need is measured.
-const FRAME_MARGIN: usize = 4 * 1024;
+pub const FRAME_MARGIN: usize = 4 * 1024;
 
 /// Runs everything, reports, and exits QEMU with success or failure: what the platform's
 /// entry point calls.
@@ -85,6 +85,7 @@ fn run() -> Result<(), DeviceError> {
     let WeightsView {
         model: vae,
         transform,
+        ..
     } = device::view_vae(FIRMWARE_VAE)?;
     hprintln!("vae-digits.blob=valid");
     hprintln!("vae-digits.blob_bytes={}", FIRMWARE_VAE.len());
@@ -159,12 +160,14 @@ fn run() -> Result<(), DeviceError> {
         }
     }
 
+    crate::detect::run(&mut stack, &mut counter, &cal, &mut agreement)?;
+
     hprintln!("host_values_compared={}", agreement.values);
     hprintln!("host_agreement={}", AgreementText(&agreement));
     hprintln!("host_agreement_claimed_max_ulps={}", CLAIMED_MAX_ULPS);
 
     let layout = mem::Layout::read();
-    let weights = FIRMWARE_VAE.len() + AE_DIGITS.len();
+    let weights = FIRMWARE_VAE.len() + AE_DIGITS.len() + AD_DIGITS.len();
     let tables = size_of_val(&TEST_DIGITS)
         + size_of_val(&TEST_LABELS)
         + size_of_val(&reference::VAE_INFERENCE)
@@ -173,7 +176,12 @@ fn run() -> Result<(), DeviceError> {
         } else {
             0
         }
-        + 4 * size_of_val(&reference::VAE_SGD);
+        + 4 * size_of_val(&reference::VAE_SGD)
+        + size_of_val(&NORMAL_DIGITS)
+        + size_of_val(&reference::AD_SCORES)
+        + size_of_val(&reference::AD_SGD)
+        + size_of_val(&reference::AD_NORMAL_SCORES)
+        + size_of_val(&reference::AD_RECALIBRATED_THRESHOLD);
     hprintln!("flash_bytes={}", layout.flash_bytes());
     hprintln!("flash_budget={}", FLASH_BUDGET);
     hprintln!("flash_text_bytes={}", layout.text_bytes());
@@ -203,12 +211,12 @@ fn run() -> Result<(), DeviceError> {
 }
 
 /// Whether `value` lies in the flash image, i.e. is used in place from the blob: 1 or 0.
-fn in_flash<T>(value: &T) -> u8 {
+pub fn in_flash<T>(value: &T) -> u8 {
     u8::from(mem::Layout::read().in_flash((value as *const T).addr()))
 }
 
 /// Adds a mode's value counts and worst difference to the total.
-fn agreement_add(total: &mut Agreement, part: &Agreement) {
+pub fn agreement_add(total: &mut Agreement, part: &Agreement) {
     total.values += part.values;
     total.differing += part.differing;
     if let Some(w) = part.worst

@@ -27,6 +27,8 @@ mod app;
 #[cfg(target_os = "none")]
 mod calibration;
 #[cfg(target_os = "none")]
+mod detect;
+#[cfg(target_os = "none")]
 mod mem;
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 #[path = "cortex_m.rs"]
