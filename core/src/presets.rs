@@ -22,8 +22,10 @@ pub type AeDigits = ShallowAutoencoder<64, 16>;
 /// detector scaled to them, 64-32-8-32-64 with ReLU inside, a ReLU code of 8 and a sigmoid
 /// output (cross-entropy): trained on the normal class alone, it scores by reconstruction
 /// error (4 744 parameters).
-pub type AdDigits =
-    Autoencoder<Chain<Dense<64, 32, Relu>, Dense<32, 8, Relu>>, Chain<Dense<8, 32, Relu>, Dense<32, 64>>>;
+pub type AdDigits = Autoencoder<
+    Chain<Dense<64, 32, Relu>, Dense<32, 8, Relu>>,
+    Chain<Dense<8, 32, Relu>, Dense<32, 64>>,
+>;
 
 #[cfg(test)]
 mod tests {

@@ -79,8 +79,8 @@ mod transform;
 
 pub use aligned::Aligned;
 
-use header::{CRC_OFFSET, Header, postcard_error};
 pub use detector::DETECTOR_SECTION_LEN;
+use header::{CRC_OFFSET, Header, postcard_error};
 pub use header::{
     FORMAT_VERSION, FORMAT_VERSION_PAYLOAD_CRC, FORMAT_VERSION_WITH_DETECTOR,
     FORMAT_VERSION_WITH_TRANSFORM, HEADER_LEN, MAGIC,

@@ -25,7 +25,9 @@ pub fn load(blob: &[u8]) -> Result<(AdDigits, Detector), BoxError> {
         .detector
         .ok_or("data/device/ad-digits.tvw carries no detector: calibrate before exporting")?;
     if info.transform.is_some() {
-        return Err("data/device/ad-digits.tvw has an input transform; the firmware has none".into());
+        return Err(
+            "data/device/ad-digits.tvw has an input transform; the firmware has none".into(),
+        );
     }
     let mut model = AdDigits::zeroed();
     weights::load(blob, &mut model)?;

@@ -1,5 +1,6 @@
 //! The memory matrix: each microcontroller-size preset (`vae-digits`, `ae-digits`) in each
-//! mode (inference, fine-tuning with SGD, with Adam), measured on every board
+//! mode (inference, fine-tuning with SGD, with Adam) and the `ad-digits` detector (scoring;
+//! fine-tuning and re-calibration), with the detector's instructions per scored sample, measured on every board
 //! (`firmware_sim::board::BOARDS`), against RAM budgets of 16, 32, 64 and 128 KiB and against
 //! each board's own RAM.
 //!
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
     let verbose = std::env::args().any(|a| a == "--verbose");
     let mut columns = Vec::new();
     let mut flash = Vec::new();
+    let mut scoring = Vec::new();
     for board in &BOARDS {
         let runner = runner(board);
         if let Some(reason) = support::missing_prerequisite(board, &runner) {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
         flash.push(num::<usize>(&m, "flash_bytes"));
+        scoring.push(num::<f64>(&m, "ad-digits.detect.insns_per_sample"));
         columns.push(BoardColumn::new(board, &m));
     }
     println!(
@@ -76,6 +79,10 @@ fn main() -> ExitCode {
     println!("\nFlash (the weights stay there), whole firmware:");
     for (c, bytes) in columns.iter().zip(flash) {
         println!("- {}: {} bytes", c.board.name, thousands(bytes));
+    }
+    println!("\nInstructions per scored sample (ad-digits: reconstruction, score, decision):");
+    for (c, insns) in columns.iter().zip(scoring) {
+        println!("- {}: {}", c.board.name, thousands(insns.round() as usize));
     }
     ExitCode::SUCCESS
 }

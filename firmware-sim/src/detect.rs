@@ -139,7 +139,11 @@ pub fn ad_recalibrate(
     agreement.check(WHAT)?;
     let (first, last) = (t.evaluations[0], t.evaluations[t.evaluations.len() - 1]);
     if last >= first || last.is_nan() {
-        return Err(DeviceError::NotLearning { what: WHAT, first, last });
+        return Err(DeviceError::NotLearning {
+            what: WHAT,
+            first,
+            last,
+        });
     }
     let mut scores = [0.0f32; TEST_DIGITS.len()];
     for (s, raw) in scores.iter_mut().zip(&TEST_DIGITS) {
@@ -161,4 +165,3 @@ pub fn ad_recalibrate(
         buffer_bytes: RECALIBRATION_BUFFER_BYTES,
     })
 }
-

@@ -31,11 +31,12 @@ use std::time::Instant;
 
 use bytemuck::Zeroable;
 use firmware_sim::blob::{
-    AE_DIGITS, Aligned, BLOB_VARIANT, FIRMWARE_VAE, VAE_DIGITS, VAE_DIGITS_STANDARDIZED,
+    AD_DIGITS, AE_DIGITS, Aligned, BLOB_VARIANT, FIRMWARE_VAE, VAE_DIGITS, VAE_DIGITS_STANDARDIZED,
 };
+use firmware_sim::detection::{self, AdDigits, NORMAL_WINDOW};
 use firmware_sim::reference;
 use firmware_sim::workload::{AeDigits, EVALUATIONS, NormalizedFigures, VaeDigits};
-use firmware_sim::{DeviceError, RAM_BUDGET, TickCounter, device};
+use firmware_sim::{DeviceError, RAM_BUDGET, TickCounter, detect, device};
 use tinyvae_core::weights::{self, HEADER_LEN, WeightBlob};
 use tinyvae_core::{Error as CoreError, InputTransformRef};
 
@@ -238,6 +239,52 @@ fn vae_sgd_lowers_the_loss_within_budget() {
         2 * size_of::<VaeDigits>() + 4 * (VaeDigits::WORKSPACE_FLOATS + 64) * report.batch
     );
     assert!(report.buffer_bytes < RAM_BUDGET);
+}
+
+#[test]
+fn the_detector_decides_as_the_host_and_recalibrates_within_budget() {
+    let (result, allocs) = on_device(|| {
+        let (model, detector) = detect::view_ad(AD_DIGITS)?;
+        let report = detect::ad_detect(model, &detector, &mut HostClock::new())?;
+        let recalibration = detect::ad_recalibrate(model, &detector)?;
+        Ok::<_, DeviceError>((detector, report, recalibration))
+    });
+    assert_eq!(allocs, 0, "device code allocated {allocs} times");
+    let (detector, report, recalibration) = result.expect("ad-digits modes");
+    assert!(report.agreement.is_bitwise(), "{:?}", report.agreement);
+    // The host's decisions: its own scores (score_samples, at build time) against the
+    // threshold the blob carries.
+    let host: Vec<f32> = reference::AD_SCORES
+        .iter()
+        .map(|&b| f32::from_bits(b))
+        .collect();
+    assert_eq!(report.decisions, detection::decisions(&detector, &host));
+    // The shipped detector tells every test digit apart.
+    assert_eq!(report.decisions, report.abnormal_labels);
+    assert!(recalibration.agreement.is_bitwise());
+    assert_eq!(
+        recalibration.detector.threshold.to_bits(),
+        reference::AD_RECALIBRATED_THRESHOLD
+    );
+    assert_eq!(recalibration.detector.rule, detector.rule);
+    assert_eq!(recalibration.detector.samples as usize, NORMAL_WINDOW);
+    assert!(recalibration.buffer_bytes < RAM_BUDGET);
+}
+
+#[test]
+fn a_detector_blob_without_its_section_is_refused() {
+    // The same weights as a version-3 blob: a model, but no threshold to decide with.
+    let (model, _) = detect::view_ad(AD_DIGITS).expect("shipped detector");
+    let mut blob = Box::new(Aligned([0u8; <AdDigits as WeightBlob>::BLOB_LEN]));
+    weights::save(model, &mut blob.0).expect("save");
+    let (error, allocs) = on_device(move || detect::view_ad(&blob.0).map(|_| ()));
+    assert_eq!(allocs, 0);
+    assert_eq!(
+        error,
+        Err(DeviceError::NoDetector {
+            preset: "ad-digits"
+        })
+    );
 }
 
 #[test]

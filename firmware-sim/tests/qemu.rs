@@ -32,10 +32,12 @@ use std::io::Write;
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use firmware_sim::blob::AD_DIGITS;
 use firmware_sim::board::{BOARDS, Board, MICROBIT, MPS2_AN386, RISCV_VIRT};
-use firmware_sim::budget;
 use firmware_sim::workload::{NormalizedFigures, VAE_INFERENCE_MACS, VaeDigits};
+use firmware_sim::{budget, detect, reference};
 use support::{Build, Run, matrix, num};
+use tinyvae_core::anomaly::Detector;
 use tinyvae_core::weights::WeightBlob;
 
 /// The README's claim: `vae-digits` inference in under 8 KiB of RAM (the weights stay in
@@ -167,6 +169,21 @@ fn assert_skipped(m: &BTreeMap<String, String>, preset: &str, mode: &str, ram: u
     );
 }
 
+/// The decisions the host makes on the test digits: its scores (`score_samples`, run by
+/// build.rs) against `detector`'s threshold, as the firmware prints them.
+fn host_decisions(detector: &Detector) -> String {
+    reference::AD_SCORES
+        .iter()
+        .map(|&bits| {
+            if detector.flags(f32::from_bits(bits)) {
+                '1'
+            } else {
+                '0'
+            }
+        })
+        .collect()
+}
+
 /// The shipped firmware on `expected.board`: everything within its budget, bit for bit.
 fn shipped_firmware(expected: &Expected, test: &str) {
     let board = expected.board;
@@ -192,7 +209,7 @@ fn shipped_firmware(expected: &Expected, test: &str) {
     }
     let flash: usize = num(&m, "flash_bytes");
     let weights: usize = num(&m, "flash_weights_bytes");
-    assert_eq!(weights, 17_840 + 8_672);
+    assert_eq!(weights, 17_840 + 8_672 + 19_156);
     assert!(flash > weights && flash <= budget.flash);
     assert_eq!(num::<usize>(&m, "flash_budget"), budget.flash);
 
@@ -220,6 +237,40 @@ fn shipped_firmware(expected: &Expected, test: &str) {
     }
     let vae_adam: usize = num(&m, "vae-digits.adam.buffer_bytes");
     assert!(vae_adam > budget.ram, "vae-digits Adam buffers: {vae_adam}");
+
+    // The detector: the threshold the blob carries, every score bit for bit with the host's
+    // (score_samples), and so the host's decisions; re-calibration where the RAM allows.
+    assert_eq!(m["ad-digits.blob"], "valid");
+    assert_eq!(m["ad-digits.weights_in_flash"], "1");
+    let (_, detector) = detect::view_ad(AD_DIGITS).expect("the shipped detector");
+    assert_eq!(
+        m["ad-digits.detector.threshold_bits"],
+        format!("{:#010x}", detector.threshold.to_bits())
+    );
+    assert_eq!(m["ad-digits.detect.host_agreement"], "bitwise");
+    assert_eq!(m["ad-digits.detect.decisions"], host_decisions(&detector));
+    assert_eq!(
+        m["ad-digits.detect.decisions"],
+        m["ad-digits.detect.abnormal_labels"]
+    );
+    let per_sample: f64 = num(&m, "ad-digits.detect.insns_per_sample");
+    assert!(
+        per_sample > 4_608.0,
+        "{per_sample} instructions per scored sample"
+    );
+    if budget.ram >= 64 * 1024 {
+        assert_eq!(m["ad-digits.recalibrate"], "ran");
+        assert_eq!(m["ad-digits.recalibrate.host_agreement"], "bitwise");
+        assert_eq!(
+            m["ad-digits.recalibrate.threshold_bits"],
+            format!("{:#010x}", reference::AD_RECALIBRATED_THRESHOLD)
+        );
+        let first: f64 = num(&m, "ad-digits.recalibrate.loss_first");
+        let last: f64 = num(&m, "ad-digits.recalibrate.loss_last");
+        assert!(last < first, "ad-digits fine-tuning: {first} -> {last}");
+    } else {
+        assert_skipped(&m, "ad-digits", "recalibrate", budget.ram);
+    }
 
     // RAM: the targets of the README, and the whole run within the board's memory layout.
     let static_ram: usize = num(&m, "ram_static_bytes");
@@ -407,6 +458,7 @@ fn measurement_build_runs_every_mode(board: &'static Board, test: &str) {
             assert_trained(&m, preset, mode);
         }
     }
+    assert_eq!(m["ad-digits.recalibrate"], "ran");
     assert_eq!(m["host_agreement"], "bitwise");
 
     // Same code, more RAM: every mode both builds run measures the same stack, up to the

@@ -156,7 +156,10 @@ mod tests {
         assert_eq!(ScoreKind::from_code(0), None);
         assert_eq!(ScoreKind::from_code(6), None);
         for rule in [Calibration::Percentile(99.5), Calibration::MeanPlusStd(3.0)] {
-            assert_eq!(Calibration::from_code(rule.code(), rule.parameter()), Some(rule));
+            assert_eq!(
+                Calibration::from_code(rule.code(), rule.parameter()),
+                Some(rule)
+            );
         }
         assert_eq!(Calibration::from_code(3, 1.0), None);
     }

@@ -75,9 +75,7 @@ pub(super) fn encode(
 /// a non-zero reserved byte; otherwise as [`Detector::validate`] (a NaN threshold is
 /// [`Error::NonFinite`]).
 pub(super) fn decode(bytes: &[u8]) -> Result<(Detector, bool, &[u8]), Error> {
-    let section = bytes
-        .get(..DETECTOR_SECTION_LEN)
-        .ok_or(Error::Truncated)?;
+    let section = bytes.get(..DETECTOR_SECTION_LEN).ok_or(Error::Truncated)?;
     let (fields, _) = postcard::take_from_bytes::<Section>(section).map_err(postcard_error)?;
     if fields.reserved != 0 {
         return Err(Error::Malformed);

@@ -289,13 +289,19 @@ where
 }
 
 /// The presets and modes of the matrix, as the firmware names them.
-pub const MATRIX_ROWS: [(&str, &str, &str); 6] = [
+pub const MATRIX_ROWS: [(&str, &str, &str); 8] = [
     ("vae-digits", "inference", "inference"),
     ("vae-digits", "sgd", "training, SGD"),
     ("vae-digits", "adam", "training, Adam"),
     ("ae-digits", "inference", "inference"),
     ("ae-digits", "sgd", "training, SGD"),
     ("ae-digits", "adam", "training, Adam"),
+    ("ad-digits", "detect", "anomaly scoring"),
+    (
+        "ad-digits",
+        "recalibrate",
+        "fine-tuning, SGD, and re-calibration",
+    ),
 ];
 
 /// One row of the memory matrix.

@@ -184,7 +184,10 @@ fn export_writes_the_blob_with_its_transform() {
     let written = export_weights(&*model, Some(&transform), None, &path).unwrap();
     let on_disk = std::fs::read(&path).unwrap();
     assert_eq!(written, on_disk.len());
-    assert_eq!(on_disk, weight_blob(&*model, Some(&transform), None).unwrap());
+    assert_eq!(
+        on_disk,
+        weight_blob(&*model, Some(&transform), None).unwrap()
+    );
     let mut loaded: Box<Small> = bytemuck::zeroed_box();
     let back = weights::load(&on_disk, &mut *loaded).unwrap().unwrap();
     assert_eq!(back.features(), FEATURES);

@@ -151,7 +151,10 @@ fn every_truncation_and_single_byte_change_is_rejected() {
                     load_into_sentinel::<Small>(&corrupted).is_err(),
                     "byte {position} ^ {mask:#04x}"
                 );
-                assert!(inspect(&corrupted).is_err(), "byte {position} ^ {mask:#04x}");
+                assert!(
+                    inspect(&corrupted).is_err(),
+                    "byte {position} ^ {mask:#04x}"
+                );
                 assert!(view::<Small>(&corrupted).is_err());
             }
             corrupted[position] = blob[position];

@@ -39,7 +39,11 @@ pub fn run(
     hprintln!("{}.host_values={}", mode, r.agreement.values);
     hprintln!("{}.host_agreement={}", mode, AgreementText(&r.agreement));
     hprintln!("{}.decisions={}", mode, Bits(r.decisions, r.digits));
-    hprintln!("{}.abnormal_labels={}", mode, Bits(r.abnormal_labels, r.digits));
+    hprintln!(
+        "{}.abnormal_labels={}",
+        mode,
+        Bits(r.abnormal_labels, r.digits)
+    );
     let flagged = r.decisions.count_ones();
     let caught = (r.decisions & r.abnormal_labels).count_ones();
     hprintln!("{}.flagged={}", mode, flagged);
@@ -82,6 +86,12 @@ pub fn run(
     hprintln!("{}.stack_bytes={}", mode, depth);
     hprintln!("{}.steps={}", mode, t.step_losses.len());
     hprintln!("{}.loss={}", mode, List(&t.evaluations));
+    hprintln!("{}.loss_first={}", mode, Micro(t.evaluations[0]));
+    hprintln!(
+        "{}.loss_last={}",
+        mode,
+        Micro(t.evaluations[t.evaluations.len() - 1])
+    );
     hprintln!("{}.window={}", mode, r.window);
     print_detector("recalibrate", &r.detector);
     hprintln!("{}.decisions={}", mode, Bits(r.decisions, r.digits));
