@@ -1,5 +1,7 @@
 //! Anomaly detection from the command line: `score` rows and the `one-class` protocol.
 
+use tinyvae_host::checkpoint::Checkpoint;
+
 use crate::cli::{stderr, tinyvae};
 use crate::trust::digits;
 
@@ -223,6 +225,33 @@ fn a_detector_trained_on_one_class_is_calibrated_and_judged() {
     let text = String::from_utf8_lossy(&inspect.stdout);
     assert!(text.contains("normal classes 0"), "{text}");
     assert!(text.contains("on mse (Percentile(99.0)"), "{text}");
+
+    // The threshold goes into the device blob (format 4) with its score and rule, and reads
+    // back as the checkpoint holds it, bit for bit.
+    let exported = tinyvae(
+        &["export", "--checkpoint", checkpoint, "--out", "d.tvw"],
+        dir.path(),
+    );
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let threshold = Checkpoint::read(&dir.path().join(checkpoint))
+        .unwrap()
+        .detector()
+        .threshold
+        .unwrap();
+    let blob = std::fs::read(dir.path().join("d.tvw")).unwrap();
+    let info = tinyvae_core::weights::inspect(&blob).unwrap();
+    assert_eq!(
+        info.version,
+        tinyvae_core::weights::FORMAT_VERSION_WITH_DETECTOR
+    );
+    let detector = info.detector.unwrap();
+    assert_eq!(detector, threshold.detector().unwrap());
+    assert_eq!(detector.threshold.to_bits(), threshold.value.to_bits());
+    assert_eq!(detector.score.name(), "mse");
+    let text = tinyvae(&["inspect", "d.tvw"], dir.path());
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("above it is abnormal"), "{text}");
+    assert!(text.contains("format       version 4"), "{text}");
 
     // Training on drops the threshold (it was for the earlier weights); the classes stay,
     // and cannot change.

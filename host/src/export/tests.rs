@@ -82,6 +82,7 @@ fn the_device_normalizes_and_reconstructs_as_the_host_bit_for_bit() {
     let WeightsView {
         model: device_model,
         transform: device_transform,
+        ..
     } = weights::view::<Small>(bytes).unwrap();
     let device_transform = device_transform.unwrap();
     assert_eq!(device_transform.features(), FEATURES);
