@@ -82,7 +82,10 @@ fn the_device_normalizes_and_reconstructs_as_the_host_bit_for_bit() {
     let WeightsView {
         model: device_model,
         transform: device_transform,
+        detector,
     } = weights::view::<Small>(bytes).unwrap();
+    // Exported without a calibrated threshold: the blob carries no detector.
+    assert!(detector.is_none());
     let device_transform = device_transform.unwrap();
     assert_eq!(device_transform.features(), FEATURES);
     assert!(device_transform.clamp());
@@ -184,7 +187,10 @@ fn export_writes_the_blob_with_its_transform() {
     let written = export_weights(&*model, Some(&transform), None, &path).unwrap();
     let on_disk = std::fs::read(&path).unwrap();
     assert_eq!(written, on_disk.len());
-    assert_eq!(on_disk, weight_blob(&*model, Some(&transform), None).unwrap());
+    assert_eq!(
+        on_disk,
+        weight_blob(&*model, Some(&transform), None).unwrap()
+    );
     let mut loaded: Box<Small> = bytemuck::zeroed_box();
     let back = weights::load(&on_disk, &mut *loaded).unwrap().unwrap();
     assert_eq!(back.features(), FEATURES);
