@@ -34,8 +34,7 @@ pub fn weight_blob<M: Model>(
     let transform = transform.map(InputTransform::as_core).transpose()?;
     let len = weights::blob_len_with::<M>(transform.is_some(), detector.is_some());
     let mut buffer = vec![0u8; len];
-    let written =
-        weights::save_with_detector(model, transform.as_ref(), detector, &mut buffer)?;
+    let written = weights::save_with_detector(model, transform.as_ref(), detector, &mut buffer)?;
     buffer.truncate(written);
     Ok(buffer)
 }

@@ -12,10 +12,10 @@ use super::{
 };
 use crate::cli::{EvalArgs, ExportArgs};
 use crate::format::{likelihood_text, loss_text};
+use tinyvae_host::anomaly::Threshold;
 use tinyvae_host::catalog::Catalog;
 use tinyvae_host::data::{Dataset, InputTransform};
 use tinyvae_host::eval::{Pca, active_units, knn_accuracy, linear_probe_accuracy};
-use tinyvae_host::anomaly::Threshold;
 use tinyvae_host::export::export_weights;
 use tinyvae_host::presets::{Preset, PresetVisitor};
 use tinyvae_host::train::model::{Phase, TrainableModel};

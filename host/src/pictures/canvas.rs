@@ -69,6 +69,7 @@ impl Canvas {
     }
 
     /// The colour at pixel `(x, y)`, if it is on the canvas.
+    #[cfg(test)]
     pub fn colour_at(&self, x: isize, y: isize) -> Option<[u8; 3]> {
         let at = self.index(x, y)?;
         Some([self.bytes[at], self.bytes[at + 1], self.bytes[at + 2]])
