@@ -2,6 +2,7 @@
 
 pub mod anomaly;
 pub mod bench;
+pub mod bench_scores;
 pub mod charts;
 mod data;
 mod detect;
