@@ -9,7 +9,7 @@ use crate::render::tui::{Colors, Overrides};
 
 mod anomaly;
 
-pub use anomaly::{CalibrateArgs, OneClassArgs, RowFormat, ScoreArgs};
+pub use anomaly::{CalibrateArgs, DetectorPictureArgs, OneClassArgs, RowFormat, ScoreArgs};
 
 /// A terminal trainer for autoencoders and variational autoencoders, for embedded and edge use.
 ///
@@ -58,6 +58,12 @@ pub enum Command {
     /// The one-class protocol: train on each class in turn, score the whole test set with
     /// every other class abnormal, and print the ROC AUC of every score, per class and mean.
     OneClass(OneClassArgs),
+    /// Write a PNG of the ROC curve of a score on the test set (the run's normal classes
+    /// normal, the others abnormal) with the chance diagonal; the AUC is printed.
+    Roc(DetectorPictureArgs),
+    /// Write a PNG of the score histograms of the normal and the abnormal test samples, the
+    /// calibrated threshold as a red vertical line.
+    Histogram(DetectorPictureArgs),
     /// Print what a checkpoint records, or a device blob's header.
     Inspect {
         /// The checkpoint or blob.

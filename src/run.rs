@@ -10,7 +10,7 @@ use tinyvae_host::train::config::TrainConfig;
 use tinyvae_host::train::model::TrainableModel;
 
 use crate::cli::{Cli, Command};
-use crate::commands::{self, pictures::PictureKind};
+use crate::commands::{self, charts::ChartKind, pictures::PictureKind};
 
 /// Runs the tool with the models of `catalog`: `tinyvae` itself is `run(&Shipped)`.
 pub fn run<C: Catalog>(catalog: &C) -> ExitCode {
@@ -42,6 +42,10 @@ pub fn run<C: Catalog>(catalog: &C) -> ExitCode {
         Some(Command::Score(args)) => commands::anomaly::score(catalog, args),
         Some(Command::Calibrate(args)) => commands::calibrate(catalog, args),
         Some(Command::OneClass(args)) => commands::anomaly::one_class(catalog, args),
+        Some(Command::Roc(args)) => commands::charts::draw(catalog, ChartKind::Roc, args),
+        Some(Command::Histogram(args)) => {
+            commands::charts::draw(catalog, ChartKind::Histogram, args)
+        }
         Some(Command::Inspect { file }) => commands::inspect::inspect(&file),
         Some(Command::Presets) => commands::list_presets(catalog),
     };

@@ -1,10 +1,20 @@
-//! PNG pictures of digits: grids of images and the latent scatter.
+//! PNG pictures of digits (grids of images, the latent scatter) and the charts of a detector
+//! (its ROC curve, its score histograms).
 
 use std::io;
 use std::path::Path;
 
 use crate::atomic_file::write_atomically;
 use crate::train::events::{Image, LatentPoint};
+
+mod canvas;
+mod histogram;
+mod roc_curve;
+
+pub use histogram::{
+    ANOMALOUS_COLOUR, NORMAL_COLOUR, ScoreHistogram, THRESHOLD_COLOUR, histogram_picture,
+};
+pub use roc_curve::{CURVE_COLOUR, roc_picture, roc_polyline};
 
 /// The colour of a point whose data has no labels.
 pub const UNLABELLED_COLOUR: [u8; 3] = [120, 120, 120];

@@ -1,4 +1,5 @@
-//! Arguments of the anomaly-detection commands: `score` and `one-class`.
+//! Arguments of the anomaly-detection commands: `score`, `calibrate`, `one-class`, `roc` and
+//! `histogram`.
 
 use std::path::PathBuf;
 
@@ -127,4 +128,33 @@ fn finite(text: &str) -> Result<f32, String> {
         Ok(value) if value.is_finite() => Ok(value),
         _ => Err(format!("'{text}' is not a finite number")),
     }
+}
+
+/// Options of `roc` and `histogram`, the pictures of a detector on its test set.
+#[derive(Debug, Args)]
+pub struct DetectorPictureArgs {
+    /// The checkpoint whose model scores.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// The PNG to write.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Labelled data whose test set is scored (default: the checkpoint's own).
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The score drawn: mse, rel, ce, elbo or iw (default: the calibrated threshold's, or mse).
+    #[arg(long, value_parser = score_kind)]
+    pub score: Option<ScoreKind>,
+    /// The normal classes, comma-separated (default: the run's `train --normal-class`).
+    #[arg(long, value_delimiter = ',', value_parser = in_range::<0, 255>)]
+    pub normal_class: Vec<usize>,
+    /// K, the draws of the elbo and iw scores.
+    #[arg(long, default_value_t = 16, value_parser = in_range::<1, 100_000>)]
+    pub iw_samples: usize,
+    /// Width of the picture in pixels (the ROC curve is square, the histogram 4:3).
+    #[arg(long, default_value_t = 480, value_parser = in_range::<64, 4096>)]
+    pub width: usize,
+    /// Bins of the histogram.
+    #[arg(long, default_value_t = 40, value_parser = in_range::<2, 1000>)]
+    pub bins: usize,
 }

@@ -1,5 +1,6 @@
 //! `tinyvae bench`: training throughput of presets on the shipped data, on one and two threads,
-//! measured side by side in one run, with the peak memory of each run.
+//! measured side by side in one run, with the peak memory of each run; then the scoring
+//! throughput of each anomaly score on one thread.
 //!
 //! Each measurement runs in a child process, because the GEMM's thread count is read once per
 //! process (`MATMUL_NUM_THREADS`) and peak memory is per process.
@@ -7,6 +8,8 @@
 use std::process::Command;
 use std::time::Instant;
 
+use super::bench_scores::scoring_rates;
+use super::detect::ANOMALY_IW_SAMPLES;
 use super::{Failure, ModelSizes, default_spec, dispatch, load_data};
 use crate::cli::BenchArgs;
 use tinyvae_host::catalog::Catalog;
@@ -46,14 +49,14 @@ pub fn bench<C: Catalog>(catalog: &C, args: BenchArgs) -> Result<(), Failure> {
         "{:<14} {:>7} {:>9} {:>14} {:>10} {:>9}",
         "preset", "threads", "batch", "samples/s", "vs 1 thr", "peak MB"
     );
-    for name in presets {
-        let preset = catalog.find(&name).map_err(Failure::input)?;
+    for name in &presets {
+        let preset = catalog.find(name).map_err(Failure::input)?;
         let batch = args.batch_size.unwrap_or(preset.config.batch_size);
         let mut single = None;
         for threads in [1, 2] {
             let mut command = Command::new(&exe);
             command
-                .env(CHILD_VARIABLE, &name)
+                .env(CHILD_VARIABLE, name)
                 .env("MATMUL_NUM_THREADS", threads.to_string())
                 .args([
                     "bench",
@@ -81,6 +84,22 @@ pub fn bench<C: Catalog>(catalog: &C, args: BenchArgs) -> Result<(), Failure> {
                 m.samples_per_second,
                 m.samples_per_second / base,
                 m.peak_memory_mb
+            );
+        }
+    }
+    // Scoring with one scoring thread, in this process.
+    println!(
+        "\n{:<14} {:>7} {:>14}   (one thread, K = {ANOMALY_IW_SAMPLES} for elbo and iw)",
+        "preset", "score", "samples/s"
+    );
+    for name in &presets {
+        let preset = catalog.find(name).map_err(Failure::input)?;
+        for rate in scoring_rates(catalog, preset, args.seconds)? {
+            println!(
+                "{:<14} {:>7} {:>14.0}",
+                name,
+                rate.kind.name(),
+                rate.samples_per_second
             );
         }
     }

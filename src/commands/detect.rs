@@ -22,7 +22,7 @@ use super::{Failure, dispatch, open_checkpoint, write_stdout};
 use crate::cli::{CalibrateArgs, EvalArgs};
 
 /// Seed of the draws of the scores `calibrate` and `eval --anomaly` compute.
-const DETECT_SEED: u64 = 0xD37E;
+pub(super) const DETECT_SEED: u64 = 0xD37E;
 
 /// K of the ELBO and importance-weighted scores of `eval --anomaly` unless `--iw-samples`.
 pub const ANOMALY_IW_SAMPLES: usize = 16;
@@ -130,6 +130,29 @@ fn normal_samples(detector: &DetectorRecord, train: &Dataset) -> Result<Dataset,
     }
 }
 
+/// The normal classes (`asked`, or else the run's) and which samples of `test` are abnormal:
+/// those of every other class. `command` names what needs them in the error.
+pub(super) fn test_labels(
+    detector: &DetectorRecord,
+    asked: &[usize],
+    test: &Dataset,
+    command: &str,
+) -> Result<(Vec<u8>, Vec<bool>), Failure> {
+    let classes: Vec<u8> = if asked.is_empty() {
+        detector.normal_classes.clone().ok_or_else(|| {
+            Failure::input(format!(
+                "{command} needs the normal classes: the run was not trained with \
+                 --normal-class; give --normal-class here"
+            ))
+        })?
+    } else {
+        asked.iter().map(|&c| c as u8).collect()
+    };
+    let protocol = OneClass::new(&classes).map_err(Failure::input)?;
+    let anomalous = protocol.anomalous(test).map_err(Failure::input)?;
+    Ok((classes, anomalous))
+}
+
 /// `eval --anomaly`: the whole test set scored, the run's normal classes normal.
 pub fn anomaly_report<M: TrainableModel>(
     model: &M,
@@ -138,18 +161,7 @@ pub fn anomaly_report<M: TrainableModel>(
     args: &EvalArgs,
 ) -> Result<(), Failure> {
     let detector = checkpoint.detector();
-    let classes: Vec<u8> = if args.normal_class.is_empty() {
-        detector.normal_classes.clone().ok_or_else(|| {
-            Failure::input(
-                "--anomaly needs the normal classes: the run was not trained with \
-                 --normal-class; give --normal-class here",
-            )
-        })?
-    } else {
-        args.normal_class.iter().map(|&c| c as u8).collect()
-    };
-    let protocol = OneClass::new(&classes).map_err(Failure::input)?;
-    let anomalous = protocol.anomalous(test).map_err(Failure::input)?;
+    let (classes, anomalous) = test_labels(detector, &args.normal_class, test, "--anomaly")?;
     let train = checkpoint.config();
     let options = ScoreOptions {
         kinds: chosen_scores::<M>(&[], &train)?,

@@ -2,6 +2,8 @@
 
 pub mod anomaly;
 pub mod bench;
+pub mod bench_scores;
+pub mod charts;
 mod data;
 mod detect;
 mod detector;

@@ -369,3 +369,95 @@ fn ad_mlperf_trains_on_640_wide_vectors_and_scores_them() {
         "{first}"
     );
 }
+
+/// The width and height a PNG's header states.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let word =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    (word(16), word(20))
+}
+
+#[test]
+fn roc_and_histogram_pictures_of_a_calibrated_detector() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = "checkpoints/vae-digits.ckpt";
+    let trained = train(
+        dir.path(),
+        &[
+            "--preset",
+            "vae-digits",
+            "--epochs",
+            "3",
+            "--normal-class",
+            "0",
+        ],
+    );
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let calibrated = tinyvae(&["calibrate", "--checkpoint", checkpoint], dir.path());
+    assert!(calibrated.status.success(), "{}", stderr(&calibrated));
+    let roc = tinyvae(
+        &[
+            "roc",
+            "--checkpoint",
+            checkpoint,
+            "--out",
+            "roc.png",
+            "--width",
+            "200",
+        ],
+        dir.path(),
+    );
+    assert!(roc.status.success(), "{}", stderr(&roc));
+    let png = std::fs::read(dir.path().join("roc.png")).unwrap();
+    assert_eq!(png_size(&png), (200, 200));
+    // The report line: the classes, the counts of the test split, the AUC and the threshold.
+    let said = stderr(&roc);
+    assert!(said.contains("classes 0 normal"), "{said}");
+    assert!(said.contains("ROC AUC 0."), "{said}");
+    assert!(said.contains("threshold "), "{said}");
+    let histogram = tinyvae(
+        &[
+            "histogram",
+            "--checkpoint",
+            checkpoint,
+            "--out",
+            "h.png",
+            "--bins",
+            "20",
+        ],
+        dir.path(),
+    );
+    assert!(histogram.status.success(), "{}", stderr(&histogram));
+    let png = std::fs::read(dir.path().join("h.png")).unwrap();
+    assert_eq!(png_size(&png), (480, 360));
+
+    // An absurd width is refused by the parser; a run without normal classes asks for them.
+    let wide = tinyvae(
+        &[
+            "roc",
+            "--checkpoint",
+            checkpoint,
+            "--out",
+            "w.png",
+            "--width",
+            "100000",
+        ],
+        dir.path(),
+    );
+    assert_eq!(wide.status.code(), Some(2), "{}", stderr(&wide));
+    let plain = digits(dir.path(), &["--checkpoint", "plain.ckpt"]);
+    assert!(plain.status.success());
+    let asked = tinyvae(
+        &["histogram", "--checkpoint", "plain.ckpt", "--out", "p.png"],
+        dir.path(),
+    );
+    assert_eq!(asked.status.code(), Some(1), "{}", stderr(&asked));
+    assert!(
+        stderr(&asked).contains("histogram needs the normal classes"),
+        "{}",
+        stderr(&asked)
+    );
+    assert!(!dir.path().join("p.png").exists());
+}

@@ -82,8 +82,10 @@ fn the_device_normalizes_and_reconstructs_as_the_host_bit_for_bit() {
     let WeightsView {
         model: device_model,
         transform: device_transform,
-        ..
+        detector,
     } = weights::view::<Small>(bytes).unwrap();
+    // Exported without a calibrated threshold: the blob carries no detector.
+    assert!(detector.is_none());
     let device_transform = device_transform.unwrap();
     assert_eq!(device_transform.features(), FEATURES);
     assert!(device_transform.clamp());
