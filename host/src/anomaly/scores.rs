@@ -98,8 +98,9 @@ fn check_available<M: TrainableModel>(
 /// Scores every sample of `data` under `model`, trained with `train`.
 ///
 /// The reconstruction scores use the decoder's mean of the clean input's code (μ for a VAE),
-/// one sample at a time, so they are deterministic and the bits a device computes; −ELBO is the mean of K one-draw estimates with β = 1 and
-/// −log p(x) the importance-weighted estimate with the same K.
+/// one sample at a time, so they are deterministic and the bits a device computes; −ELBO is
+/// the mean of K one-draw estimates with β = 1 and −log p(x) the importance-weighted estimate
+/// with the same K.
 pub fn score_samples<M: TrainableModel>(
     model: &M,
     train: &TrainConfig,
