@@ -242,27 +242,24 @@ pub fn save_with_detector<M: Model>(
         .split_at_mut_checked(SCALAR_LEN * M::SCALARS)
         .ok_or_else(too_small)?;
     postcard::to_slice(&PayloadOf(model), payload).map_err(|_| too_small())?;
-    let (version, section) = match detector {
-        None => (FORMAT_VERSION, section),
+    let version = match (detector, transform) {
+        (Some(_), _) => FORMAT_VERSION_WITH_DETECTOR,
+        (None, Some(_)) => FORMAT_VERSION_WITH_TRANSFORM,
+        (None, None) => FORMAT_VERSION,
+    };
+    let section = match detector {
+        None => section,
         Some(detector) => {
             let (fields, rest) = section
                 .split_at_mut_checked(DETECTOR_SECTION_LEN)
                 .ok_or_else(too_small)?;
             detector::encode(detector, transform.is_some(), fields)?;
-            (FORMAT_VERSION_WITH_DETECTOR, rest)
+            rest
         }
     };
-    let version = match transform {
-        None => version,
-        Some(transform) => {
-            transform::encode(transform, section)?;
-            if detector.is_some() {
-                version
-            } else {
-                FORMAT_VERSION_WITH_TRANSFORM
-            }
-        }
-    };
+    if let Some(transform) = transform {
+        transform::encode(transform, section)?;
+    }
     // The CRC covers the header too: written once without it, summed, then written again.
     let mut header = Header::new(
         version,

@@ -51,11 +51,8 @@ pub fn ad_detect(
 ) -> Result<DetectReport, DeviceError> {
     const WHAT: &str = "ad-digits detect";
     let mut workspace = [0.0f32; <AdDigits as Model>::WORKSPACE];
-    let mut scores = [0.0f32; TEST_DIGITS.len()];
-    for (s, raw) in scores.iter_mut().zip(&TEST_DIGITS) {
-        *s = detection::score(model, detector, &workload::pixels(raw), &mut workspace)
-            .map_err(DeviceError::model(WHAT))?;
-    }
+    let scores =
+        score_test_digits(model, detector, &mut workspace).map_err(DeviceError::model(WHAT))?;
     let mut agreement = Agreement::default();
     agreement.compare_all(0, scores, &reference::AD_SCORES);
     agreement.check(WHAT)?;
@@ -82,6 +79,19 @@ pub fn ad_detect(
         bench: timing,
         macs: AD_INFERENCE_MACS as u32,
     })
+}
+
+/// `detector`'s score of each test digit under `model`, in order.
+fn score_test_digits(
+    model: &AdDigits,
+    detector: &Detector,
+    workspace: &mut [f32],
+) -> Result<[f32; TEST_DIGITS.len()], tinyvae_core::Error> {
+    let mut scores = [0.0f32; TEST_DIGITS.len()];
+    for (s, raw) in scores.iter_mut().zip(&TEST_DIGITS) {
+        *s = detection::score(model, detector, &workload::pixels(raw), workspace)?;
+    }
+    Ok(scores)
 }
 
 /// Bit i set: test digit i is not of [`NORMAL_CLASS`], so should be flagged.
@@ -145,16 +155,8 @@ pub fn ad_recalibrate(
             last,
         });
     }
-    let mut scores = [0.0f32; TEST_DIGITS.len()];
-    for (s, raw) in scores.iter_mut().zip(&TEST_DIGITS) {
-        *s = detection::score(
-            training.params,
-            &r.detector,
-            &workload::pixels(raw),
-            training.workspace,
-        )
+    let scores = score_test_digits(training.params, &r.detector, training.workspace)
         .map_err(DeviceError::model(WHAT))?;
-    }
     Ok(RecalibrationReport {
         trajectory: r.trajectory,
         agreement,
