@@ -101,6 +101,18 @@ pub fn artifact(artifact: Artifact) -> &'static str {
     }
 }
 
+/// `3, 8`, or `every class`.
+pub fn classes_text(classes: Option<&[u8]>) -> String {
+    match classes {
+        None => "every class".into(),
+        Some(classes) => classes
+            .iter()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

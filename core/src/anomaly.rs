@@ -65,6 +65,12 @@ impl ScoreKind {
         }
     }
 
+    /// Whether the score averages K draws of the code (−ELBO, −log p(x)); the others are
+    /// computed from the reconstruction of the mean code alone.
+    pub const fn needs_draws(self) -> bool {
+        matches!(self, Self::NegativeElbo | Self::NegativeLogLikelihood)
+    }
+
     /// The kind named `name` (see [`ScoreKind::name`]).
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.name() == name)

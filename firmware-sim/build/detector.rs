@@ -99,6 +99,7 @@ pub fn reference_source(
         importance_samples: detector.importance_samples as usize,
         seed: 0,
         threads: 1,
+        batched: false,
     };
     let host = score_samples(&model, &preset.config, &data, &options)?;
     let mut workspace = vec![0.0f32; <AdDigits as tinyvae_core::Model>::WORKSPACE * FINETUNE_BATCH];

@@ -13,6 +13,7 @@ pub mod data;
 pub mod eval;
 pub mod export;
 pub mod files;
+pub mod histogram;
 pub mod lock;
 pub mod pictures;
 pub mod presets;

@@ -11,9 +11,8 @@ mod canvas;
 mod histogram;
 mod roc_curve;
 
-pub use histogram::{
-    ANOMALOUS_COLOUR, NORMAL_COLOUR, ScoreHistogram, THRESHOLD_COLOUR, histogram_picture,
-};
+pub use crate::histogram::ScoreHistogram;
+pub use histogram::{ANOMALOUS_COLOUR, NORMAL_COLOUR, THRESHOLD_COLOUR, histogram_picture};
 pub use roc_curve::{CURVE_COLOUR, roc_picture, roc_polyline};
 
 /// The colour of a point whose data has no labels.

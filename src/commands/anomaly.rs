@@ -76,6 +76,7 @@ pub fn score<C: Catalog>(catalog: &C, args: ScoreArgs) -> Result<(), Failure> {
                 importance_samples: args.iw_samples,
                 seed: SCORE_SEED,
                 threads: threads(args.threads),
+                batched: false,
             };
             let test = &loaded.split.test;
             let scores = score_samples(&*model, &train, test, &options).map_err(Failure::input)?;
@@ -189,6 +190,7 @@ pub fn one_class<C: Catalog>(catalog: &C, args: OneClassArgs) -> Result<(), Fail
                 importance_samples: args.iw_samples,
                 seed: config.seed,
                 threads: threads(args.threads),
+                batched: false,
             };
             let mut results = Vec::with_capacity(classes.len());
             for class in classes {

@@ -48,6 +48,7 @@ impl PresetVisitor for ScoringVisitor {
                 importance_samples: ANOMALY_IW_SAMPLES,
                 seed: 1,
                 threads: 1,
+                batched: false,
             };
             let pass = || {
                 score_samples(trainer.model(), &config, &data.test, &options)

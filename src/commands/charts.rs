@@ -85,6 +85,7 @@ impl PresetVisitor for ChartVisitor {
             importance_samples: args.iw_samples,
             seed: DETECT_SEED,
             threads: threads(None),
+            batched: false,
         };
         let scores = score_samples(&*model, &train, test, &options)
             .map_err(Failure::input)?

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 use tinyvae_host::anomaly::{
-    Calibration, Confusion, DetectorRecord, OneClass, PARTIAL_AUC_MAX_FPR, Roc, ScoreKind,
-    ScoreOptions, Threshold, calibrate as set_threshold, score_samples,
+    Calibration, Confusion, DEFAULT_CALIBRATION, DetectorRecord, OneClass, PARTIAL_AUC_MAX_FPR,
+    Roc, ScoreOptions, Threshold, calibrate as set_threshold, score_samples,
 };
 use tinyvae_host::catalog::Catalog;
 use tinyvae_host::checkpoint::Checkpoint;
@@ -17,9 +17,9 @@ use tinyvae_host::train::model::TrainableModel;
 
 use super::anomaly::{chosen_scores, threads};
 use super::data::{CheckpointData, ModelSizes, checkpoint_data};
-use super::detector::classes_text;
 use super::{Failure, dispatch, open_checkpoint, write_stdout};
 use crate::cli::{CalibrateArgs, EvalArgs};
+use crate::format::classes_text;
 
 /// Seed of the draws of the scores `calibrate` and `eval --anomaly` compute.
 pub(super) const DETECT_SEED: u64 = 0xD37E;
@@ -56,13 +56,14 @@ pub fn calibrate<C: Catalog>(catalog: &C, args: CalibrateArgs) -> Result<(), Fai
             let rule = match (args.percentile, args.mean_std) {
                 (_, Some(k)) => Calibration::MeanPlusStd(k),
                 (Some(p), None) => Calibration::Percentile(p),
-                (None, None) => Calibration::Percentile(99.5),
+                (None, None) => DEFAULT_CALIBRATION,
             };
             let options = ScoreOptions {
                 kinds,
                 importance_samples: args.iw_samples,
                 seed: DETECT_SEED,
                 threads: threads(args.threads),
+                batched: false,
             };
             let scores = score_samples(&*model, &train, &normal, &options)
                 .map_err(Failure::input)?
@@ -73,10 +74,7 @@ pub fn calibrate<C: Catalog>(catalog: &C, args: CalibrateArgs) -> Result<(), Fai
             let value = set_threshold(&mut window, rule).map_err(Failure::input)?;
             let threshold = Threshold {
                 score: args.score,
-                importance_samples: if matches!(
-                    args.score,
-                    ScoreKind::NegativeElbo | ScoreKind::NegativeLogLikelihood
-                ) {
+                importance_samples: if args.score.needs_draws() {
                     args.iw_samples as u32
                 } else {
                     1
@@ -168,6 +166,7 @@ pub fn anomaly_report<M: TrainableModel>(
         importance_samples: args.iw_samples.unwrap_or(ANOMALY_IW_SAMPLES),
         seed: DETECT_SEED,
         threads: threads(None),
+        batched: false,
     };
     let scores = score_samples(model, &train, test, &options).map_err(Failure::input)?;
     let mut rows = Vec::new();

@@ -1,10 +1,13 @@
 //! The detector settings of a training run: the classes it learns as normal
 //! (`--normal-class`), kept across resumes.
 
-use tinyvae_host::anomaly::{DetectorRecord, OneClass};
+use tinyvae_host::anomaly::{DetectorRecord, EpochDetection, OneClass};
 use tinyvae_host::data::Split;
+use tinyvae_host::train::config::TrainConfig;
+use tinyvae_host::train::model::TrainableModel;
 
 use super::Failure;
+use crate::format::classes_text;
 
 /// The detector record of a run: from `--normal-class` for a new run; the checkpoint's for a
 /// resumed one, where another `--normal-class` is refused and a calibrated threshold is
@@ -68,14 +71,19 @@ pub fn keep_normal_training_samples(
     Ok(())
 }
 
-/// `3, 8`, or `every class`.
-pub fn classes_text(classes: Option<&[u8]>) -> String {
-    match classes {
-        None => "every class".into(),
-        Some(classes) => classes
-            .iter()
-            .map(u8::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
+/// The judge of a detector's run at every epoch's end, for a run with normal classes whose
+/// test set has labels of both kinds; otherwise none, with a note saying why.
+pub fn epoch_probe<M: TrainableModel>(
+    detector: &DetectorRecord,
+    train: &TrainConfig,
+    split: &Split,
+) -> Option<EpochDetection> {
+    let classes = detector.normal_classes.as_ref()?;
+    match EpochDetection::new::<M>(classes, train, split) {
+        Ok(probe) => Some(probe),
+        Err(e) => {
+            eprintln!("tinyvae: the detector is not judged as it trains: {e}");
+            None
+        }
     }
 }

@@ -119,7 +119,7 @@ fn print_checkpoint(path: &Path, c: &Checkpoint) {
     if let Some(classes) = &detector.normal_classes {
         println!(
             "  detector     normal classes {}",
-            super::detector::classes_text(Some(classes))
+            crate::format::classes_text(Some(classes))
         );
     }
     if let Some(t) = &detector.threshold {

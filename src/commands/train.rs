@@ -11,7 +11,7 @@ use tinyvae_core::autoencoder::ReconstructionLoss;
 use tinyvae_core::noise::Noise;
 use tinyvae_core::vae::{GaussianVariance, Likelihood};
 
-use super::detector::{keep_normal_training_samples, run_detector};
+use super::detector::{epoch_probe, keep_normal_training_samples, run_detector};
 use super::resume::apply_changes;
 use super::run_end::{check_outputs, run_end};
 use super::{
@@ -30,11 +30,12 @@ use tinyvae_host::data::{DataRecord, EVALUATION_BINARIZATION_SEED, binarize_once
 use tinyvae_host::files::RunFiles;
 use tinyvae_host::presets::{Preset, PresetVisitor};
 use tinyvae_host::train::config::{OptimizerChoice, TrainConfig};
+use tinyvae_host::train::detection::DetectionProbe;
 use tinyvae_host::train::events::{Command, RunInfo, TrainingEvent};
 use tinyvae_host::train::model::TrainableModel;
 use tinyvae_host::train::options::{ReportEvery, WorkerOptions};
 use tinyvae_host::train::trainer::Trainer;
-use tinyvae_host::train::worker::run_training;
+use tinyvae_host::train::worker::{Channels, run_training};
 
 /// Parses `none`, `gaussian:SIGMA` or `mask:P`.
 pub fn parse_noise(text: &str) -> Result<Noise, String> {
@@ -303,7 +304,11 @@ impl PresetVisitor for TrainVisitor {
             data.test = binarize_once(&data.test, EVALUATION_BINARIZATION_SEED);
         }
         let headless = args.headless || !io::stdout().is_terminal() || !tui::dashboard_supported();
-        let info = RunInfo::new(&trainer, &data, preset.name);
+        let probe = epoch_probe::<M>(&detector, trainer.config(), &data);
+        let mut info = RunInfo::new(&trainer, &data, preset.name);
+        if probe.is_some() {
+            info.normal_classes.clone_from(&detector.normal_classes);
+        }
         // A resumed run saves back to the checkpoint it resumed.
         let checkpoint = args
             .checkpoint
@@ -347,8 +352,11 @@ impl PresetVisitor for TrainVisitor {
                     info,
                     &options,
                     &worker_files,
-                    &event_sender,
-                    &command_receiver,
+                    probe.as_ref().map(|p| p as &dyn DetectionProbe<M>),
+                    Channels {
+                        events: &event_sender,
+                        commands: &command_receiver,
+                    },
                 )
             })
             .map_err(|e| Failure::input(format!("cannot start the training thread: {e}")))?;

@@ -83,6 +83,21 @@ impl<P: Write, M: Write> HeadlessRenderer<P, M> {
                     epoch.test.kl
                 )?;
             }
+            TrainingEvent::Detection(report) => {
+                self.clear_line()?;
+                let aucs: Vec<String> = report
+                    .scores
+                    .iter()
+                    .map(|s| format!("{} {:.4}", s.score.name(), s.auc))
+                    .collect();
+                writeln!(
+                    self.progress,
+                    "           ROC AUC {} on {} test samples ({} abnormal)",
+                    aucs.join(", "),
+                    report.test_samples,
+                    report.anomalous
+                )?;
+            }
             TrainingEvent::Saved { artifact, path } => {
                 self.clear_line()?;
                 writeln!(
@@ -227,8 +242,10 @@ fn bar(fraction: f64, width: usize) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use tinyvae_host::anomaly::{DEFAULT_CALIBRATION, ScoreKind, judge};
     use tinyvae_host::data::{Dataset, Split};
     use tinyvae_host::presets::{VaeDigits, find_preset};
+    use tinyvae_host::train::detection::DetectionReport;
     use tinyvae_host::train::events::{
         Artifact, EpochReport, Hyperparameter, LossParts, RunInfo, RunState, StepReport,
     };
@@ -264,6 +281,23 @@ mod tests {
                 epoch: 1,
                 train: loss,
                 test: loss,
+            }),
+            TrainingEvent::Detection(DetectionReport {
+                epoch: 1,
+                normal_classes: vec![3],
+                test_samples: 4,
+                anomalous: 2,
+                calibration_samples: 3,
+                rule: DEFAULT_CALIBRATION,
+                scores: vec![
+                    judge(
+                        ScoreKind::ReconstructionMse,
+                        &[0.01, 0.02, 0.04, 0.015],
+                        &[false, false, true, true],
+                        vec![0.01, 0.02, 0.01],
+                    )
+                    .unwrap(),
+                ],
             }),
             TrainingEvent::Hyperparameter(Hyperparameter::LearningRate(2e-3)),
             TrainingEvent::Saved {

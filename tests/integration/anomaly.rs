@@ -461,3 +461,79 @@ fn roc_and_histogram_pictures_of_a_calibrated_detector() {
     );
     assert!(!dir.path().join("p.png").exists());
 }
+
+#[test]
+fn a_detector_run_reports_its_judgement_at_every_epoch_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = "checkpoints/ad-digits.ckpt";
+    let trained = train(
+        dir.path(),
+        &[
+            "--preset",
+            "ad-digits",
+            "--epochs",
+            "3",
+            "--normal-class",
+            "0",
+            "--metrics",
+            "m.jsonl",
+        ],
+    );
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("m.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines[0]["event"], "start");
+    assert_eq!(lines[0]["normal_classes"], serde_json::json!([0]));
+    let reports: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l["event"] == "detection").collect();
+    assert_eq!(reports.len(), 3, "one report per epoch");
+    for (epoch, report) in (1..).zip(&reports) {
+        assert_eq!(report["epoch"], epoch);
+        // The digits' whole test split (under the cap), its zeros normal.
+        assert_eq!(report["test_samples"], 360);
+        assert_eq!(report["anomalous"], 325);
+        assert_eq!(report["calibration_samples"], 143);
+        let names: Vec<&str> = report["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["score"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["mse", "rel", "ce"]);
+        let mse = &report["scores"][0];
+        let auc = mse["auc"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&auc), "{report}");
+        let histogram = &mse["histogram"];
+        let count = |key: &str| -> u64 {
+            histogram[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_u64().unwrap())
+                .sum()
+        };
+        assert_eq!((count("normal"), count("anomalous")), (35, 325));
+    }
+    // The plain output says it too.
+    let progress = stderr(&trained) + &String::from_utf8_lossy(&trained.stdout);
+    assert!(progress.contains("ROC AUC mse "), "{progress}");
+
+    // The threshold the run showed is the one calibrate then sets by default, up to the last
+    // bits (the run reconstructs in batches, calibrate one sample at a time as a device).
+    let shown = reports[2]["scores"][0]["threshold"].as_f64().unwrap();
+    let calibrated = tinyvae(&["calibrate", "--checkpoint", checkpoint], dir.path());
+    assert!(calibrated.status.success(), "{}", stderr(&calibrated));
+    let set = Checkpoint::read(&dir.path().join(checkpoint))
+        .unwrap()
+        .detector()
+        .threshold
+        .unwrap()
+        .value;
+    assert!(
+        (f64::from(set) - shown).abs() <= 1e-5 * shown,
+        "shown {shown}, calibrated {set}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Anomaly detection on the host: each sample's scores ([`score_samples`]), how well a score
 //! separates abnormal samples from normal ones ([`Roc`], [`Confusion`]), and the one-class
-//! protocol on labelled data ([`OneClass`]).
+//! protocol on labelled data ([`OneClass`]), and a detector judged as it trains
+//! ([`EpochDetection`]).
 //!
 //! The scores and the threshold rules are the core's ([`tinyvae_core::anomaly`]), so a device
 //! computes the same bits; this module adds what needs the whole test set at once.
@@ -10,13 +11,19 @@ mod protocol;
 mod record;
 mod roc;
 mod scores;
+mod watch;
 
 pub use one_class::OneClass;
 pub use protocol::{PARTIAL_AUC_MAX_FPR, ProtocolResult, ScoreResult, one_class_run};
-pub use record::{DetectorRecord, Threshold};
+pub use record::{DEFAULT_CALIBRATION, DetectorRecord, Threshold};
 pub use roc::{Confusion, Roc, RocPoint};
-pub use scores::{SampleScores, ScoreOptions, available_scores, score_samples};
+pub use scores::{
+    RECONSTRUCTION_BATCH, SampleScores, ScoreOptions, available_scores, score_samples,
+};
 pub use tinyvae_core::anomaly::{Calibration, ScoreKind, calibrate};
+pub use watch::{
+    EpochDetection, WATCHED_BINS, WATCHED_NORMAL_SAMPLES, WATCHED_TEST_SAMPLES, judge,
+};
 
 /// What can go wrong while scoring or judging scores.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

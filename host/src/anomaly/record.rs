@@ -4,6 +4,10 @@
 use serde::{Deserialize, Serialize};
 use tinyvae_core::anomaly::{Calibration, Detector, ScoreKind};
 
+/// The rule a threshold is set by unless another is asked: the 99.5th percentile of the
+/// normal samples' scores.
+pub const DEFAULT_CALIBRATION: Calibration = Calibration::Percentile(99.5);
+
 /// A run's detector settings, stored in its checkpoint (empty for a run that is not one).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DetectorRecord {

@@ -23,7 +23,16 @@ pub struct ScoreOptions {
     pub seed: u64,
     /// Threads to score with (at least 1); the scores are the same bits for any count.
     pub threads: usize,
+    /// Reconstruct [`RECONSTRUCTION_BATCH`] samples at a time through the matrix products of
+    /// training, where `false` reconstructs one sample at a time as a device does. A batch is
+    /// several times faster on the large models, but its sums run in another order, so its
+    /// reconstruction scores may differ from a device's in the last bits: a threshold for a
+    /// device is set from scores of one sample at a time.
+    pub batched: bool,
 }
+
+/// Samples reconstructed together when [`ScoreOptions::batched`].
+pub const RECONSTRUCTION_BATCH: usize = 256;
 
 /// The scores of every sample: `kinds.len()` values per sample, sample after sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,8 +134,12 @@ pub fn score_samples<M: TrainableModel>(
     let width = options.kinds.len();
     let mut values = vec![0.0f32; data.len() * width];
     let threads = options.threads.max(1);
-    // Each sample is scored on its own, so how they are shared out changes no bit.
-    let per_thread = data.len().div_ceil(threads).max(1);
+    // Each sample is scored on its own, and a batch holds the same samples whatever the
+    // thread count, so how they are shared out changes no bit.
+    let mut per_thread = data.len().div_ceil(threads).max(1);
+    if options.batched {
+        per_thread = per_thread.next_multiple_of(RECONSTRUCTION_BATCH);
+    }
     std::thread::scope(|scope| {
         let workers: Vec<_> = values
             .chunks_mut(per_thread * width)
@@ -162,25 +175,23 @@ fn score_range<M: TrainableModel>(
     let width = options.kinds.len();
     let count = out.len() / width;
     let inputs = &data.images()[first * M::INPUTS..(first + count) * M::INPUTS];
-    let reconstructs = options.kinds.iter().any(|k| {
-        matches!(
-            k,
-            ScoreKind::ReconstructionMse
-                | ScoreKind::ReconstructionRelative
-                | ScoreKind::ReconstructionCrossEntropy
-        )
-    });
+    let reconstructs = options.kinds.iter().any(|k| !k.needs_draws());
     let mut reconstruction = vec![0.0f32; if reconstructs { inputs.len() } else { 0 }];
     if reconstructs {
-        // One sample at a time: the dot-product path a device takes, so a device scores
-        // each sample to the same bits and decides as the host does at the threshold (a
-        // batch would go through the GEMM, whose sums run in another order).
-        let mut workspace = vec![0.0; M::WORKSPACE];
+        // One sample at a time unless asked: the dot-product path a device takes, so a
+        // device scores each sample to the same bits and decides as the host does at the
+        // threshold (a batch goes through the GEMM, whose sums run in another order).
+        let batch = if options.batched {
+            RECONSTRUCTION_BATCH
+        } else {
+            1
+        };
+        let mut workspace = vec![0.0; M::WORKSPACE * batch.min(count.max(1))];
         for (x, x_hat) in inputs
-            .chunks(M::INPUTS)
-            .zip(reconstruction.chunks_mut(M::INPUTS))
+            .chunks(M::INPUTS * batch)
+            .zip(reconstruction.chunks_mut(M::INPUTS * batch))
         {
-            model.reconstruct_with(config, x, x_hat, 1, &mut workspace)?;
+            model.reconstruct_with(config, x, x_hat, x.len() / M::INPUTS, &mut workspace)?;
         }
     }
     let samples = options.importance_samples;

@@ -12,6 +12,7 @@ use tinyvae_core::noise::Noise;
 use tinyvae_core::vae::Likelihood;
 
 use super::config::OptimizerChoice;
+use super::detection::DetectionReport;
 
 /// A grey-scale image with pixels in [0, 1], row-major.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +56,9 @@ pub struct RunInfo {
     pub total_steps: u64,
     /// Hyperparameters in force when the run starts.
     pub hyperparameters: Vec<Hyperparameter>,
+    /// The classes a detector's run learns as normal (`--normal-class`), when its test set
+    /// is judged against them at every epoch's end ([`TrainingEvent::Detection`]).
+    pub normal_classes: Option<Vec<u8>>,
 }
 
 /// A setting of the run and its value. The JSON lines write it as
@@ -203,6 +207,8 @@ pub enum TrainingEvent {
     Step(StepReport),
     /// An epoch ended and the test set was evaluated.
     Epoch(EpochReport),
+    /// A detector's run judged its model on the test set after an epoch.
+    Detection(DetectionReport),
     /// Fresh pictures.
     #[serde(skip)]
     Snapshot(Box<Snapshot>),

@@ -1,6 +1,7 @@
 //! Training: the worker that fits a model and the events it reports.
 
 pub mod config;
+pub mod detection;
 mod error;
 mod evaluate;
 pub mod events;

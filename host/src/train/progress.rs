@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use tinyvae_core::LossParts;
 
+use super::detection::DetectionProbe;
 use super::events::{EpochReport, RunState, StepReport, TrainingEvent};
 use super::model::TrainableModel;
 use super::options::{ReportEvery, WorkerOptions};
@@ -177,6 +178,7 @@ impl Run {
         trainer: &Trainer<M>,
         data: &Split,
         options: &WorkerOptions,
+        probe: Option<&dyn DetectionProbe<M>>,
         events: &Sender<TrainingEvent>,
     ) -> Option<EpochEnd> {
         let evaluation_started = Instant::now();
@@ -201,6 +203,15 @@ impl Run {
                 return None;
             }
         };
+        if let Some(probe) = probe {
+            let event = match probe.probe(trainer.model(), trainer.config(), report.epoch) {
+                Ok(detection) => TrainingEvent::Detection(detection),
+                Err(message) => TrainingEvent::Warning {
+                    message: format!("the detector could not be judged: {message}"),
+                },
+            };
+            let _ = events.send(event);
+        }
         let save_due = options
             .checkpoint_interval
             .is_some_and(|every| self.last_save.elapsed() >= every);

@@ -11,7 +11,8 @@ use crate::architecture::architecture_of;
 use crate::data::Split;
 
 impl RunInfo {
-    /// The facts of training `trainer` on `data` under the name `preset`.
+    /// The facts of training `trainer` on `data` under the name `preset`, without normal
+    /// classes (the caller that judges a detector sets them).
     pub fn new<M: TrainableModel>(trainer: &Trainer<M>, data: &Split, preset: &str) -> Self {
         Self {
             preset: preset.to_string(),
@@ -33,6 +34,7 @@ impl RunInfo {
             epochs: trainer.total_epochs(),
             total_steps: trainer.total_steps(&data.train),
             hyperparameters: hyperparameters(trainer),
+            normal_classes: None,
         }
     }
 }

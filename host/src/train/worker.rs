@@ -3,6 +3,7 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
+use super::detection::DetectionProbe;
 use super::events::{Artifact, Command, Hyperparameter, RunInfo, RunState, TrainingEvent};
 use super::model::TrainableModel;
 use super::options::WorkerOptions;
@@ -25,8 +26,18 @@ pub enum RunEnd {
     SaveFailed,
 }
 
-/// Runs `trainer` to the end of its schedule, reporting to `events` (starting with `info`)
-/// and obeying `commands`; checkpoints and device weights go through `persistence`. A
+/// The worker's two channels: what it reports, and what it is asked.
+#[derive(Clone, Copy, Debug)]
+pub struct Channels<'a> {
+    /// Where the run's events go.
+    pub events: &'a Sender<TrainingEvent>,
+    /// Where the driver's commands come from.
+    pub commands: &'a Receiver<Command>,
+}
+
+/// Runs `trainer` to the end of its schedule, reporting to the `events` channel (starting
+/// with `info`) and obeying the `commands` channel; checkpoints and device weights go through `persistence`; a
+/// detector's run reports what `probe` finds at the end of every epoch. A
 /// checkpoint that cannot be written ends the run ([`RunEnd::SaveFailed`]); a failed export
 /// is reported and training goes on.
 /// After the last epoch it keeps answering commands (pictures, saves) until told to stop or
@@ -37,9 +48,10 @@ pub fn run_training<M: TrainableModel>(
     info: RunInfo,
     options: &WorkerOptions,
     persistence: &dyn Persistence<M>,
-    events: &Sender<TrainingEvent>,
-    commands: &Receiver<Command>,
+    probe: Option<&dyn DetectionProbe<M>>,
+    channels: Channels<'_>,
 ) -> RunEnd {
+    let Channels { events, commands } = channels;
     let mut run = Run::new(&trainer, data, options);
     let send = |event: TrainingEvent| {
         let _ = events.send(event);
@@ -148,7 +160,7 @@ pub fn run_training<M: TrainableModel>(
                         return RunEnd::Failed;
                     }
                     let Some(EpochEnd { save_due, report }) =
-                        run.end_epoch(&trainer, data, options, events)
+                        run.end_epoch(&trainer, data, options, probe, events)
                     else {
                         return RunEnd::Failed;
                     };

@@ -167,6 +167,23 @@ impl LossHistory {
     }
 }
 
+/// Keeps per-epoch chart points within [`MAX_EPOCH_POINTS`]: when there are more, the first
+/// point, every other one after it, and the newest.
+pub(crate) fn bound(points: &mut Vec<(f64, f64)>) {
+    if points.len() <= MAX_EPOCH_POINTS {
+        return;
+    }
+    let newest = points[points.len() - 1];
+    let mut index = 0;
+    points.retain(|_| {
+        index += 1;
+        index % 2 == 1
+    });
+    if points.last() != Some(&newest) {
+        points.push(newest);
+    }
+}
+
 /// Train and test loss per epoch, as chart points `(epoch, total loss)`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EpochHistory {
@@ -185,20 +202,8 @@ impl EpochHistory {
         if report.test.total.is_finite() {
             self.test.push((epoch, f64::from(report.test.total)));
         }
-        for points in [&mut self.train, &mut self.test] {
-            if points.len() > MAX_EPOCH_POINTS {
-                // Keep the first point, every other one after it, and the newest.
-                let newest = points[points.len() - 1];
-                let mut index = 0;
-                points.retain(|_| {
-                    index += 1;
-                    index % 2 == 1
-                });
-                if points.last() != Some(&newest) {
-                    points.push(newest);
-                }
-            }
-        }
+        bound(&mut self.train);
+        bound(&mut self.test);
         self.last = Some(report);
     }
 

@@ -40,6 +40,8 @@ pub enum Action {
     PreviousDigits,
     /// [`Command::Resample`].
     Resample,
+    /// The next score in the detector view's histogram.
+    NextScore,
     /// The next view.
     NextView,
     /// The previous view.
@@ -197,6 +199,10 @@ pub const BINDINGS: &[Binding] = &[
         description: "new samples from the prior",
         variational: true,
     },
+    line(
+        &[(Key::char('a'), Action::NextScore)],
+        "next anomaly score (detector view)",
+    ),
     line(&[(Key::new(KeyCode::Tab), Action::NextView)], "next view"),
     line(
         &[(Key::new(KeyCode::BackTab), Action::PreviousView)],
@@ -261,12 +267,23 @@ impl DashboardState {
             Action::NextDigits => Some(Command::MoveDigits(self.digits_step())),
             Action::PreviousDigits => Some(Command::MoveDigits(-self.digits_step())),
             Action::Resample => Some(Command::Resample),
+            Action::NextScore if self.is_detector() => {
+                self.select_next_score();
+                None
+            }
+            Action::NextScore => {
+                self.push_message(
+                    Level::Warning,
+                    "anomaly scores: only for a run with --normal-class".to_string(),
+                );
+                return None;
+            }
             Action::NextView => {
-                self.set_mode(self.mode().next());
+                self.set_mode(self.mode().next(self.is_detector()));
                 None
             }
             Action::PreviousView => {
-                self.set_mode(self.mode().previous());
+                self.set_mode(self.mode().previous(self.is_detector()));
                 None
             }
             Action::ToggleHelp => {

@@ -28,6 +28,8 @@ pub mod capabilities;
 #[cfg(any(test, feature = "synthetic"))]
 mod counting;
 pub mod dashboard;
+mod detection_history;
+pub mod detector;
 pub mod digits;
 pub mod header;
 pub mod help;
@@ -44,6 +46,7 @@ pub mod messages;
 pub mod mode;
 pub mod options;
 pub mod output;
+pub mod score_histogram;
 pub mod session;
 pub mod state;
 pub mod status;
@@ -64,6 +67,8 @@ pub use session::{STOP_WAIT, TerminalDashboard, run};
 pub use state::DashboardState;
 pub use theme::Theme;
 
+#[cfg(test)]
+mod detector_tests;
 #[cfg(test)]
 mod replay;
 #[cfg(test)]

@@ -8,11 +8,13 @@
 //!   steps doubles when it fills (a whole-run view whose resolution adapts to its length);
 //! - per-epoch losses keep at most [`MAX_EPOCH_POINTS`] points (halved by decimation when full);
 //! - the message log keeps the last [`LOG_CAPACITY`](super::messages::LOG_CAPACITY) messages;
-//! - only the latest [`Snapshot`] is kept.
+//! - only the latest [`Snapshot`] and detection report are kept, with each score's ROC AUC
+//!   per epoch bounded as the losses per epoch are.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use super::detection_history::DetectionHistory;
 pub use super::history::{EpochHistory, LOSS_BUCKETS, LossHistory, MAX_EPOCH_POINTS, Term};
 use super::messages::{Level, Message, MessageLog, describe};
 use super::mode::Mode;
@@ -32,6 +34,7 @@ pub struct DashboardState {
     losses: LossHistory,
     epochs: EpochHistory,
     snapshot: Option<Box<Snapshot>>,
+    detection: DetectionHistory,
     hyperparameters: Vec<Hyperparameter>,
     log: MessageLog,
     failure: Option<String>,
@@ -67,6 +70,10 @@ impl DashboardState {
                 self.losses.clear();
                 self.epochs.clear();
                 self.snapshot = None;
+                self.detection.clear();
+                if !self.mode.shown(info.normal_classes.is_some()) {
+                    self.mode = Mode::Overview;
+                }
                 self.last_step = None;
                 self.failure = None;
                 self.eta = Eta::default();
@@ -84,6 +91,7 @@ impl DashboardState {
                 self.last_step = Some(report);
             }
             TrainingEvent::Epoch(report) => self.epochs.push(report),
+            TrainingEvent::Detection(report) => self.detection.push(report),
             TrainingEvent::Snapshot(snapshot) => self.snapshot = Some(snapshot),
             TrainingEvent::State { state } => {
                 match state {
@@ -248,6 +256,24 @@ impl DashboardState {
     /// The latest pictures.
     pub fn snapshot(&self) -> Option<&Snapshot> {
         self.snapshot.as_deref()
+    }
+
+    /// A detector's judgements at the ends of epochs.
+    pub fn detection(&self) -> &DetectionHistory {
+        &self.detection
+    }
+
+    /// Shows the next score's histogram in the detector view.
+    pub fn select_next_score(&mut self) {
+        self.detection.select_next();
+        self.dirty = true;
+    }
+
+    /// Whether the run is a detector's, judged as it trains (the detector view is shown).
+    pub fn is_detector(&self) -> bool {
+        self.info
+            .as_ref()
+            .is_some_and(|i| i.normal_classes.is_some())
     }
 
     /// Hyperparameters in force, as (name, value).

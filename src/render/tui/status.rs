@@ -20,7 +20,7 @@ pub fn render(state: &DashboardState, theme: &Theme, area: Rect, buf: &mut Buffe
     let narrow = area.width < 80;
     for mode in Mode::ALL
         .into_iter()
-        .filter(|&m| !narrow || m == state.mode())
+        .filter(|&m| m.shown(state.is_detector()) && (!narrow || m == state.mode()))
     {
         let style = if mode == state.mode() {
             theme.style(Role::Selected)

@@ -6,6 +6,7 @@
 //!           loss | digits [| hyper]            samples                   run | messages
 //!           status                             scatter | manifold        status
 //!                                              status
+//! detector (a --normal-class run): header, scores table, histograms | AUC per epoch, status
 //! ```
 
 use ratatui::buffer::Buffer;
@@ -16,7 +17,7 @@ use super::mode::Mode;
 use super::state::DashboardState;
 use super::text::centered;
 use super::theme::{Role, Theme};
-use super::{digits, header, help, hyper, interpolation, latent, log, loss, status};
+use super::{detector, digits, header, help, hyper, interpolation, latent, log, loss, status};
 
 /// Narrowest terminal the dashboard draws in.
 pub const MIN_WIDTH: u16 = 60;
@@ -78,6 +79,7 @@ pub fn render(state: &DashboardState, theme: &Theme, area: Rect, buf: &mut Buffe
             latent::render_scatter(state, theme, scatter, buf);
             latent::render_manifold(state, theme, manifold, buf);
         }
+        Mode::Detector => detector::render(state, theme, main, buf),
         Mode::Run => {
             let [left, right] = main.layout(&Layout::horizontal([
                 Constraint::Fill(1),

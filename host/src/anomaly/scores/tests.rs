@@ -55,6 +55,7 @@ fn options(threads: usize) -> ScoreOptions {
         importance_samples: 8,
         seed: 5,
         threads,
+        batched: false,
     }
 }
 
@@ -91,6 +92,37 @@ fn scores_are_the_same_bits_for_any_thread_count() {
     for threads in [2, 3, 7] {
         let many = score_samples(&model, &train, &data, &options(threads)).unwrap();
         assert_eq!(bits(&one), bits(&many), "{threads} threads");
+    }
+}
+
+#[test]
+fn batched_scores_match_single_samples_closely_and_any_thread_count_exactly() {
+    let (model, train) = trained();
+    // Several batches, the last one short.
+    let data = samples(700, false, 6);
+    let batched = |threads| ScoreOptions {
+        batched: true,
+        ..options(threads)
+    };
+    let one = score_samples(&model, &train, &data, &options(1)).unwrap();
+    let together = score_samples(&model, &train, &data, &batched(1)).unwrap();
+    for threads in [2, 3] {
+        let many = score_samples(&model, &train, &data, &batched(threads)).unwrap();
+        assert_eq!(bits(&together), bits(&many), "{threads} threads");
+    }
+    for kind in [
+        ScoreKind::ReconstructionMse,
+        ScoreKind::ReconstructionRelative,
+        ScoreKind::ReconstructionCrossEntropy,
+    ] {
+        let (a, b) = (one.column(kind).unwrap(), together.column(kind).unwrap());
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            assert!(
+                (x - y).abs() <= 1e-5 * x.abs().max(1e-3),
+                "{} of sample {i}: {x} one at a time, {y} batched",
+                kind.name()
+            );
+        }
     }
 }
 
