@@ -143,10 +143,12 @@ impl Run {
         options: &WorkerOptions,
         events: &Sender<TrainingEvent>,
     ) {
-        let due = match options.report {
-            ReportEvery::Steps(n) => trainer.position().step.is_multiple_of(n.max(1)),
-            ReportEvery::Interval(every) => self.last_report.elapsed() >= every,
-        };
+        // The last step is always reported, so a finished run shows where it ended.
+        let due = trainer.is_finished()
+            || match options.report {
+                ReportEvery::Steps(n) => trainer.position().step.is_multiple_of(n.max(1)),
+                ReportEvery::Interval(every) => self.last_report.elapsed() >= every,
+            };
         if !due || self.window_steps == 0 {
             return;
         }
