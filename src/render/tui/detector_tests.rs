@@ -2,27 +2,14 @@
 //! snapshots, and the keys that belong to it.
 
 use crossterm::event::{KeyCode, KeyEvent};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tinyvae_host::anomaly::{DEFAULT_CALIBRATION, ScoreKind, judge};
 use tinyvae_host::train::detection::DetectionReport;
 use tinyvae_host::train::events::{EpochReport, LossParts, TrainingEvent};
 
 use super::mode::Mode;
-use super::options::Colors;
 use super::state::DashboardState;
 use super::synthetic::digits_dae_info;
-use super::theme::Theme;
-use super::view;
-
-const COLOR: Theme = Theme {
-    ascii: false,
-    color: Colors::Indexed,
-};
-const ASCII: Theme = Theme {
-    ascii: true,
-    color: Colors::Indexed,
-};
+use super::test_frames::{ASCII, COLOR, assert_ascii, frame};
 
 /// 36 normal and 324 abnormal test scores that separate better epoch after epoch, judged
 /// against 50 normal training scores.
@@ -82,30 +69,6 @@ fn detector_run(epochs: usize) -> DashboardState {
     state
 }
 
-fn frame(state: &DashboardState, theme: &Theme, width: u16, height: u16) -> String {
-    let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
-        Ok(t) => t,
-        Err(e) => panic!("{e}"),
-    };
-    let drawn = terminal.draw(|f| {
-        view::render(state, theme, f.area(), f.buffer_mut());
-    });
-    let buf = match drawn {
-        Ok(completed) => completed.buffer.clone(),
-        Err(e) => panic!("{e}"),
-    };
-    let area = buf.area;
-    let mut out = String::new();
-    for y in area.top()..area.bottom() {
-        let line: String = (area.left()..area.right())
-            .map(|x| buf[(x, y)].symbol())
-            .collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 #[test]
 fn detector_80x24() {
     insta::assert_snapshot!(frame(&detector_run(6), &COLOR, 80, 24));
@@ -114,7 +77,7 @@ fn detector_80x24() {
 #[test]
 fn detector_120x40_ascii() {
     let s = frame(&detector_run(6), &ASCII, 120, 40);
-    assert!(s.is_ascii(), "{s}");
+    assert_ascii(&s);
     insta::assert_snapshot!(s);
 }
 
@@ -150,4 +113,13 @@ fn a_selects_the_next_score_and_tab_reaches_the_view_only_in_a_detector_run() {
             .is_some_and(|m| m.text.contains("--normal-class"))
     );
     assert!(!frame(&plain, &COLOR, 100, 24).contains("detector"));
+}
+
+#[test]
+fn a_new_run_forgets_the_reports_and_leaves_a_view_it_does_not_have() {
+    let mut state = detector_run(3);
+    assert_eq!(state.detection().last().map(|r| r.epoch), Some(3));
+    state.apply(TrainingEvent::Started(digits_dae_info()));
+    assert!(state.detection().last().is_none());
+    assert_eq!(state.mode(), Mode::Overview);
 }

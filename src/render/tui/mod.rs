@@ -73,3 +73,5 @@ mod detector_tests;
 mod replay;
 #[cfg(test)]
 mod snapshot_tests;
+#[cfg(test)]
+mod test_frames;

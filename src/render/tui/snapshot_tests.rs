@@ -13,22 +13,10 @@ use super::options::{Capabilities, Colors, DashboardOptions, Overrides};
 use super::replay::Screen;
 use super::state::DashboardState;
 use super::synthetic::{Kind, SyntheticRun};
+use super::test_frames::{ASCII, COLOR, NO_COLOR, assert_ascii, drawn, frame, panel, text};
 use super::theme::Theme;
 use super::{digits, header, help, hyper, latent, log, loss, status, view};
 use tinyvae_host::train::events::{Artifact, RunState, TrainingEvent};
-
-const COLOR: Theme = Theme {
-    ascii: false,
-    color: Colors::Indexed,
-};
-const ASCII: Theme = Theme {
-    ascii: true,
-    color: Colors::Indexed,
-};
-const NO_COLOR: Theme = Theme {
-    ascii: false,
-    color: Colors::None,
-};
 
 /// The state after `steps` steps of a synthetic run at 1000 steps/s.
 fn state_at(kind: Kind, steps: u64) -> DashboardState {
@@ -53,47 +41,6 @@ fn vae() -> DashboardState {
 
 fn dae() -> DashboardState {
     state_at(Kind::DenoisingDigits, 700)
-}
-
-/// The buffer as text, one line per row, trailing spaces removed.
-fn text(buf: &Buffer) -> String {
-    let area = buf.area;
-    let mut out = String::new();
-    for y in area.top()..area.bottom() {
-        let mut line = String::new();
-        for x in area.left()..area.right() {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-fn frame(state: &DashboardState, theme: &Theme, width: u16, height: u16) -> String {
-    let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
-        Ok(t) => t,
-        Err(e) => panic!("{e}"),
-    };
-    let drawn = terminal.draw(|f| {
-        view::render(state, theme, f.area(), f.buffer_mut());
-    });
-    match drawn {
-        Ok(completed) => text(completed.buffer),
-        Err(e) => panic!("{e}"),
-    }
-}
-
-fn panel(width: u16, height: u16, draw: impl FnOnce(Rect, &mut Buffer)) -> String {
-    let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
-    draw(buf.area, &mut buf);
-    text(&buf)
-}
-
-fn assert_ascii(s: &str) {
-    if let Some(c) = s.chars().find(|c| !c.is_ascii()) {
-        panic!("non-ASCII {c:?} in\n{s}");
-    }
 }
 
 #[test]
@@ -378,17 +325,7 @@ fn color_char(color: ratatui::style::Color) -> char {
 
 /// The frame's text, then its foreground and background colours cell by cell.
 fn frame_with_colors(state: &DashboardState, theme: &Theme, width: u16, height: u16) -> String {
-    let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
-        Ok(t) => t,
-        Err(e) => panic!("{e}"),
-    };
-    let drawn = terminal.draw(|f| {
-        view::render(state, theme, f.area(), f.buffer_mut());
-    });
-    let buf = match drawn {
-        Ok(completed) => completed.buffer.clone(),
-        Err(e) => panic!("{e}"),
-    };
+    let buf = drawn(state, theme, width, height);
     let grid = |pick: fn(&ratatui::buffer::Cell) -> ratatui::style::Color| {
         let mut out = String::new();
         for y in 0..height {
