@@ -1,6 +1,7 @@
 //! `tinyvae bench`: training throughput of presets on the shipped data, on one and two threads,
 //! measured side by side in one run, with the peak memory of each run; then the scoring
-//! throughput of each anomaly score on one thread.
+//! throughput of each anomaly score and the latency of one sample's reconstruction, on one
+//! thread.
 //!
 //! Each measurement runs in a child process, because the GEMM's thread count is read once per
 //! process (`MATMUL_NUM_THREADS`) and peak memory is per process.
@@ -8,7 +9,7 @@
 use std::process::Command;
 use std::time::Instant;
 
-use super::bench_scores::scoring_rates;
+use super::bench_scores::{reconstruction_latency, scoring_rates};
 use super::detect::ANOMALY_IW_SAMPLES;
 use super::{Failure, ModelSizes, default_spec, dispatch, load_data};
 use crate::cli::BenchArgs;
@@ -102,6 +103,18 @@ pub fn bench<C: Catalog>(catalog: &C, args: BenchArgs) -> Result<(), Failure> {
                 rate.samples_per_second
             );
         }
+    }
+    println!(
+        "\n{:<14} {:>10} {:>10} {:>9}   (batch 1: encode to the mean code, decode; one thread)",
+        "preset", "median µs", "mean µs", "samples"
+    );
+    for name in &presets {
+        let preset = catalog.find(name).map_err(Failure::input)?;
+        let latency = reconstruction_latency(catalog, preset, args.seconds)?;
+        println!(
+            "{:<14} {:>10.2} {:>10.2} {:>9}",
+            name, latency.median_us, latency.mean_us, latency.samples
+        );
     }
     Ok(())
 }
