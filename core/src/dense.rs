@@ -57,6 +57,15 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
     /// y = f(Wx + b) for one sample, bit for bit what `affine` (nalgebra's `gemv_tr`) and the
     /// activation give: each output is `dot + b` with `dot` summed in nalgebra's order (see
     /// [`dot_pair`]). Outputs go in pairs so every input is loaded once for two of them.
+    ///
+    /// In `no_std` builds never inlined: one body per layer shape, compiled on its own, the same
+    /// for every caller and batch. Inlined into `forward`, its register allocation depended on
+    /// the loop over the batch around it and on whether every caller of that monomorphized
+    /// `forward` passed batch 1 (then LLVM folded the loop away): a second model sharing a
+    /// layer shape at another batch cost the `vae-digits` inference 10 more loads per output
+    /// pair in its 32 → 64 layer on the Cortex-M4F. The call costs a few instructions per
+    /// sample. Host builds keep it inlined.
+    #[cfg_attr(not(feature = "std"), inline(never))]
     fn forward_sample(&self, x: &[f32; I], y: &mut [f32; O]) {
         let (columns, weight_last) = self.weight.as_slice().as_chunks::<I>();
         debug_assert!(weight_last.is_empty());

@@ -65,7 +65,7 @@ const FITS_64_KIB: &[(&str, &str)] = &[
     ("ae-digits", "adam"),
 ];
 
-/// SysTick at 25 MHz under `-icount shift=0`: 40 instructions a tick. The inference at 3.85
+/// SysTick at 25 MHz under `-icount shift=0`: 40 instructions a tick. The inference at 3.83
 /// instructions per MAC (at most 4, the README's target).
 const ON_MPS2_AN386: Expected = Expected {
     board: &MPS2_AN386,
