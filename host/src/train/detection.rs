@@ -28,15 +28,6 @@ pub struct DetectionReport {
     pub scores: Vec<DetectionScore>,
 }
 
-impl DetectionReport {
-    /// The score with the highest ROC AUC (the first of equals).
-    pub fn best(&self) -> Option<&DetectionScore> {
-        self.scores
-            .iter()
-            .reduce(|best, s| if s.auc > best.auc { s } else { best })
-    }
-}
-
 /// How one score separates the test set.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DetectionScore {

@@ -36,8 +36,8 @@ pub struct Channels<'a> {
 }
 
 /// Runs `trainer` to the end of its schedule, reporting to the `events` channel (starting
-/// with `info`) and obeying the `commands` channel; checkpoints and device weights go through `persistence`; a
-/// detector's run reports what `probe` finds at the end of every epoch. A
+/// with `info`) and obeying the `commands` channel; checkpoints and device weights go
+/// through `persistence`; a detector's run reports what `probe` finds at every epoch's end. A
 /// checkpoint that cannot be written ends the run ([`RunEnd::SaveFailed`]); a failed export
 /// is reported and training goes on.
 /// After the last epoch it keeps answering commands (pictures, saves) until told to stop or

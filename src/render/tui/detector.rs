@@ -5,13 +5,17 @@
 //! ROC AUC per epoch.
 //!
 //! ```text
-//! detector · classes 0 normal · epoch 12
-//!   score   ROC AUC  pAUC<=0.1  threshold  precision  recall     F1    FPR
-//! > mse      0.9812     0.8930    0.01234     0.9901  0.9650  0.9774  0.0102
-//! ┌ mse: normal above, abnormal below ──────────┐┌ ROC AUC per epoch ─┐
-//! │ normal 200       ▂▆█▅▂    │                 ││                    │
-//! │ abnormal 1800           ▁▃│▆█▇▄▂▁           ││                    │
-//! │ 0.0012          threshold 0.01234     0.0891││                    │
+//! ╭ detector │ classes 0 normal │ epoch 300 ──────────────────────────────────────╮
+//! │test 360 (325 abnormal) │ thresholds p99.5 of 143 normal training samples      │
+//! │  score  ROC AUC  pAUC<=0.1  threshold  precision  recall      F1     FPR      │
+//! │> mse     1.0000     1.0000     0.0209     0.9909  1.0000  0.9954  0.0857      │
+//! ╰───────────────────────────────────────────────────────────────────────────────╯
+//! ╭ mse scores of the test samples │ a next ──────╮╭ mse ROC AUC per epoch ───────╮
+//! │normal (35)                                    ││1   │⢸⠓⠒⠒⠒⠒⠛⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉   │
+//! │██▃▃ │                                         ││    │⡇                        │
+//! │abnormal (325)                                 ││0.90│⡇                        │
+//! │     │   ▁▂▄▆▅▅█▇██▆▃██▅▅▂▂▃▃▄▂▁              ││    └───────────────────────  │
+//! │threshold 0.0209                         0.1493││    1                     300 │
 //! ```
 
 use ratatui::buffer::Buffer;
