@@ -229,6 +229,11 @@ impl Checkpoint {
         }
     }
 
+    /// The model's kind and layers, as its stored weights say.
+    pub fn model_info(&self) -> Result<weights::WeightsInfo<'_>, CheckpointError> {
+        weights::inspect(&self.file.model).map_err(CheckpointError::from)
+    }
+
     /// The version of tinyvae that wrote it.
     pub fn tinyvae_version(&self) -> &str {
         &self.file.tinyvae_version

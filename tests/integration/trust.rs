@@ -171,7 +171,11 @@ fn resume_trains_on_to_the_epochs_asked_and_refuses_what_cannot_change() {
     let text = String::from_utf8_lossy(&inspect.stdout);
     for expected in [
         "checkpoint of vae-digits",
+        "64→32(relu) 32→2 32→2 2→32(relu) 32→64",
         "8x8 images",
+        "Adam, learning rate 5.00e-4",
+        "KL warm-up 0 steps",
+        "noise none, loss",
         "4 trained",
         "step 180",
     ] {
