@@ -452,7 +452,7 @@ pub struct BenchArgs {
     #[arg(long, default_value = "5", value_parser = seconds_between::<1, 3_600>)]
     pub seconds: f64,
     /// Samples per step (default: each preset's).
-    #[arg(long)]
+    #[arg(long, value_parser = in_range::<1, 65_536>)]
     pub batch_size: Option<usize>,
 }
 
