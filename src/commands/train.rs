@@ -271,7 +271,7 @@ impl PresetVisitor for TrainVisitor {
                     .into_trainer(preset.name)
                     .map_err(Failure::input)?;
                 for change in apply_changes(&mut trainer, preset.name, &args)? {
-                    eprintln!("resuming with {change}");
+                    note!("resuming with {change}");
                 }
                 (trainer, loaded.split, record)
             }
@@ -296,7 +296,7 @@ impl PresetVisitor for TrainVisitor {
         trainer.check_data(&data.train).map_err(Failure::input)?;
         let mut trainer = trainer;
         if let Some(note) = trainer.fit_position(&data.train) {
-            eprintln!("tinyvae: {note}");
+            note!("tinyvae: {note}");
         }
         check_unit_interval::<M>(trainer.config(), &data)?;
         if trainer.config().dynamic_binarization {

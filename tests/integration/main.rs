@@ -7,5 +7,6 @@ mod dashboard;
 mod faults;
 mod losses;
 mod own_data;
+mod pipes;
 mod training;
 mod trust;
