@@ -1,6 +1,5 @@
 //! `tinyvae train`: the dashboard or the headless run.
 
-use std::fs::File;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,7 +12,7 @@ use tinyvae_core::vae::{GaussianVariance, Likelihood};
 
 use super::detector::{epoch_probe, keep_normal_training_samples, run_detector};
 use super::resume::apply_changes;
-use super::run_end::{check_outputs, run_end};
+use super::run_end::{check_outputs, open_metrics, run_end};
 use super::{
     CheckpointData, Failure, ModelSizes, check_unit_interval, checkpoint_data, default_path,
     default_spec, dispatch, exit, is_variational, load_data, open_checkpoint, spec_from_args,
@@ -340,8 +339,9 @@ impl PresetVisitor for TrainVisitor {
         let (commands, command_receiver) = mpsc::channel();
         let data = Arc::new(data);
         let worker_data = Arc::clone(&data);
-        check_outputs(&args, &files)?;
         let lock = files.prepare().map_err(Failure::input)?;
+        check_outputs(&args, &files)?;
+        let metrics = open_metrics(&args)?;
         let worker_files = files.clone();
         let worker = std::thread::Builder::new()
             .name("training".into())
@@ -361,7 +361,7 @@ impl PresetVisitor for TrainVisitor {
             })
             .map_err(|e| Failure::input(format!("cannot start the training thread: {e}")))?;
 
-        let session = render(&args, headless, &events, &commands);
+        let session = render(&args, headless, metrics, &events, &commands);
         let end = worker.join().map_err(|_| Failure {
             message: "the training thread panicked".into(),
             code: exit::TRAINING_FAILED,
@@ -376,13 +376,14 @@ impl PresetVisitor for TrainVisitor {
 fn render(
     args: &TrainArgs,
     headless: bool,
+    metrics: Option<Box<dyn Write>>,
     events: &Receiver<TrainingEvent>,
     commands: &Sender<Command>,
 ) -> Result<Outcome, Failure> {
     let session = Signals::register()
         .map_err(|e| Failure::input(format!("cannot install signal handler: {e}")))
         .and_then(|signals| {
-            let mut renderer = start_renderer(args, headless)?;
+            let mut renderer = start_renderer(args, headless, metrics)?;
             driver::drive(renderer.as_mut(), events, commands, &signals).map_err(Failure::input)
         });
     if session.is_err() {
@@ -394,16 +395,11 @@ fn render(
 
 /// The dashboard on this terminal, or the plain renderer: progress on stderr, JSON lines on
 /// stdout or in the `--metrics` file.
-fn start_renderer(args: &TrainArgs, headless: bool) -> Result<Box<dyn Renderer>, Failure> {
-    let metrics_file = args
-        .metrics
-        .as_ref()
-        .map(|path| {
-            File::create(path)
-                .map(|file| Box::new(io::BufWriter::new(file)) as Box<dyn Write>)
-                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
-        })
-        .transpose()?;
+fn start_renderer(
+    args: &TrainArgs,
+    headless: bool,
+    metrics_file: Option<Box<dyn Write>>,
+) -> Result<Box<dyn Renderer>, Failure> {
     if !headless {
         let options = DashboardOptions::from_environment(args.ascii);
         let dashboard = TerminalDashboard::start(&options)
