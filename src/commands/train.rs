@@ -44,16 +44,25 @@ pub fn parse_noise(text: &str) -> Result<Noise, String> {
             .parse::<f32>()
             .map_err(|_| format!("'{value}' in --noise {text} is not a number"))
     };
-    match kind {
-        "none" => Ok(Noise::None),
-        "gaussian" => Ok(Noise::Gaussian { std_dev: number()? }),
-        "mask" | "masking" => Ok(Noise::Masking {
+    let noise = match kind {
+        "none" => Noise::None,
+        "gaussian" => Noise::Gaussian { std_dev: number()? },
+        "mask" | "masking" => Noise::Masking {
             keep_probability: number()?,
-        }),
-        _ => Err(format!(
-            "--noise takes none, gaussian:SIGMA or mask:KEEP_PROBABILITY, not '{text}'"
-        )),
-    }
+        },
+        _ => {
+            return Err(format!(
+                "--noise takes none, gaussian:SIGMA or mask:KEEP_PROBABILITY, not '{text}'"
+            ));
+        }
+    };
+    noise.validate().map_err(|_| match noise {
+        Noise::Masking { .. } => {
+            format!("--noise {text}: the keep probability is out of range (0, 1]")
+        }
+        _ => format!("--noise {text}: SIGMA is out of range: a finite number, 0 or more"),
+    })?;
+    Ok(noise)
 }
 
 /// The loss (autoencoders) or likelihood (VAEs) that `--loss`, `--likelihood`, `--output` and
@@ -437,7 +446,29 @@ fn weights_beside(checkpoint: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn noise_out_of_range_is_refused_naming_the_flag_and_the_range() {
+        assert_eq!(
+            parse_noise("gaussian:0.2"),
+            Ok(Noise::Gaussian { std_dev: 0.2 })
+        );
+        for text in [
+            "gaussian:-1",
+            "gaussian:nan",
+            "gaussian:inf",
+            "mask:0",
+            "mask:1.5",
+        ] {
+            let error = parse_noise(text).unwrap_err();
+            assert!(
+                error.contains("--noise") && error.contains("range"),
+                "{error}"
+            );
+        }
+    }
 
     #[test]
     fn weights_go_beside_the_checkpoint_never_over_it() {

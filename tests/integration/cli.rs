@@ -186,9 +186,11 @@ fn bad_input_is_a_clear_error_with_exit_code_1() {
         &["train", "--headless", "--preset", "vae-digits", "--lr=-1"],
         dir.path(),
     );
-    assert_eq!(output.status.code(), Some(1));
+    // Refused by the command line as every number out of range is (exit 2), naming the
+    // flag and the range.
+    assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("learning rate"),
+        stderr(&output).contains("'--lr <LR>': '-1' is out of range: a finite number above 0"),
         "{}",
         stderr(&output)
     );
