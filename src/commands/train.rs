@@ -270,6 +270,12 @@ impl PresetVisitor for TrainVisitor {
             sizes,
             config,
         } = self;
+        if args.pretrain_epochs.is_some() && M::PRETRAIN_STAGES == 0 {
+            return Err(Failure::input(format!(
+                "--pretrain-epochs applies to stacked models; {} has no layers to pretrain",
+                preset.name
+            )));
+        }
         let detector = run_detector(&args.normal_class, resume.as_ref().map(|c| c.detector()))?;
         let (trainer, mut data, record): (Trainer<M>, _, _) = match resume {
             Some(checkpoint) => {

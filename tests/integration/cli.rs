@@ -288,3 +288,20 @@ fn ctrl_c_and_sigterm_save_a_checkpoint_and_exit_130() {
         assert!(checkpoint.step() > 0);
     }
 }
+
+#[test]
+fn flags_the_model_or_optimizer_ignores_are_refused_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, flag) in [
+        (&["--pretrain-epochs", "2"][..], "--pretrain-epochs"),
+        (&["--momentum", "0.5"], "--momentum"),
+        (&["--noise", "gaussian:0.1"], "--noise"),
+        (&["--loss", "mse"], "--loss"),
+    ] {
+        let output = crate::trust::digits(dir.path(), args);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {message}");
+        assert!(message.contains(flag), "{args:?}: {message}");
+        assert!(!message.contains("training"), "{args:?}: {message}");
+    }
+}
