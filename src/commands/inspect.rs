@@ -20,7 +20,16 @@ pub fn inspect(path: &Path) -> Result<(), Failure> {
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_CHECKPOINT_BYTES).read_to_end(&mut bytes))
+        .and_then(|mut file| {
+            // The magic first: a file that is no blob (`/dev/zero`) is not read on.
+            (&mut file)
+                .take(weights::MAGIC.len() as u64)
+                .read_to_end(&mut bytes)?;
+            if bytes != weights::MAGIC {
+                return Ok(0);
+            }
+            file.take(MAX_CHECKPOINT_BYTES).read_to_end(&mut bytes)
+        })
         .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     let info = weights::inspect(&bytes).map_err(|e| {
         Failure::input(format!(
