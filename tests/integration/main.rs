@@ -4,6 +4,7 @@
 mod anomaly;
 mod cli;
 mod dashboard;
+mod endless;
 mod faults;
 mod losses;
 mod own_data;
