@@ -91,7 +91,14 @@ pub fn run_end(
     let outcome = match (end, session) {
         (RunEnd::Failed, _) => {
             return Err(Failure {
-                message: "training stopped; the last checkpoint is intact".into(),
+                message: if files.checkpoint.exists() {
+                    format!(
+                        "training stopped; {} is as it was before the failure",
+                        files.checkpoint.display()
+                    )
+                } else {
+                    "training stopped before any checkpoint was saved".into()
+                },
                 code: exit::TRAINING_FAILED,
             });
         }

@@ -234,9 +234,16 @@ fn divergence_stops_with_exit_3_before_anything_non_finite_is_saved() {
     let output = digits(dir.path(), &["--lr", "1e30"]);
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     let path = dir.path().join("checkpoints/vae-digits.ckpt");
-    // Nothing was saved, or what was saved loads whole (finite).
+    // Nothing was saved, or what was saved loads whole (finite); the message says which.
     if path.exists() {
         assert!(Checkpoint::read(&path).is_ok());
+        assert!(stderr(&output).contains("as it was"), "{}", stderr(&output));
+    } else {
+        assert!(
+            stderr(&output).contains("before any checkpoint was saved"),
+            "{}",
+            stderr(&output)
+        );
     }
 }
 
