@@ -150,29 +150,29 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Passes over the training set.
-    #[arg(long, value_parser = in_range::<1, 1_000_000>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = in_range::<1, 1_000_000>)]
     pub epochs: Option<usize>,
     /// Samples per step.
-    #[arg(long, value_parser = in_range::<1, 65_536>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = in_range::<1, 65_536>)]
     pub batch_size: Option<usize>,
     /// Optimizer.
     #[arg(long, value_enum)]
     pub optimizer: Option<OptimizerArg>,
     /// Learning rate.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = above_zero)]
     pub lr: Option<f32>,
     /// Momentum for SGD.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = momentum)]
     pub momentum: Option<f32>,
     /// KL weight β (variational models).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = at_least_zero)]
     pub beta: Option<f32>,
     /// Steps over which β rises linearly from 0.
     #[arg(long, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
     pub kl_warmup: Option<u64>,
     /// Train on these classes only, comma-separated, as the normal data of an anomaly
     /// detector (the test set stays whole; see `eval --anomaly`).
-    #[arg(long, value_delimiter = ',', value_parser = in_range::<0, 255>)]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, value_parser = in_range::<0, 255>)]
     pub normal_class: Vec<usize>,
     /// Input corruption of autoencoders (denoising): `none`, `gaussian:SIGMA` or
     /// `mask:KEEP_PROBABILITY`. VAEs refuse it.
@@ -202,20 +202,20 @@ pub struct TrainArgs {
     #[arg(long)]
     pub binarize: bool,
     /// Clip gradients to this global norm.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = above_zero)]
     pub clip_norm: Option<f32>,
     /// Use only the first N training samples per epoch.
-    #[arg(long, value_parser = in_range::<1, { usize::MAX }>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = in_range::<1, { usize::MAX }>)]
     pub limit: Option<usize>,
     /// Greedy pretraining epochs per layer (stacked models).
-    #[arg(long, value_parser = in_range::<0, 1_000_000>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = in_range::<0, 1_000_000>)]
     pub pretrain_epochs: Option<usize>,
     /// Checkpoint file (default: checkpoints/PRESET.ckpt).
     #[arg(long)]
     pub checkpoint: Option<PathBuf>,
     /// Save a checkpoint at the end of an epoch when this many seconds have passed since the
     /// last one (0: every epoch). Stopping, `s`, Ctrl-C, SIGTERM and SIGHUP always save.
-    #[arg(long, default_value = "30", value_parser = seconds_between::<0, 1_000_000>)]
+    #[arg(long, default_value = "30", allow_negative_numbers = true, value_parser = seconds_between::<0, 1_000_000>)]
     pub checkpoint_every: f64,
     /// Resume from this checkpoint (and save back to it, unless --checkpoint says otherwise).
     #[arg(long)]
@@ -340,7 +340,7 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Importance samples per test point for log p(x) (default 5000; 16 with --anomaly).
-    #[arg(long, value_parser = in_range::<1, 100_000>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = in_range::<1, 100_000>)]
     pub iw_samples: Option<usize>,
     /// Test points used for the importance-weighted estimate: a number from 1, or `all` for
     /// the whole test set.
@@ -356,7 +356,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub anomaly: bool,
     /// The normal classes for --anomaly, comma-separated (default: the run's).
-    #[arg(long, requires = "anomaly", value_delimiter = ',', value_parser = in_range::<0, 255>)]
+    #[arg(long, requires = "anomaly", value_delimiter = ',', allow_negative_numbers = true, value_parser = in_range::<0, 255>)]
     pub normal_class: Vec<usize>,
 }
 
@@ -386,9 +386,9 @@ impl std::str::FromStr for IwPoints {
         match text {
             "all" => Ok(Self::All),
             _ => match text.parse::<usize>() {
-                Ok(0) => Err("--iw-points must be at least 1 (or all)".into()),
+                Ok(0) => Err("0 is out of range: a number from 1, or all".into()),
                 Ok(n) => Ok(Self::First(n)),
-                Err(_) => Err(format!("--iw-points takes a number or all, not '{text}'")),
+                Err(_) => Err(format!("'{text}' is out of range: a number from 1, or all")),
             },
         }
     }
@@ -418,13 +418,13 @@ pub struct PictureArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Images per side (samples, manifold) or digits shown (recon).
-    #[arg(long, default_value_t = 10, value_parser = in_range::<1, 64>)]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = in_range::<1, 64>)]
     pub count: usize,
     /// Seed of the draws.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Pixels per data pixel.
-    #[arg(long, default_value_t = 2, value_parser = in_range::<1, 16>)]
+    #[arg(long, default_value_t = 2, allow_negative_numbers = true, value_parser = in_range::<1, 16>)]
     pub scale: usize,
 }
 
@@ -449,25 +449,58 @@ pub struct BenchArgs {
     #[arg(long)]
     pub preset: Vec<String>,
     /// Seconds of training measured per preset.
-    #[arg(long, default_value = "5", value_parser = seconds_between::<1, 3_600>)]
+    #[arg(long, default_value = "5", allow_negative_numbers = true, value_parser = seconds_between::<1, 3_600>)]
     pub seconds: f64,
     /// Samples per step (default: each preset's).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = in_range::<1, 65_536>)]
     pub batch_size: Option<usize>,
 }
 
 /// A whole number in `LOW..=HIGH`, or a message naming the range.
 fn in_range<const LOW: usize, const HIGH: usize>(text: &str) -> Result<usize, String> {
-    let value: usize = text
-        .parse()
-        .map_err(|_| format!("'{text}' is not a whole number"))?;
-    if (LOW..=HIGH).contains(&value) {
-        Ok(value)
-    } else if HIGH == usize::MAX {
-        Err(format!("{value} is out of range: at least {LOW}"))
+    let range = if HIGH == usize::MAX {
+        format!(": at least {LOW}")
     } else {
-        Err(format!("{value} is out of range {LOW}..={HIGH}"))
+        format!(" {LOW}..={HIGH}")
+    };
+    match text.parse::<usize>() {
+        Ok(value) if (LOW..=HIGH).contains(&value) => Ok(value),
+        Ok(value) => Err(format!("{value} is out of range{range}")),
+        Err(_) => Err(format!(
+            "'{text}' is not a whole number: out of range{range}"
+        )),
     }
+}
+
+/// A number that passes `keep`, or a message naming the range `range`.
+fn number_in(text: &str, keep: impl Fn(f32) -> bool, range: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(value) if keep(value) => Ok(value),
+        _ => Err(format!("'{text}' is out of range: {range}")),
+    }
+}
+
+/// A finite number above 0 (learning rate, clip norm).
+fn above_zero(text: &str) -> Result<f32, String> {
+    number_in(
+        text,
+        |v| v.is_finite() && v > 0.0,
+        "a finite number above 0",
+    )
+}
+
+/// A finite number of at least 0 (β).
+fn at_least_zero(text: &str) -> Result<f32, String> {
+    number_in(
+        text,
+        |v| v.is_finite() && v >= 0.0,
+        "a finite number, 0 or more",
+    )
+}
+
+/// A momentum in [0, 1).
+fn momentum(text: &str) -> Result<f32, String> {
+    number_in(text, |v| (0.0..1.0).contains(&v), "[0, 1)")
 }
 
 /// Seconds in `LOW..=HIGH`, finite, or a message naming the range.
@@ -494,11 +527,24 @@ mod tests {
             in_range::<1, 64>("0").unwrap_err(),
             "0 is out of range 1..=64"
         );
-        assert!(
-            in_range::<1, 64>("-3")
-                .unwrap_err()
-                .contains("whole number")
+        assert_eq!(
+            in_range::<1, 64>("-3").unwrap_err(),
+            "'-3' is not a whole number: out of range 1..=64"
         );
+        assert_eq!(above_zero("1e9"), Ok(1e9));
+        for (parse, text) in [
+            (above_zero as fn(&str) -> Result<f32, String>, "0"),
+            (above_zero, "nan"),
+            (above_zero, "-1"),
+            (above_zero, "inf"),
+            (at_least_zero, "-0.5"),
+            (at_least_zero, "inf"),
+            (momentum, "1"),
+            (momentum, "-0.1"),
+            (momentum, "nan"),
+        ] {
+            assert!(parse(text).unwrap_err().contains("out of range"), "{text}");
+        }
         assert_eq!(seconds_between::<0, 1_000_000>("0"), Ok(0.0));
         assert!(seconds_between::<0, 1_000_000>("inf").is_err());
         assert!(seconds_between::<0, 1_000_000>("nan").is_err());
@@ -511,6 +557,14 @@ mod tests {
         for args in [
             &["tinyvae", "train", "--batch-size", "1000000000"][..],
             &["tinyvae", "train", "--checkpoint-every", "inf"],
+            &["tinyvae", "train", "--checkpoint-every", "-1"],
+            &["tinyvae", "train", "--lr", "-1"],
+            &["tinyvae", "train", "--lr", "nan"],
+            &["tinyvae", "train", "--beta", "-1"],
+            &["tinyvae", "train", "--momentum", "1.5"],
+            &["tinyvae", "train", "--clip-norm", "0"],
+            &["tinyvae", "train", "--epochs", "-2"],
+            &["tinyvae", "bench", "--batch-size", "0"],
             &["tinyvae", "bench", "--seconds", "inf"],
             &[
                 "tinyvae",
@@ -527,6 +581,11 @@ mod tests {
         ] {
             let error = Cli::try_parse_from(args).unwrap_err();
             assert_eq!(error.exit_code(), 2, "{args:?}");
+            let text = error.to_string();
+            // The message names the flag and the range.
+            let flag = args[args.len() - 2];
+            assert!(text.contains(&format!("'{flag} <")), "{args:?}: {text}");
+            assert!(text.contains("range"), "{args:?}: {text}");
         }
     }
 }

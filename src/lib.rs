@@ -5,6 +5,15 @@
 //! model of your own sizes, in a crate of your own (see `examples/custom-model/`).
 #![deny(missing_docs)]
 
+/// `eprintln!` that never panics: when standard error went away (`2>&1 | head`, a closed
+/// terminal) the line is lost, not the run's exit code.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod cli;
 pub mod commands;
 pub mod format;

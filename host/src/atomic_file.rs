@@ -79,14 +79,35 @@ fn temporary_name(name: &OsStr) -> String {
     format!(".tinyvae-{}-{}-{n}.tmp", key(name), std::process::id())
 }
 
+/// Refuses a target that exists and is not a regular file: a rename would replace a folder's
+/// entry, a device or a pipe with a file.
+fn refuse_other_than_file(target: &Path) -> io::Result<()> {
+    match fs::metadata(target) {
+        Ok(meta) if meta.is_dir() => Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            format!("{} is a folder", target.display()),
+        )),
+        Ok(meta) if !meta.is_file() => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is not a regular file (a device, a pipe or a socket)",
+                target.display()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename over the
 /// target, fsync of the folder. A process killed at any point leaves `path` as it was or
-/// wholly new, and at worst a temporary file [`remove_stale_temporaries`] removes.
+/// wholly new, and at worst a temporary file [`remove_stale_temporaries`] removes. A target
+/// that is a folder, a device, a pipe or a socket is refused.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let (folder, name) = parts(path)?;
+    let target = folder.join(&name);
+    refuse_other_than_file(&target)?;
     fs::create_dir_all(&folder)?;
     let temporary = folder.join(temporary_name(&name));
-    let target = folder.join(&name);
     let result = (|| {
         let mut file = File::create_new(&temporary)?;
         file.write_all(bytes)?;
@@ -102,20 +123,35 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
-/// Checks, before any work, that [`write_atomically`] can write `path`: the folder exists or
-/// can be made, a temporary file can be made and removed in it, and `path` is not a folder.
+/// Checks, before any work, that [`write_atomically`] can write `path`: it is not a folder, a
+/// device, a pipe or a socket, the folder exists or can be made, and a file with a name as long
+/// as the target's (a temporary one, its name padded) can be made and removed in it.
 pub fn check_writable(path: &Path) -> io::Result<()> {
     let (folder, name) = parts(path)?;
     let target = folder.join(&name);
-    if target.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::IsADirectory,
-            format!("{} is a folder", target.display()),
-        ));
-    }
+    refuse_other_than_file(&target)?;
     fs::create_dir_all(&folder)?;
-    let probe = folder.join(temporary_name(&name));
-    File::create_new(&probe)?;
+    let mut probe_name = temporary_name(&name);
+    let long = name.as_encoded_bytes().len();
+    if probe_name.len() < long {
+        let stem = probe_name.len() - ".tmp".len();
+        probe_name.insert_str(stem, &"-".repeat(long - probe_name.len()));
+    }
+    let probe = folder.join(&probe_name);
+    File::create_new(&probe).map_err(|e| {
+        if e.kind() == io::ErrorKind::InvalidFilename {
+            // The target's own name does not fit this file system.
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "the name {} is too long for its folder's file system ({long} bytes)",
+                    name.to_string_lossy()
+                ),
+            )
+        } else {
+            e
+        }
+    })?;
     fs::remove_file(&probe)
 }
 
@@ -179,6 +215,26 @@ mod tests {
         assert!(write_atomically(&blocked, b"new").is_err());
         assert!(check_writable(&blocked).is_err());
         assert_eq!(fs::read(&path).unwrap(), b"old");
+    }
+
+    #[test]
+    fn folders_devices_and_names_too_long_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("folder");
+        fs::create_dir(&folder).unwrap();
+        assert!(check_writable(&folder).is_err());
+        assert!(write_atomically(&folder, b"x").is_err());
+        assert!(folder.is_dir());
+        // Only checked, never written: a regression must not replace a device.
+        let device = check_writable(Path::new("/dev/null")).unwrap_err();
+        assert!(
+            device.to_string().contains("not a regular file"),
+            "{device}"
+        );
+        let long = dir.path().join(format!("{}.ckpt", "x".repeat(251)));
+        let error = check_writable(&long).unwrap_err();
+        assert!(error.to_string().contains("too long"), "{error}");
+        assert_eq!(names(dir.path()), ["folder"]);
     }
 
     #[test]

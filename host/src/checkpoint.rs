@@ -229,6 +229,11 @@ impl Checkpoint {
         }
     }
 
+    /// The model's kind and layers, as its stored weights say.
+    pub fn model_info(&self) -> Result<weights::WeightsInfo<'_>, CheckpointError> {
+        weights::inspect(&self.file.model).map_err(CheckpointError::from)
+    }
+
     /// The version of tinyvae that wrote it.
     pub fn tinyvae_version(&self) -> &str {
         &self.file.tinyvae_version
@@ -329,9 +334,25 @@ impl Checkpoint {
             path: path.display().to_string(),
             source,
         };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        // The magic and the version first: anything else (`/dev/zero`, a blob, another
+        // version) is refused before the body is read.
+        let header = MAGIC.len() + 2;
         let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|file| file.take(MAX_CHECKPOINT_BYTES + 1).read_to_end(&mut bytes))
+        (&mut file)
+            .take(header as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() < header {
+            return Self::from_bytes(&bytes);
+        }
+        let version = u16::from_le_bytes([bytes[header - 2], bytes[header - 1]]);
+        if !bytes.starts_with(&MAGIC) || (version != VERSION && version != VERSION_WITHOUT_DETECTOR)
+        {
+            return Self::from_bytes(&bytes);
+        }
+        file.take(MAX_CHECKPOINT_BYTES + 1 - header as u64)
+            .read_to_end(&mut bytes)
             .map_err(io)?;
         if bytes.len() as u64 > MAX_CHECKPOINT_BYTES {
             return Err(CheckpointError::Corrupt(format!(

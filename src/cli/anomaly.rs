@@ -30,13 +30,13 @@ pub struct ScoreArgs {
     #[arg(long, value_delimiter = ',', value_parser = score_kind)]
     pub scores: Vec<ScoreKind>,
     /// K, the draws of the elbo and iw scores.
-    #[arg(long, default_value_t = 16, value_parser = in_range::<1, 100_000>)]
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true, value_parser = in_range::<1, 100_000>)]
     pub iw_samples: usize,
     /// Rows as JSON lines or CSV.
     #[arg(long, value_enum, default_value_t = RowFormat::Json)]
     pub output_format: RowFormat,
     /// Threads to score with (default: every core); the scores do not depend on it.
-    #[arg(long, value_parser = in_range::<1, 1024>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = in_range::<1, 1024>)]
     pub threads: Option<usize>,
 }
 
@@ -50,13 +50,13 @@ pub struct OneClassArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// The classes taken in turn as the normal one, comma-separated (default: 0 to 9).
-    #[arg(long, value_delimiter = ',', value_parser = in_range::<0, 255>)]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, value_parser = in_range::<0, 255>)]
     pub classes: Vec<usize>,
     /// Epochs per class (default: the preset's).
-    #[arg(long, value_parser = in_range::<1, 1_000_000>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = in_range::<1, 1_000_000>)]
     pub epochs: Option<usize>,
     /// Samples per step (default: the preset's).
-    #[arg(long, value_parser = in_range::<1, 1_000_000>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = in_range::<1, 1_000_000>)]
     pub batch_size: Option<usize>,
     /// Seed of initialization, shuffling and the draws.
     #[arg(long, default_value_t = 1)]
@@ -65,10 +65,10 @@ pub struct OneClassArgs {
     #[arg(long, value_delimiter = ',', value_parser = score_kind)]
     pub scores: Vec<ScoreKind>,
     /// K, the draws of the elbo and iw scores.
-    #[arg(long, default_value_t = 16, value_parser = in_range::<1, 100_000>)]
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true, value_parser = in_range::<1, 100_000>)]
     pub iw_samples: usize,
     /// Threads to score with (default: every core); the scores do not depend on it.
-    #[arg(long, value_parser = in_range::<1, 1024>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = in_range::<1, 1024>)]
     pub threads: Option<usize>,
     /// Print the results as JSON.
     #[arg(long)]
@@ -97,16 +97,16 @@ pub struct CalibrateArgs {
     #[arg(long, default_value = "mse", value_parser = score_kind)]
     pub score: ScoreKind,
     /// The threshold is this percentile of the normal scores (0 to 100).
-    #[arg(long, conflicts_with = "mean_std", value_parser = percentile)]
+    #[arg(long, conflicts_with = "mean_std", allow_negative_numbers = true, value_parser = percentile)]
     pub percentile: Option<f32>,
     /// The threshold is the mean of the normal scores plus this many standard deviations.
     #[arg(long, allow_negative_numbers = true, value_parser = finite)]
     pub mean_std: Option<f32>,
     /// K, the draws of the elbo and iw scores.
-    #[arg(long, default_value_t = 16, value_parser = in_range::<1, 100_000>)]
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true, value_parser = in_range::<1, 100_000>)]
     pub iw_samples: usize,
     /// Threads to score with (default: every core); the scores do not depend on it.
-    #[arg(long, value_parser = in_range::<1, 1024>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = in_range::<1, 1024>)]
     pub threads: Option<usize>,
 }
 
@@ -146,15 +146,15 @@ pub struct DetectorPictureArgs {
     #[arg(long, value_parser = score_kind)]
     pub score: Option<ScoreKind>,
     /// The normal classes, comma-separated (default: the run's `train --normal-class`).
-    #[arg(long, value_delimiter = ',', value_parser = in_range::<0, 255>)]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, value_parser = in_range::<0, 255>)]
     pub normal_class: Vec<usize>,
     /// K, the draws of the elbo and iw scores.
-    #[arg(long, default_value_t = 16, value_parser = in_range::<1, 100_000>)]
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true, value_parser = in_range::<1, 100_000>)]
     pub iw_samples: usize,
     /// Width of the picture in pixels (the ROC curve is square, the histogram 4:3).
-    #[arg(long, default_value_t = 480, value_parser = in_range::<64, 4096>)]
+    #[arg(long, default_value_t = 480, allow_negative_numbers = true, value_parser = in_range::<64, 4096>)]
     pub width: usize,
     /// Bins of the histogram.
-    #[arg(long, default_value_t = 40, value_parser = in_range::<2, 1000>)]
+    #[arg(long, default_value_t = 40, allow_negative_numbers = true, value_parser = in_range::<2, 1000>)]
     pub bins: usize,
 }

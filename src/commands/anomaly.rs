@@ -80,7 +80,7 @@ pub fn score<C: Catalog>(catalog: &C, args: ScoreArgs) -> Result<(), Failure> {
             };
             let test = &loaded.split.test;
             let scores = score_samples(&*model, &train, test, &options).map_err(Failure::input)?;
-            eprintln!(
+            note!(
                 "scored {} samples of {} with {} ({})",
                 scores.len(),
                 test.name(),
@@ -198,9 +198,10 @@ pub fn one_class<C: Catalog>(catalog: &C, args: OneClassArgs) -> Result<(), Fail
                 let result = one_class_run::<M>(&config, &split, &protocol, &options)
                     .map_err(|e| Failure::input(format!("normal class {class}: {e}")))?;
                 let (best, at) = result.best().map_or(("-", 0.0), |(k, r)| (k.name(), r.auc));
-                eprintln!(
+                note!(
                     "class {class}: {} normal training samples, best AUC {at:.4} ({best}), PCA {:.4}",
-                    result.train_samples, result.pca.auc
+                    result.train_samples,
+                    result.pca.auc
                 );
                 results.push(result);
             }

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use super::bench_scores::{reconstruction_latency, scoring_rates};
 use super::detect::ANOMALY_IW_SAMPLES;
-use super::{Failure, ModelSizes, default_spec, dispatch, load_data};
+use super::{Failure, ModelSizes, default_spec, dispatch, load_data, print_line};
 use crate::cli::BenchArgs;
 use tinyvae_host::catalog::Catalog;
 use tinyvae_host::presets::{Preset, PresetVisitor};
@@ -46,10 +46,10 @@ pub fn bench<C: Catalog>(catalog: &C, args: BenchArgs) -> Result<(), Failure> {
     };
     let exe = std::env::current_exe()
         .map_err(|e| Failure::input(format!("cannot find own binary: {e}")))?;
-    println!(
+    print_line(&format!(
         "{:<14} {:>7} {:>9} {:>14} {:>10} {:>9}",
         "preset", "threads", "batch", "samples/s", "vs 1 thr", "peak MB"
-    );
+    ))?;
     for name in &presets {
         let preset = catalog.find(name).map_err(Failure::input)?;
         let batch = args.batch_size.unwrap_or(preset.config.batch_size);
@@ -71,13 +71,16 @@ pub fn bench<C: Catalog>(catalog: &C, args: BenchArgs) -> Result<(), Failure> {
                 .map_err(|e| Failure::input(format!("cannot run the benchmark: {e}")))?;
             if !output.status.success() {
                 return Err(Failure::input(
-                    String::from_utf8_lossy(&output.stderr).trim().to_string(),
+                    String::from_utf8_lossy(&output.stderr)
+                        .trim()
+                        .trim_start_matches("tinyvae: ")
+                        .to_string(),
                 ));
             }
             let m = parse_measurement(&String::from_utf8_lossy(&output.stdout))
                 .ok_or_else(|| Failure::input("the benchmark printed no measurement"))?;
             let base = *single.get_or_insert(m.samples_per_second);
-            println!(
+            print_line(&format!(
                 "{:<14} {:>7} {:>9} {:>14.0} {:>9.2}× {:>9.1}",
                 name,
                 threads,
@@ -85,23 +88,23 @@ pub fn bench<C: Catalog>(catalog: &C, args: BenchArgs) -> Result<(), Failure> {
                 m.samples_per_second,
                 m.samples_per_second / base,
                 m.peak_memory_mb
-            );
+            ))?;
         }
     }
     // Scoring with one scoring thread, in this process.
-    println!(
+    print_line(&format!(
         "\n{:<14} {:>7} {:>14}   (one thread, K = {ANOMALY_IW_SAMPLES} for elbo and iw)",
         "preset", "score", "samples/s"
-    );
+    ))?;
     for name in &presets {
         let preset = catalog.find(name).map_err(Failure::input)?;
         for rate in scoring_rates(catalog, preset, args.seconds)? {
-            println!(
+            print_line(&format!(
                 "{:<14} {:>7} {:>14.0}",
                 name,
                 rate.kind.name(),
                 rate.samples_per_second
-            );
+            ))?;
         }
     }
     println!(
@@ -140,14 +143,14 @@ fn child<C: Catalog>(catalog: &C, preset: &str, args: &BenchArgs) -> Result<(), 
             batch_size: args.batch_size,
         },
     )?;
-    println!(
+    print_line(&format!(
         "{}",
         serde_json::json!({
             "samples_per_second": measurement.samples_per_second,
             "steps": measurement.steps,
             "peak_memory_mb": measurement.peak_memory_mb,
         })
-    );
+    ))?;
     Ok(())
 }
 

@@ -122,7 +122,7 @@ impl PresetVisitor for ChartVisitor {
             || "no calibrated threshold".to_string(),
             |t| format!("threshold {t}"),
         );
-        eprintln!(
+        note!(
             "{} of {}: classes {} normal ({normal}), the others abnormal ({abnormal}); \
              ROC AUC {:.4}, partial AUC at FPR <= {PARTIAL_AUC_MAX_FPR} {partial:.4}; {threshold}",
             score.name(),
@@ -139,7 +139,7 @@ fn save(args: &DetectorPictureArgs, picture: &Picture) -> Result<(), Failure> {
     picture
         .save(&args.out)
         .map_err(|e| Failure::input(format!("{}: {e}", args.out.display())))?;
-    eprintln!(
+    note!(
         "wrote {} ({}×{})",
         args.out.display(),
         picture.width,

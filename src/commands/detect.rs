@@ -89,7 +89,7 @@ pub fn calibrate<C: Catalog>(catalog: &C, args: CalibrateArgs) -> Result<(), Fai
             };
             checkpoint.set_detector(detector);
             checkpoint.write(&args.checkpoint).map_err(Failure::input)?;
-            eprintln!(
+            note!(
                 "threshold {value} on {} ({}) from {samples} normal samples of {}, written to {}",
                 args.score.name(),
                 rule_text(rule),

@@ -35,7 +35,7 @@ pub fn run_detector(
         )));
     }
     if let Some(threshold) = resumed.threshold {
-        eprintln!(
+        note!(
             "tinyvae: the {} threshold {} was calibrated for the weights before this training \
              and is dropped; run tinyvae calibrate again",
             threshold.score.name(),
@@ -61,7 +61,7 @@ pub fn keep_normal_training_samples(
     let normal = protocol
         .train_set(&split.train)
         .map_err(|e| Failure::input(format!("--normal-class: {e}")))?;
-    eprintln!(
+    note!(
         "training on the normal classes {}: {} of {} samples",
         classes_text(Some(classes)),
         normal.len(),
@@ -82,7 +82,7 @@ pub fn epoch_probe<M: TrainableModel>(
     match EpochDetection::new::<M>(classes, train, split) {
         Ok(probe) => Some(probe),
         Err(e) => {
-            eprintln!("tinyvae: the detector is not judged as it trains: {e}");
+            note!("tinyvae: the detector is not judged as it trains: {e}");
             None
         }
     }

@@ -53,7 +53,7 @@ pub fn export<C: Catalog>(catalog: &C, args: ExportArgs) -> Result<(), Failure> 
         ExportVisitor(checkpoint, args.out.clone()),
     )?;
     let transform = TransformNote(transform.as_ref());
-    eprintln!(
+    note!(
         "wrote {} ({bytes} bytes, {}, {transform})",
         args.out.display(),
         preset.name

@@ -65,11 +65,22 @@ impl Failure {
             code: exit::BAD_INPUT,
         }
     }
+
+    /// The reader of standard output went away (`| head`): the command stops quietly, as
+    /// done.
+    fn reader_gone() -> Self {
+        Self {
+            message: String::new(),
+            code: exit::OK,
+        }
+    }
 }
 
 impl From<Failure> for ExitCode {
     fn from(failure: Failure) -> Self {
-        eprintln!("tinyvae: {}", failure.message);
+        if !failure.message.is_empty() {
+            note!("tinyvae: {}", failure.message);
+        }
         ExitCode::from(failure.code)
     }
 }
@@ -151,6 +162,17 @@ pub fn write_stdout(text: &str) -> Result<(), Failure> {
             Err(Failure::input(format!("cannot write the output: {e}")))
         }
         _ => Ok(()),
+    }
+}
+
+/// Writes `line` and a newline to standard output. A reader that went away (`| head`) ends
+/// the command quietly, with exit code 0: the `Err` stops it.
+pub fn print_line(line: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{line}").and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::reader_gone()),
+        Err(e) => Err(Failure::input(format!("cannot write the output: {e}"))),
     }
 }
 

@@ -174,7 +174,7 @@ impl PresetVisitor for PictureVisitor {
                 rows.extend(snapshot.corrupted.iter().cloned());
                 rows.extend(snapshot.reconstructions.iter().cloned());
                 rows.extend(snapshot.pca_reconstructions.iter().cloned());
-                eprintln!(
+                note!(
                     "mean Σ(x̂−x)² of the {} digits: model {:.3}, PCA with {} components {:.3}",
                     snapshot.originals.len(),
                     snapshot.model_squared_error,
@@ -204,7 +204,7 @@ fn save(
         DataUse::TrainedOn => format!("{}, the data it was trained on", test.name()),
         DataUse::Other { path, .. } => format!("{} from {}", test.name(), path.display()),
     };
-    eprintln!(
+    note!(
         "wrote {} ({}×{}) from {source}",
         args.out.display(),
         picture.width,

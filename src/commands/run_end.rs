@@ -2,6 +2,8 @@
 //! replacing another's checkpoint, and the exit code of every way a run can end (README,
 //! "Exit codes").
 
+use std::fs::File;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use tinyvae_host::checkpoint::is_checkpoint_file;
@@ -14,8 +16,10 @@ use crate::cli::TrainArgs;
 use crate::format;
 use crate::render::driver::Outcome;
 
-/// Refuses, before any work, to replace a checkpoint of another run (unless `--overwrite`),
-/// and to write an output (`--export`, `--metrics`) over a checkpoint.
+/// Refuses, before any work, to replace a checkpoint of another run or any other file
+/// (unless `--overwrite`), and to write an output (`--export`, `--metrics`) over a checkpoint.
+/// Call it after [`RunFiles::prepare`], which refuses a path that cannot be written (a folder,
+/// a device, a name too long) with what is wrong with it.
 pub fn check_outputs(args: &TrainArgs, files: &RunFiles) -> Result<(), Failure> {
     let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
@@ -26,11 +30,19 @@ pub fn check_outputs(args: &TrainArgs, files: &RunFiles) -> Result<(), Failure> 
         .as_deref()
         .is_some_and(|resumed| same(resumed, &files.checkpoint));
     if files.checkpoint.exists() && !resumed_here && !args.overwrite {
-        return Err(Failure::input(format!(
-            "{} exists: it is another run's checkpoint; continue it with --resume {0}, save \
-             elsewhere with --checkpoint, or replace it with --overwrite",
-            files.checkpoint.display()
-        )));
+        return Err(Failure::input(if is_checkpoint_file(&files.checkpoint) {
+            format!(
+                "{} exists: it is another run's checkpoint; continue it with --resume {0}, save \
+                 elsewhere with --checkpoint, or replace it with --overwrite",
+                files.checkpoint.display()
+            )
+        } else {
+            format!(
+                "{} exists and is not a checkpoint; save elsewhere with --checkpoint, or replace \
+                 it with --overwrite",
+                files.checkpoint.display()
+            )
+        }));
     }
     let outputs = [Some(&files.weights), args.metrics.as_ref()];
     for output in outputs.into_iter().flatten() {
@@ -42,6 +54,19 @@ pub fn check_outputs(args: &TrainArgs, files: &RunFiles) -> Result<(), Failure> 
         }
     }
     Ok(())
+}
+
+/// The `--metrics` file, opened before any work: one that cannot be written (a folder, a
+/// read-only place) is bad input, not an output lost after training.
+pub fn open_metrics(args: &TrainArgs) -> Result<Option<Box<dyn Write>>, Failure> {
+    args.metrics
+        .as_ref()
+        .map(|path| {
+            File::create(path)
+                .map(|file| Box::new(io::BufWriter::new(file)) as Box<dyn Write>)
+                .map_err(|e| Failure::input(format!("--metrics {}: {e}", path.display())))
+        })
+        .transpose()
 }
 
 /// The result of the run for the shell, from how the trainer ended and how the session did.
@@ -66,7 +91,14 @@ pub fn run_end(
     let outcome = match (end, session) {
         (RunEnd::Failed, _) => {
             return Err(Failure {
-                message: "training stopped; the last checkpoint is intact".into(),
+                message: if files.checkpoint.exists() {
+                    format!(
+                        "training stopped; {} is as it was before the failure",
+                        files.checkpoint.display()
+                    )
+                } else {
+                    "training stopped before any checkpoint was saved".into()
+                },
                 code: exit::TRAINING_FAILED,
             });
         }

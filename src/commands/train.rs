@@ -1,6 +1,5 @@
 //! `tinyvae train`: the dashboard or the headless run.
 
-use std::fs::File;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,7 +12,7 @@ use tinyvae_core::vae::{GaussianVariance, Likelihood};
 
 use super::detector::{epoch_probe, keep_normal_training_samples, run_detector};
 use super::resume::apply_changes;
-use super::run_end::{check_outputs, run_end};
+use super::run_end::{check_outputs, open_metrics, run_end};
 use super::{
     CheckpointData, Failure, ModelSizes, check_unit_interval, checkpoint_data, default_path,
     default_spec, dispatch, exit, is_variational, load_data, open_checkpoint, spec_from_args,
@@ -45,16 +44,25 @@ pub fn parse_noise(text: &str) -> Result<Noise, String> {
             .parse::<f32>()
             .map_err(|_| format!("'{value}' in --noise {text} is not a number"))
     };
-    match kind {
-        "none" => Ok(Noise::None),
-        "gaussian" => Ok(Noise::Gaussian { std_dev: number()? }),
-        "mask" | "masking" => Ok(Noise::Masking {
+    let noise = match kind {
+        "none" => Noise::None,
+        "gaussian" => Noise::Gaussian { std_dev: number()? },
+        "mask" | "masking" => Noise::Masking {
             keep_probability: number()?,
-        }),
-        _ => Err(format!(
-            "--noise takes none, gaussian:SIGMA or mask:KEEP_PROBABILITY, not '{text}'"
-        )),
-    }
+        },
+        _ => {
+            return Err(format!(
+                "--noise takes none, gaussian:SIGMA or mask:KEEP_PROBABILITY, not '{text}'"
+            ));
+        }
+    };
+    noise.validate().map_err(|_| match noise {
+        Noise::Masking { .. } => {
+            format!("--noise {text}: the keep probability is out of range (0, 1]")
+        }
+        _ => format!("--noise {text}: SIGMA is out of range: a finite number, 0 or more"),
+    })?;
+    Ok(noise)
 }
 
 /// The loss (autoencoders) or likelihood (VAEs) that `--loss`, `--likelihood`, `--output` and
@@ -262,6 +270,12 @@ impl PresetVisitor for TrainVisitor {
             sizes,
             config,
         } = self;
+        if args.pretrain_epochs.is_some() && M::PRETRAIN_STAGES == 0 {
+            return Err(Failure::input(format!(
+                "--pretrain-epochs applies to stacked models; {} has no layers to pretrain",
+                preset.name
+            )));
+        }
         let detector = run_detector(&args.normal_class, resume.as_ref().map(|c| c.detector()))?;
         let (trainer, mut data, record): (Trainer<M>, _, _) = match resume {
             Some(checkpoint) => {
@@ -271,7 +285,7 @@ impl PresetVisitor for TrainVisitor {
                     .into_trainer(preset.name)
                     .map_err(Failure::input)?;
                 for change in apply_changes(&mut trainer, preset.name, &args)? {
-                    eprintln!("resuming with {change}");
+                    note!("resuming with {change}");
                 }
                 (trainer, loaded.split, record)
             }
@@ -296,7 +310,7 @@ impl PresetVisitor for TrainVisitor {
         trainer.check_data(&data.train).map_err(Failure::input)?;
         let mut trainer = trainer;
         if let Some(note) = trainer.fit_position(&data.train) {
-            eprintln!("tinyvae: {note}");
+            note!("tinyvae: {note}");
         }
         check_unit_interval::<M>(trainer.config(), &data)?;
         if trainer.config().dynamic_binarization {
@@ -340,8 +354,9 @@ impl PresetVisitor for TrainVisitor {
         let (commands, command_receiver) = mpsc::channel();
         let data = Arc::new(data);
         let worker_data = Arc::clone(&data);
-        check_outputs(&args, &files)?;
         let lock = files.prepare().map_err(Failure::input)?;
+        check_outputs(&args, &files)?;
+        let metrics = open_metrics(&args)?;
         let worker_files = files.clone();
         let worker = std::thread::Builder::new()
             .name("training".into())
@@ -361,7 +376,7 @@ impl PresetVisitor for TrainVisitor {
             })
             .map_err(|e| Failure::input(format!("cannot start the training thread: {e}")))?;
 
-        let session = render(&args, headless, &events, &commands);
+        let session = render(&args, headless, metrics, &events, &commands);
         let end = worker.join().map_err(|_| Failure {
             message: "the training thread panicked".into(),
             code: exit::TRAINING_FAILED,
@@ -376,13 +391,14 @@ impl PresetVisitor for TrainVisitor {
 fn render(
     args: &TrainArgs,
     headless: bool,
+    metrics: Option<Box<dyn Write>>,
     events: &Receiver<TrainingEvent>,
     commands: &Sender<Command>,
 ) -> Result<Outcome, Failure> {
     let session = Signals::register()
         .map_err(|e| Failure::input(format!("cannot install signal handler: {e}")))
         .and_then(|signals| {
-            let mut renderer = start_renderer(args, headless)?;
+            let mut renderer = start_renderer(args, headless, metrics)?;
             driver::drive(renderer.as_mut(), events, commands, &signals).map_err(Failure::input)
         });
     if session.is_err() {
@@ -394,16 +410,11 @@ fn render(
 
 /// The dashboard on this terminal, or the plain renderer: progress on stderr, JSON lines on
 /// stdout or in the `--metrics` file.
-fn start_renderer(args: &TrainArgs, headless: bool) -> Result<Box<dyn Renderer>, Failure> {
-    let metrics_file = args
-        .metrics
-        .as_ref()
-        .map(|path| {
-            File::create(path)
-                .map(|file| Box::new(io::BufWriter::new(file)) as Box<dyn Write>)
-                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
-        })
-        .transpose()?;
+fn start_renderer(
+    args: &TrainArgs,
+    headless: bool,
+    metrics_file: Option<Box<dyn Write>>,
+) -> Result<Box<dyn Renderer>, Failure> {
     if !headless {
         let options = DashboardOptions::from_environment(args.ascii);
         let dashboard = TerminalDashboard::start(&options)
@@ -441,7 +452,29 @@ fn weights_beside(checkpoint: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn noise_out_of_range_is_refused_naming_the_flag_and_the_range() {
+        assert_eq!(
+            parse_noise("gaussian:0.2"),
+            Ok(Noise::Gaussian { std_dev: 0.2 })
+        );
+        for text in [
+            "gaussian:-1",
+            "gaussian:nan",
+            "gaussian:inf",
+            "mask:0",
+            "mask:1.5",
+        ] {
+            let error = parse_noise(text).unwrap_err();
+            assert!(
+                error.contains("--noise") && error.contains("range"),
+                "{error}"
+            );
+        }
+    }
 
     #[test]
     fn weights_go_beside_the_checkpoint_never_over_it() {

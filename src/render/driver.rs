@@ -162,6 +162,9 @@ impl Session<'_> {
                 }
             }
             renderer.refresh(Instant::now())?;
+            if requests.quit && requests.interrupt {
+                return Ok(End::Signal(Signal::Interrupt));
+            }
             if requests.quit {
                 return Ok(End::Quit);
             }
@@ -315,6 +318,8 @@ mod tests {
         after_stop: AfterStop,
         /// Quit at the first `requests`.
         quit_at_once: bool,
+        /// The quit is Ctrl-C in the dashboard.
+        interrupt: bool,
         /// Quit after a `State(Done)`, or when the trainer is gone.
         quit_at_end: bool,
         /// Commands asked at the first `requests`.
@@ -335,6 +340,7 @@ mod tests {
             Self {
                 after_stop,
                 quit_at_once: false,
+                interrupt: false,
                 quit_at_end: false,
                 commands: Vec::new(),
                 fail: false,
@@ -367,6 +373,7 @@ mod tests {
             Ok(Requests {
                 commands: std::mem::take(&mut self.commands),
                 quit: self.quit_at_once || (self.quit_at_end && (done || self.gone)),
+                interrupt: self.interrupt,
             })
         }
 
@@ -509,6 +516,22 @@ mod tests {
         assert_eq!(outcome.end, End::Signal(Signal::Terminate));
         assert_eq!(outcome.signal(), Some(Signal::Terminate));
         assert_eq!(renderer.interrupted, vec![Signal::Terminate]);
+        assert_eq!(
+            command_receiver.try_recv(),
+            Ok(Command::Stop { save: true })
+        );
+    }
+
+    #[test]
+    fn ctrl_c_in_the_dashboard_ends_the_session_as_an_interrupt() {
+        let (event_sender, events) = mpsc::channel::<TrainingEvent>();
+        let (commands, command_receiver) = mpsc::channel();
+        drop(event_sender);
+        let mut renderer = Recorder::new(AfterStop::UntilConfirmed(Duration::from_secs(5)));
+        renderer.quit_at_once = true;
+        renderer.interrupt = true;
+        let outcome = drive_ok(&mut renderer, &events, &commands, &Signals::unregistered());
+        assert_eq!(outcome.signal(), Some(Signal::Interrupt));
         assert_eq!(
             command_receiver.try_recv(),
             Ok(Command::Stop { save: true })

@@ -30,6 +30,9 @@ pub struct Requests {
     /// Whether to end the session: the driver sends `Command::Stop { save: true }` and waits
     /// for the trainer as [`Renderer::after_stop`] says.
     pub quit: bool,
+    /// Whether the quit was Ctrl-C in the dashboard's raw mode, where it is a key, not a
+    /// signal: the session ends as [`Signal::Interrupt`] would end it (exit 130).
+    pub interrupt: bool,
 }
 
 /// How long the driver goes on handing events to the renderer after it sent a stop.

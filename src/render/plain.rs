@@ -200,6 +200,7 @@ impl<P: Write, M: Write> Renderer for HeadlessRenderer<P, M> {
         Ok(Requests {
             commands: Vec::new(),
             quit: self.ending,
+            interrupt: false,
         })
     }
 
@@ -386,7 +387,8 @@ mod tests {
             renderer.requests().unwrap(),
             Requests {
                 commands: Vec::new(),
-                quit: true
+                quit: true,
+                interrupt: false,
             }
         );
         assert_eq!(renderer.after_stop(), AfterStop::UntilHangUp);

@@ -7,7 +7,8 @@
 //! a hang-up often comes twice (from the kernel and from the shell) and after the session the
 //! trainer may still be saving, so later ones are ignored.
 //!
-//! In the dashboard's raw mode Ctrl-C is a key, not a signal: it quits like `q`.
+//! In the dashboard's raw mode Ctrl-C is a key, not a signal: it saves and stops like `q`, and
+//! the session ends as [`Signal::Interrupt`] would end it (exit 130).
 
 use std::io;
 use std::sync::Arc;

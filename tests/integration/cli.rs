@@ -188,9 +188,11 @@ fn bad_input_is_a_clear_error_with_exit_code_1() {
         &["train", "--headless", "--preset", "vae-digits", "--lr=-1"],
         dir.path(),
     );
-    assert_eq!(output.status.code(), Some(1));
+    // Refused by the command line as every number out of range is (exit 2), naming the
+    // flag and the range.
+    assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("learning rate"),
+        stderr(&output).contains("'--lr <LR>': '-1' is out of range: a finite number above 0"),
         "{}",
         stderr(&output)
     );
@@ -286,5 +288,22 @@ fn ctrl_c_and_sigterm_save_a_checkpoint_and_exit_130() {
         );
         let checkpoint = Checkpoint::read(&dir.path().join("checkpoints/vae-digits.ckpt")).unwrap();
         assert!(checkpoint.step() > 0);
+    }
+}
+
+#[test]
+fn flags_the_model_or_optimizer_ignores_are_refused_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, flag) in [
+        (&["--pretrain-epochs", "2"][..], "--pretrain-epochs"),
+        (&["--momentum", "0.5"], "--momentum"),
+        (&["--noise", "gaussian:0.1"], "--noise"),
+        (&["--loss", "mse"], "--loss"),
+    ] {
+        let output = crate::trust::digits(dir.path(), args);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {message}");
+        assert!(message.contains(flag), "{args:?}: {message}");
+        assert!(!message.contains("training"), "{args:?}: {message}");
     }
 }

@@ -229,3 +229,38 @@ fn a_tiny_terminal_gets_a_message_not_garbage() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn ctrl_c_in_the_dashboard_saves_and_exits_130() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "{} --preset vae-digits --epochs 100000; echo $? > exit-status",
+        env!("CARGO_BIN_EXE_tinyvae")
+    );
+    let tmux = Tmux::start("ctrl-c", dir.path(), 120, 40, &command);
+    tmux.wait_for("training to start", |s| {
+        s.contains("TRAINING") && step(s).is_some_and(|n| n > 0)
+    });
+    tmux.keys("C-c");
+    let status = dir.path().join("exit-status");
+    let started = Instant::now();
+    while std::fs::read_to_string(&status).map_or(true, |s| s.trim().is_empty()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "still running after Ctrl-C:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "130");
+    let checkpoint = dir.path().join("checkpoints/vae-digits.ckpt");
+    assert!(
+        tinyvae_host::checkpoint::Checkpoint::read(&checkpoint)
+            .unwrap()
+            .step()
+            > 0
+    );
+}

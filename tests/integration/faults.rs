@@ -245,3 +245,39 @@ fn a_run_killed_while_saving_leaves_no_temporary_behind_the_next_one() {
     assert_eq!(resumed.run_id(), first.run_id());
     assert_eq!(resumed.history().len(), 2);
 }
+
+#[test]
+fn paths_that_cannot_be_written_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("folder")).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), b"mine").unwrap();
+    let too_long = format!("{}.ckpt", "a".repeat(251));
+    let fits = format!("{}.ckpt", "b".repeat(245));
+    for (args, expected) in [
+        (&["--checkpoint", &too_long][..], "too long"),
+        (&["--checkpoint", "folder", "--overwrite"], "is a folder"),
+        (
+            &["--checkpoint", "/dev/null", "--overwrite"],
+            "not a regular file",
+        ),
+        (&["--checkpoint", "notes.txt"], "not a checkpoint"),
+        (
+            &["--checkpoint", "m.ckpt", "--metrics", "folder"],
+            "--metrics folder",
+        ),
+    ] {
+        let output = digits(dir.path(), args);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {message}");
+        assert!(message.contains(expected), "{args:?}: {message}");
+        assert!(!message.contains("training"), "{args:?}: {message}");
+    }
+    assert_eq!(
+        std::fs::read(dir.path().join("notes.txt")).unwrap(),
+        b"mine"
+    );
+    // A long name that fits, with room for nothing more, trains and saves.
+    let output = digits(dir.path(), &["--checkpoint", &fits]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(Checkpoint::read(&dir.path().join(&fits)).is_ok());
+}

@@ -4,8 +4,10 @@
 mod anomaly;
 mod cli;
 mod dashboard;
+mod endless;
 mod faults;
 mod losses;
 mod own_data;
+mod pipes;
 mod training;
 mod trust;

@@ -171,7 +171,11 @@ fn resume_trains_on_to_the_epochs_asked_and_refuses_what_cannot_change() {
     let text = String::from_utf8_lossy(&inspect.stdout);
     for expected in [
         "checkpoint of vae-digits",
+        "64→32(relu) 32→2 32→2 2→32(relu) 32→64",
         "8x8 images",
+        "Adam, learning rate 5.00e-4",
+        "KL warm-up 0 steps",
+        "noise none, loss",
         "4 trained",
         "step 180",
     ] {
@@ -230,9 +234,16 @@ fn divergence_stops_with_exit_3_before_anything_non_finite_is_saved() {
     let output = digits(dir.path(), &["--lr", "1e30"]);
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     let path = dir.path().join("checkpoints/vae-digits.ckpt");
-    // Nothing was saved, or what was saved loads whole (finite).
+    // Nothing was saved, or what was saved loads whole (finite); the message says which.
     if path.exists() {
         assert!(Checkpoint::read(&path).is_ok());
+        assert!(stderr(&output).contains("as it was"), "{}", stderr(&output));
+    } else {
+        assert!(
+            stderr(&output).contains("before any checkpoint was saved"),
+            "{}",
+            stderr(&output)
+        );
     }
 }
 

@@ -80,11 +80,24 @@ impl<'a> Source<'a> {
     }
 
     /// Appends all the remaining bytes to `buf`, up to [`MAX_TEXT_BYTES`]: a larger file (or an
-    /// endless one, such as `/dev/zero`) is an error, not a growing buffer.
+    /// endless one, such as `/dev/zero`) is an error, not a growing buffer. Text never holds a
+    /// NUL byte: one is an error as soon as it is read, before the rest is.
     pub(crate) fn read_all(&mut self, buf: &mut Vec<u8>) -> io::Result<()> {
-        (&mut self.reader)
-            .take(MAX_TEXT_BYTES + 1)
-            .read_to_end(buf)?;
+        const CHUNK: u64 = 1 << 20;
+        loop {
+            let start = buf.len();
+            let room = (MAX_TEXT_BYTES + 1).saturating_sub(start as u64);
+            (&mut self.reader).take(CHUNK.min(room)).read_to_end(buf)?;
+            if let Some(at) = buf[start..].iter().position(|&b| b == 0) {
+                return Err(io::Error::other(format!(
+                    "a NUL byte at offset {}: not a text table",
+                    start + at
+                )));
+            }
+            if buf.len() == start || buf.len() as u64 > MAX_TEXT_BYTES {
+                break;
+            }
+        }
         if buf.len() as u64 > MAX_TEXT_BYTES {
             return Err(io::Error::other(format!(
                 "more than {} GiB of text: too large for a table",

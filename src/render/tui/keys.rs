@@ -52,6 +52,9 @@ pub enum Action {
     CloseHelp,
     /// [`Command::Stop`] `{ save: true }`, then the dashboard quits.
     Quit,
+    /// Ctrl-C: as [`Action::Quit`], and the process ends as interrupted (exit 130), as Ctrl-C
+    /// in a shell does.
+    Interrupt,
 }
 
 /// A key of the table.
@@ -217,10 +220,15 @@ pub const BINDINGS: &[Binding] = &[
         &[
             (Key::char('q'), Action::Quit),
             (Key::char('Q').alias(), Action::Quit),
-            (Key::control('c'), Action::Quit),
-            (Key::control('C').alias(), Action::Quit),
         ],
         "save a checkpoint, stop, quit",
+    ),
+    line(
+        &[
+            (Key::control('c'), Action::Interrupt),
+            (Key::control('C').alias(), Action::Interrupt),
+        ],
+        "save a checkpoint, stop, exit 130",
     ),
 ];
 
@@ -297,7 +305,7 @@ impl DashboardState {
                 self.set_help(false);
                 None
             }
-            Action::Quit => {
+            Action::Quit | Action::Interrupt => {
                 self.request_quit();
                 Some(Command::Stop { save: true })
             }
@@ -463,6 +471,7 @@ mod tests {
             Action::ToggleHelp,
             Action::CloseHelp,
             Action::Quit,
+            Action::Interrupt,
         ];
         for action in actions {
             assert!(
@@ -485,8 +494,12 @@ mod tests {
         assert_eq!(lines[3], ("+ / -".into(), "learning rate x2 / x0.5".into()));
         assert_eq!(lines[4], ("b / B".into(), "beta x0.8 / x1.25 (VAE)".into()));
         assert_eq!(
+            lines[lines.len() - 2],
+            ("q".into(), "save a checkpoint, stop, quit".into())
+        );
+        assert_eq!(
             lines.last(),
-            Some(&("q / Ctrl-C".into(), "save a checkpoint, stop, quit".into()))
+            Some(&("Ctrl-C".into(), "save a checkpoint, stop, exit 130".into()))
         );
         // The factors the descriptions state are the ones the keys apply.
         assert!(

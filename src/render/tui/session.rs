@@ -17,6 +17,7 @@ use ratatui::Viewport;
 
 use super::dashboard::Dashboard;
 use super::input::Input;
+use super::keys::{self, Action};
 use super::messages::Level;
 use super::options::DashboardOptions;
 use super::output::FrameWriter;
@@ -165,7 +166,11 @@ impl Renderer for TerminalDashboard {
             };
             match event {
                 Event::Key(key) => match dashboard.key(key) {
-                    Some(Command::Stop { .. }) => requests.quit = true,
+                    Some(Command::Stop { .. }) => {
+                        requests.quit = true;
+                        requests.interrupt =
+                            keys::find(&key).is_some_and(|(_, a)| a == Action::Interrupt);
+                    }
                     Some(command) => requests.commands.push(command),
                     None => {}
                 },
