@@ -168,7 +168,7 @@ pub struct TrainArgs {
     #[arg(long, allow_negative_numbers = true, value_parser = at_least_zero)]
     pub beta: Option<f32>,
     /// Steps over which β rises linearly from 0.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
+    #[arg(long, allow_negative_numbers = true, value_parser = steps_in_range::<0, 1_000_000_000>)]
     pub kl_warmup: Option<u64>,
     /// Train on these classes only, comma-separated, as the normal data of an anomaly
     /// detector (the test set stays whole; see `eval --anomaly`).
@@ -234,7 +234,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub metrics: Option<PathBuf>,
     /// Headless: one step line every N steps.
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 50, allow_negative_numbers = true, value_parser = steps_in_range::<1, { usize::MAX }>)]
     pub log_every: u64,
     /// How the dashboard draws: `--ascii` or `--unicode`, and `--color` (see [`DrawingArgs`]).
     #[command(flatten)]
@@ -470,6 +470,11 @@ fn in_range<const LOW: usize, const HIGH: usize>(text: &str) -> Result<usize, St
             "'{text}' is not a whole number: out of range{range}"
         )),
     }
+}
+
+/// A count of steps in `LOW..=HIGH`, as [`in_range`] checks and words it.
+fn steps_in_range<const LOW: usize, const HIGH: usize>(text: &str) -> Result<u64, String> {
+    in_range::<LOW, HIGH>(text).map(|steps| steps as u64)
 }
 
 /// A number that passes `keep`, or a message naming the range `range`.

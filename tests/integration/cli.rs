@@ -196,6 +196,22 @@ fn bad_input_is_a_clear_error_with_exit_code_1() {
         "{}",
         stderr(&output)
     );
+    // Negative step counts too, as numbers out of range rather than unknown flags.
+    for (flag, range) in [
+        ("--kl-warmup", "out of range 0..=1000000000"),
+        ("--log-every", "out of range: at least 1"),
+    ] {
+        let output = tinyvae(
+            &["train", "--headless", "--preset", "vae-digits", flag, "-1"],
+            dir.path(),
+        );
+        assert_eq!(output.status.code(), Some(2), "{flag}");
+        let message = stderr(&output);
+        assert!(
+            message.contains(flag) && message.contains(range),
+            "{message}"
+        );
+    }
 }
 
 #[test]
