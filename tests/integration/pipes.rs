@@ -2,17 +2,17 @@
 //! terminal): no command panics, and each ends with the exit code the README gives.
 
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use tinyvae_host::checkpoint::Checkpoint;
 
 use crate::cli::{stderr, tinyvae};
 use crate::trust::digits;
 
-#[test]
-fn a_standard_error_that_goes_away_saves_then_exits_5() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tinyvae"))
+/// `tinyvae train --headless` on `vae-digits` with no end in sight and a line every step,
+/// its standard output and error as given.
+fn endless_training(dir: &std::path::Path, stdout: Stdio, stderr: Stdio) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_tinyvae"))
         .args([
             "train",
             "--headless",
@@ -23,17 +23,36 @@ fn a_standard_error_that_goes_away_saves_then_exits_5() {
             "--log-every",
             "1",
         ])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stdout(stdout)
+        .stderr(stderr)
         .spawn()
-        .unwrap();
-    // Read one line of progress, then go away like `2>&1 | head -1`.
-    let mut progress = child.stderr.take().unwrap();
+        .unwrap()
+}
+
+/// Reads one line of `reader`, then drops it, like `| head -1`.
+fn read_a_line_and_go(mut reader: impl Read) {
     let mut byte = [0u8; 1];
-    while progress.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {}
-    drop(progress);
+    while reader.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {}
+}
+
+#[test]
+fn a_reader_that_goes_away_saves_then_exits_5() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = endless_training(dir.path(), Stdio::piped(), Stdio::piped());
+    read_a_line_and_go(child.stdout.take().unwrap());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(Checkpoint::read(&dir.path().join("checkpoints/vae-digits.ckpt")).is_ok());
+}
+
+#[test]
+fn a_standard_error_that_goes_away_saves_then_exits_5() {
+    let dir = tempfile::tempdir().unwrap();
+    // Progress goes to standard error: `2>&1 | head -1`.
+    let mut child = endless_training(dir.path(), Stdio::null(), Stdio::piped());
+    read_a_line_and_go(child.stderr.take().unwrap());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(5));
     assert!(Checkpoint::read(&dir.path().join("checkpoints/vae-digits.ckpt")).is_ok());
