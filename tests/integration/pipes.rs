@@ -74,7 +74,15 @@ fn every_report_whose_reader_went_away_ends_quietly() {
     );
     assert!(export.status.success(), "{}", stderr(&export));
     for args in [
-        &["inspect", "checkpoints/vae-digits.ckpt"][..],
+        &[
+            "eval",
+            "--checkpoint",
+            "checkpoints/vae-digits.ckpt",
+            "--iw-samples",
+            "10",
+        ][..],
+        &["presets"],
+        &["inspect", "checkpoints/vae-digits.ckpt"],
         &["inspect", "w.tvw"],
         &["bench", "--preset", "vae-digits", "--seconds", "1"],
     ] {
