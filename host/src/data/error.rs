@@ -161,10 +161,26 @@ pub enum DataError {
     LabelOutOfRange {
         /// The file being read.
         path: PathBuf,
-        /// Line number (the record's, in a binary file), counting from 1.
+        /// Line number, counting from 1.
         line: usize,
         /// The label as read.
         label: i64,
+        /// The largest valid label.
+        max: u8,
+    },
+
+    /// A label of an IDX file above the most classes an IDX dataset may have.
+    #[error(
+        "{}, label {index}: {label} is above {max}, the largest label an IDX dataset may have (EMNIST's 62 classes)",
+        path.display()
+    )]
+    IdxLabelOutOfRange {
+        /// The labels file.
+        path: PathBuf,
+        /// The label's position in the file, counting from 1.
+        index: usize,
+        /// The label as read.
+        label: u8,
         /// The largest valid label.
         max: u8,
     },

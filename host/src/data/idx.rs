@@ -133,10 +133,10 @@ fn pair(images: Idx, labels: Source<'_>, name: String) -> Result<Dataset, DataEr
         .enumerate()
         .find(|(_, l)| **l > MAX_IDX_LABEL)
     {
-        return Err(DataError::LabelOutOfRange {
+        return Err(DataError::IdxLabelOutOfRange {
             path: labels_path.to_path_buf(),
-            line: index + 1,
-            label: i64::from(label),
+            index: index + 1,
+            label,
             max: MAX_IDX_LABEL,
         });
     }
@@ -288,7 +288,7 @@ mod tests {
         let err = load_idx_pair(&x, &y, "t").unwrap_err();
         assert!(
             err.to_string()
-                .ends_with("line 2: label 200 is out of range 0..=61"),
+                .ends_with("label 2: 200 is above 61, the largest label an IDX dataset may have (EMNIST's 62 classes)"),
             "{err}"
         );
         // A header declaring 2^40 pixels is refused before anything is read.
