@@ -74,6 +74,17 @@ impl ScoreHistogram {
         (share(&self.normal), share(&self.anomalous))
     }
 
+    /// The height both sets' bars are scaled to: the largest of `normal` and `anomalous`
+    /// (shares, or sums of them), never zero, so an empty histogram divides safely.
+    pub fn tallest(normal: &[f64], anomalous: &[f64]) -> f64 {
+        normal
+            .iter()
+            .chain(anomalous)
+            .copied()
+            .fold(0.0, f64::max)
+            .max(f64::MIN_POSITIVE)
+    }
+
     /// The left and right edges of bin `bin`.
     pub fn edges(&self, bin: usize) -> (f64, f64) {
         let width = (f64::from(self.upper) - f64::from(self.lower)) / self.normal.len() as f64;
@@ -111,5 +122,7 @@ mod tests {
         assert_eq!(histogram.shares(), (vec![0.75, 0.25], vec![0.0, 1.0]));
         let no_abnormal = ScoreHistogram::new(&[0.0], &[], 2, None);
         assert_eq!(no_abnormal.shares().1, [0.0, 0.0]);
+        assert_eq!(ScoreHistogram::tallest(&[0.75, 0.25], &[0.0, 1.0]), 1.0);
+        assert!(ScoreHistogram::tallest(&[0.0], &[]) > 0.0);
     }
 }

@@ -245,7 +245,12 @@ fn a_kill_at_any_moment_leaves_a_whole_checkpoint() {
     let checkpoint = dir.path().join("checkpoints/vae-digits.ckpt");
     // Kill -9 at staggered moments of a run that saves after every epoch.
     for delay_ms in [150u64, 320, 470, 650, 900] {
-        let mut child = spawn_long_digits_run(dir.path(), "0", Stdio::null());
+        let mut child = endless_digits_run(
+            dir.path(),
+            &["--checkpoint-every", "0"],
+            Stdio::null(),
+            Stdio::null(),
+        );
         std::thread::sleep(Duration::from_millis(delay_ms));
         child.kill().unwrap();
         child.wait().unwrap();
@@ -257,9 +262,9 @@ fn a_kill_at_any_moment_leaves_a_whole_checkpoint() {
     assert!(checkpoint.exists(), "no epoch finished in 900 ms");
 }
 
-/// A headless vae-digits run that goes on until killed, saving every `checkpoint_every`
-/// seconds at epoch ends.
-fn spawn_long_digits_run(dir: &Path, checkpoint_every: &str, stderr: Stdio) -> Child {
+/// A headless vae-digits run that goes on until killed, with `extra` arguments and its
+/// standard output and error as given.
+pub fn endless_digits_run(dir: &Path, extra: &[&str], stdout: Stdio, stderr: Stdio) -> Child {
     Command::new(env!("CARGO_BIN_EXE_tinyvae"))
         .args([
             "train",
@@ -269,10 +274,10 @@ fn spawn_long_digits_run(dir: &Path, checkpoint_every: &str, stderr: Stdio) -> C
             "--epochs",
             "100000",
         ])
-        .args(["--checkpoint-every", checkpoint_every])
+        .args(extra)
         .current_dir(dir)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(stderr)
         .spawn()
         .unwrap()
@@ -283,7 +288,12 @@ fn ctrl_c_and_sigterm_save_a_checkpoint_and_exit_130() {
     for signal in ["-INT", "-TERM", "-HUP"] {
         let dir = tempfile::tempdir().unwrap();
         // No save on a timer: the checkpoint can only come from the signal.
-        let child = spawn_long_digits_run(dir.path(), "100000", Stdio::piped());
+        let child = endless_digits_run(
+            dir.path(),
+            &["--checkpoint-every", "100000"],
+            Stdio::null(),
+            Stdio::piped(),
+        );
         std::thread::sleep(Duration::from_millis(600));
         let status = Command::new("kill")
             .args([signal, &child.id().to_string()])

@@ -2,34 +2,15 @@
 //! terminal): no command panics, and each ends with the exit code the README gives.
 
 use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use tinyvae_host::checkpoint::Checkpoint;
 
-use crate::cli::{stderr, tinyvae};
+use crate::cli::{endless_digits_run, stderr, tinyvae};
 use crate::trust::digits;
 
-/// `tinyvae train --headless` on `vae-digits` with no end in sight and a line every step,
-/// its standard output and error as given.
-fn endless_training(dir: &std::path::Path, stdout: Stdio, stderr: Stdio) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_tinyvae"))
-        .args([
-            "train",
-            "--headless",
-            "--preset",
-            "vae-digits",
-            "--epochs",
-            "100000",
-            "--log-every",
-            "1",
-        ])
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr)
-        .spawn()
-        .unwrap()
-}
+/// A step line every step, so a line comes at once.
+const EVERY_STEP: &[&str] = &["--log-every", "1"];
 
 /// Reads one line of `reader`, then drops it, like `| head -1`.
 fn read_a_line_and_go(mut reader: impl Read) {
@@ -40,7 +21,7 @@ fn read_a_line_and_go(mut reader: impl Read) {
 #[test]
 fn a_reader_that_goes_away_saves_then_exits_5() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = endless_training(dir.path(), Stdio::piped(), Stdio::piped());
+    let mut child = endless_digits_run(dir.path(), EVERY_STEP, Stdio::piped(), Stdio::piped());
     read_a_line_and_go(child.stdout.take().unwrap());
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
@@ -51,7 +32,7 @@ fn a_reader_that_goes_away_saves_then_exits_5() {
 fn a_standard_error_that_goes_away_saves_then_exits_5() {
     let dir = tempfile::tempdir().unwrap();
     // Progress goes to standard error: `2>&1 | head -1`.
-    let mut child = endless_training(dir.path(), Stdio::null(), Stdio::piped());
+    let mut child = endless_digits_run(dir.path(), EVERY_STEP, Stdio::null(), Stdio::piped());
     read_a_line_and_go(child.stderr.take().unwrap());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(5));

@@ -3,11 +3,11 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use tinyvae_host::checkpoint::Checkpoint;
 
-use crate::cli::{stderr, tinyvae};
+use crate::cli::{endless_digits_run, stderr, tinyvae};
 
 /// A two-epoch headless vae-digits run in `dir`, with `extra` arguments.
 pub fn digits(dir: &Path, extra: &[&str]) -> std::process::Output {
@@ -88,21 +88,7 @@ fn a_second_run_never_replaces_the_first_ones_checkpoint() {
 #[test]
 fn a_run_holding_a_checkpoint_locks_out_a_second_process() {
     let dir = tempfile::tempdir().unwrap();
-    let mut long = Command::new(env!("CARGO_BIN_EXE_tinyvae"))
-        .args([
-            "train",
-            "--headless",
-            "--preset",
-            "vae-digits",
-            "--epochs",
-            "100000",
-        ])
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut long = endless_digits_run(dir.path(), &[], Stdio::null(), Stdio::piped());
     // Wait for the first run to be training.
     let mut stderr_pipe = long.stderr.take().unwrap();
     let mut seen = Vec::new();

@@ -31,12 +31,7 @@ fn histogram_canvas(
     height: usize,
 ) -> Canvas {
     let (normal, anomalous) = histogram.shares();
-    let tallest = normal
-        .iter()
-        .chain(&anomalous)
-        .copied()
-        .fold(0.0, f64::max)
-        .max(f64::MIN_POSITIVE);
+    let tallest = ScoreHistogram::tallest(&normal, &anomalous);
     let x_range = (f64::from(histogram.lower), f64::from(histogram.upper));
     let margin = (width.min(height) / 20).max(4);
     let mut canvas = Canvas::new(width, height, margin, x_range, (0.0, tallest * 1.05));

@@ -325,18 +325,10 @@ mod tests {
     use super::*;
     use crate::render::tui::mode::Mode;
     use crate::render::tui::synthetic;
-    use tinyvae_host::train::events::TrainingEvent;
+    use crate::render::tui::test_frames::started;
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
-    }
-
-    fn started(variational: bool) -> DashboardState {
-        let mut state = DashboardState::new();
-        let mut info = synthetic::mnist_vae_info();
-        info.is_variational = variational;
-        state.apply(TrainingEvent::Started(info));
-        state
     }
 
     #[test]

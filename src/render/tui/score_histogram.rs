@@ -33,12 +33,7 @@ pub fn render(score: &DetectionScore, theme: &Theme, area: Rect, buf: &mut Buffe
     let width = usize::from(inner.width);
     let (normal, anomalous) = histogram.shares();
     let (normal, anomalous) = (columns(&normal, width), columns(&anomalous, width));
-    let tallest = normal
-        .iter()
-        .chain(&anomalous)
-        .copied()
-        .fold(0.0, f64::max)
-        .max(f64::MIN_POSITIVE);
+    let tallest = ScoreHistogram::tallest(&normal, &anomalous);
     let line = threshold_column(histogram, score.threshold, width);
     let dim = theme.style(Role::Dim);
     let total = |counts: &[usize]| counts.iter().sum::<usize>();

@@ -1,4 +1,5 @@
-//! What the dashboard's frame tests share: the themes they draw with and the frames as text.
+//! What the dashboard's tests share: a started run, the themes frames are drawn with, and
+//! the frames as text.
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -7,8 +8,19 @@ use ratatui::layout::Rect;
 
 use super::options::Colors;
 use super::state::DashboardState;
+use super::synthetic;
 use super::theme::Theme;
 use super::view;
+use tinyvae_host::train::events::TrainingEvent;
+
+/// The state of a `vae-mnist-2d` run just started, told it is variational or not.
+pub fn started(variational: bool) -> DashboardState {
+    let mut state = DashboardState::new();
+    let mut info = synthetic::mnist_vae_info();
+    info.is_variational = variational;
+    state.apply(TrainingEvent::Started(info));
+    state
+}
 
 /// Unicode with the 256-colour palette.
 pub const COLOR: Theme = Theme {

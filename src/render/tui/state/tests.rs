@@ -3,15 +3,8 @@
 use super::*;
 use crate::render::tui::messages::LOG_CAPACITY;
 use crate::render::tui::synthetic;
+use crate::render::tui::test_frames::started;
 use tinyvae_host::train::events::{EpochReport, LossParts};
-
-fn started(variational: bool) -> DashboardState {
-    let mut state = DashboardState::new();
-    let mut info = synthetic::mnist_vae_info();
-    info.is_variational = variational;
-    state.apply(TrainingEvent::Started(info));
-    state
-}
 
 fn step(step: u64) -> TrainingEvent {
     TrainingEvent::Step(StepReport {
