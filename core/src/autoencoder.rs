@@ -13,7 +13,7 @@ use crate::activation::{Identity, Relu, Sigmoid, sigmoid};
 use crate::batch::{check_batch, check_input, split_buffer};
 use crate::loss::{binary_cross_entropy_with_logits, finite, per_sample, squared_error};
 use crate::model::{LossParts, Model, ModelKind};
-use crate::network::{Architecture, LayerShape, MAX_LAYERS, max};
+use crate::network::{Architecture, LayerShape, max, push_shape};
 use crate::noise::{Noise, corrupt};
 use crate::{Chain, DecoderOutput, Dense, Error, Network, SeededRng, composite_parameters};
 
@@ -144,6 +144,7 @@ impl<E: Network, D: Network> Model for Autoencoder<E, D> {
     const KIND: ModelKind = ModelKind::Autoencoder;
     const INPUTS: usize = E::INPUTS;
     const LATENT: usize = E::OUTPUTS;
+    const CONVOLUTIONAL: bool = E::CONVOLUTIONAL || D::CONVOLUTIONAL;
     /// Corrupted input, both networks' activations, ∂L/∂ℓ, ∂L/∂h and the networks' scratch.
     const WORKSPACE: usize = Self::WORKSPACE_PER_SAMPLE;
     /// The encoder's activations and the decoder's, E::ACTIVATIONS + D::ACTIVATIONS: what
@@ -372,11 +373,9 @@ pub(crate) fn push_layer(
         inputs: inputs as u32,
         outputs: outputs as u32,
         activation,
+        conv: None,
     };
-    architecture.push(layer).map_err(|_| Error::BufferTooSmall {
-        needed: architecture.len() + 1,
-        found: MAX_LAYERS,
-    })
+    push_shape(architecture, layer)
 }
 
 #[cfg(test)]

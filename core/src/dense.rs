@@ -7,7 +7,7 @@ use nalgebra::{Const, Dyn, MatrixView, SMatrix, SVector};
 
 use crate::activation::{Activation, Identity};
 use crate::batch::{Batch, BatchMut, batch_len, batch_view, batch_view_mut};
-use crate::network::{Architecture, LayerShape, MAX_LAYERS};
+use crate::network::{Architecture, LayerShape, push_shape};
 use crate::rng::{SeededRng, uniform_symmetric};
 use crate::{Error, Network, Parameters};
 
@@ -182,11 +182,9 @@ impl<const I: usize, const O: usize, A: Activation> Network for Dense<I, O, A> {
             inputs: I as u32,
             outputs: O as u32,
             activation: A::CODE,
+            conv: None,
         };
-        architecture.push(layer).map_err(|_| Error::BufferTooSmall {
-            needed: architecture.len() + 1,
-            found: MAX_LAYERS,
-        })
+        push_shape(architecture, layer)
     }
 
     fn forward(&self, input: &[f32], activations: &mut [f32], batch: usize) -> Result<(), Error> {

@@ -103,6 +103,9 @@ pub trait Model: Parameters + AnyBitPattern {
     /// core states its own. A workspace shorter than `INFERENCE_WORKSPACE`·batch is
     /// [`Error::BufferTooSmall`].
     const INFERENCE_WORKSPACE: usize = Self::WORKSPACE;
+    /// Whether any layer is a convolution ([`crate::Network::CONVOLUTIONAL`]): the weight
+    /// format then records the layers in its wide table.
+    const CONVOLUTIONAL: bool = false;
 
     /// Appends the model's layers, in storage order, to `architecture`.
     fn describe(architecture: &mut Architecture) -> Result<(), Error>;

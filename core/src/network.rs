@@ -1,29 +1,63 @@
 //! The trait every feed-forward network implements, for one sample or a batch.
 
 use bytemuck::AnyBitPattern;
-use serde::{Deserialize, Serialize};
 
 use crate::batch::batch_len;
 use crate::{Error, Parameters};
 
-/// Most dense layers an [`Architecture`] records.
+/// Most layers an [`Architecture`] records.
 pub const MAX_LAYERS: usize = 16;
 
-/// One dense layer as a weight header records it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// One layer as a weight header records it: its sizes, its activation and, for a
+/// convolution, its geometry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LayerShape {
-    /// Input features.
-    #[serde(with = "postcard::fixint::le")]
+    /// Input features (for a convolution, channels × height × width).
     pub inputs: u32,
     /// Output features.
-    #[serde(with = "postcard::fixint::le")]
     pub outputs: u32,
     /// [`crate::Activation::CODE`] of the layer's activation.
     pub activation: u8,
+    /// The convolution the layer computes; `None` for a dense layer.
+    pub conv: Option<ConvShape>,
 }
 
-/// The dense layers of a model in storage order.
+/// The geometry of a convolution layer ([`crate::conv::Conv2d`] or
+/// [`crate::conv::ConvTranspose2d`]): square kernels, the same stride and padding along both
+/// axes, sizes as a header stores them (each checked to fit at compile time).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConvShape {
+    /// A transposed convolution (`ConvTranspose2d`) rather than a convolution.
+    pub transposed: bool,
+    /// Input channels.
+    pub in_channels: u16,
+    /// Input height.
+    pub in_height: u16,
+    /// Input width.
+    pub in_width: u16,
+    /// Output channels (filters).
+    pub out_channels: u16,
+    /// Kernel height and width.
+    pub kernel: u8,
+    /// Stride along both axes.
+    pub stride: u8,
+    /// Zero padding on each side (for a transposed convolution, what it removes from each side).
+    pub padding: u8,
+    /// Extra rows and columns at the bottom and right of a transposed convolution's output
+    /// (PyTorch's `output_padding`); 0 for a convolution.
+    pub output_padding: u8,
+}
+
+/// The layers of a model in storage order.
 pub type Architecture = heapless::Vec<LayerShape, MAX_LAYERS>;
+
+/// Appends `layer` to `architecture`, or says the table is full.
+pub(crate) fn push_shape(architecture: &mut Architecture, layer: LayerShape) -> Result<(), Error> {
+    architecture.push(layer).map_err(|_| Error::BufferTooSmall {
+        needed: architecture.len() + 1,
+        found: MAX_LAYERS,
+    })
+}
 
 /// A feed-forward network with sizes fixed by its type, run on batches held in caller-owned
 /// buffers (a single sample is a batch of one).
@@ -39,6 +73,9 @@ pub trait Network: Parameters + AnyBitPattern {
     const ACTIVATIONS: usize;
     /// Floats per sample of scratch that `backward` needs.
     const SCRATCH: usize;
+    /// Whether any layer is a convolution: its weight header then needs the wide layer
+    /// table that records convolution geometry.
+    const CONVOLUTIONAL: bool = false;
 
     /// Runs the network on `batch` samples: `input` is INPUTS×batch, `activations` holds at
     /// least ACTIVATIONS·batch floats and receives every layer's output.

@@ -285,6 +285,7 @@ where
     const KIND: ModelKind = ModelKind::Vae;
     const INPUTS: usize = E::INPUTS;
     const LATENT: usize = Z;
+    const CONVOLUTIONAL: bool = E::CONVOLUTIONAL || D::CONVOLUTIONAL;
     const WORKSPACE: usize = Self::WORKSPACE_FLOATS;
     const INFERENCE_WORKSPACE: usize = Self::INFERENCE_WORKSPACE_FLOATS;
 

@@ -26,7 +26,37 @@ pub const FORMAT_VERSION_WITH_TRANSFORM: u16 = 2;
 /// [`save_with_detector`](super::save_with_detector) writes when given a detector.
 pub const FORMAT_VERSION_WITH_DETECTOR: u16 = 4;
 
-/// Bytes of one encoded [`LayerShape`]: two fixed-width u32 and a u8.
+/// A dense layer's entry in the layer table: what a [`LayerShape`] without a convolution
+/// records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct DenseEntry {
+    #[serde(with = "postcard::fixint::le")]
+    inputs: u32,
+    #[serde(with = "postcard::fixint::le")]
+    outputs: u32,
+    activation: u8,
+}
+
+impl DenseEntry {
+    fn from_shape(layer: &LayerShape) -> Self {
+        Self {
+            inputs: layer.inputs,
+            outputs: layer.outputs,
+            activation: layer.activation,
+        }
+    }
+
+    fn shape(&self) -> LayerShape {
+        LayerShape {
+            inputs: self.inputs,
+            outputs: self.outputs,
+            activation: self.activation,
+            conv: None,
+        }
+    }
+}
+
+/// Bytes of one encoded [`DenseEntry`]: two fixed-width u32 and a u8.
 const LAYER_SHAPE_LEN: usize = 4 + 4 + 1;
 
 /// Bytes of the header: magic (4), version (2), model kind (1), layer count (1), the layer
@@ -51,7 +81,7 @@ pub(super) struct Header {
     /// Layers used in `layers`; the entries after them are all zero.
     pub layer_count: u8,
     /// The model's architecture, padded with zeros to a constant length.
-    pub layers: [LayerShape; MAX_LAYERS],
+    pub layers: [DenseEntry; MAX_LAYERS],
     /// Bytes of payload after the header.
     #[serde(with = "postcard::fixint::le")]
     pub payload_len: u32,
@@ -79,14 +109,16 @@ impl Header {
         payload_len: u32,
         crc: u32,
     ) -> Result<Self, Error> {
-        let mut layers = [LayerShape::default(); MAX_LAYERS];
+        let mut layers = [DenseEntry::default(); MAX_LAYERS];
         let table = layers
             .get_mut(..architecture.len())
             .ok_or(Error::BufferTooSmall {
                 needed: architecture.len(),
                 found: MAX_LAYERS,
             })?;
-        table.copy_from_slice(architecture);
+        for (entry, layer) in table.iter_mut().zip(architecture) {
+            *entry = DenseEntry::from_shape(layer);
+        }
         Ok(Self {
             magic: MAGIC,
             version,
@@ -146,7 +178,7 @@ impl Header {
         let (header, rest) = postcard::take_from_bytes::<Self>(bytes).map_err(postcard_error)?;
         let count = usize::from(header.layer_count);
         let padding = header.layers.get(count..).ok_or(Error::Malformed)?;
-        if padding.iter().any(|layer| *layer != LayerShape::default()) {
+        if padding.iter().any(|layer| *layer != DenseEntry::default()) {
             return Err(Error::Malformed);
         }
         Ok((header, rest))
@@ -171,7 +203,11 @@ impl Header {
     pub fn architecture(&self) -> Architecture {
         // At most MAX_LAYERS items, so collecting cannot overflow the Vec.
         let count = usize::from(self.layer_count).min(MAX_LAYERS);
-        self.layers.iter().take(count).copied().collect()
+        self.layers
+            .iter()
+            .take(count)
+            .map(DenseEntry::shape)
+            .collect()
     }
 }
 

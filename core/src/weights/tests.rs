@@ -124,6 +124,7 @@ fn header_length_is_constant() {
             inputs: u32::MAX,
             outputs: u32::MAX,
             activation: u8::MAX,
+            conv: None,
         };
         full.push(layer).unwrap();
     }

@@ -1,0 +1,386 @@
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::activation::{Identity, Relu, Tanh};
+use crate::rng::uniform_symmetric;
+use crate::test_support::{assert_close, check_gradients};
+use crate::{Network, Parameters, SeededRng, seeded_rng};
+
+/// PyTorch's definition of `Conv2d`, in f64, straight from the formula: y[f][oh][ow] = b[f] +
+/// Σ w[f][c][kh][kw]·x[c][oh·S − P + kh][ow·S − P + kw] over taps inside the input.
+#[allow(clippy::too_many_arguments)]
+fn reference_conv(
+    (c, h, w, f, k, s, p): (usize, usize, usize, usize, usize, usize, usize),
+    weight: &[f32],
+    bias: &[f32],
+    x: &[f32],
+) -> Vec<f64> {
+    let (ho, wo) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1);
+    let mut y = vec![0.0f64; f * ho * wo];
+    for fi in 0..f {
+        for oh in 0..ho {
+            for ow in 0..wo {
+                let mut sum = f64::from(bias[fi]);
+                for ci in 0..c {
+                    for kh in 0..k {
+                        for kw in 0..k {
+                            let (ih, iw) = (
+                                (oh * s + kh) as isize - p as isize,
+                                (ow * s + kw) as isize - p as isize,
+                            );
+                            if ih < 0 || iw < 0 || ih as usize >= h || iw as usize >= w {
+                                continue;
+                            }
+                            let wv = weight[((fi * c + ci) * k + kh) * k + kw];
+                            let xv = x[(ci * h + ih as usize) * w + iw as usize];
+                            sum += f64::from(wv) * f64::from(xv);
+                        }
+                    }
+                }
+                y[(fi * ho + oh) * wo + ow] = sum;
+            }
+        }
+    }
+    y
+}
+
+/// PyTorch's definition of `ConvTranspose2d`, in f64, as a scatter: every input x[c][i][j]
+/// adds w[c][f][kh][kw]·x into y[f][i·S − P + kh][j·S − P + kw] where that lies in the output.
+fn reference_transpose(
+    (c, h, w, f, k, s, p, op): (usize, usize, usize, usize, usize, usize, usize, usize),
+    weight: &[f32],
+    bias: &[f32],
+    x: &[f32],
+) -> Vec<f64> {
+    let (ho, wo) = ((h - 1) * s + k + op - 2 * p, (w - 1) * s + k + op - 2 * p);
+    let mut y: Vec<f64> = (0..f * ho * wo)
+        .map(|i| f64::from(bias[i / (ho * wo)]))
+        .collect();
+    for ci in 0..c {
+        for i in 0..h {
+            for j in 0..w {
+                for fi in 0..f {
+                    for kh in 0..k {
+                        for kw in 0..k {
+                            let (oh, ow) = (
+                                (i * s + kh) as isize - p as isize,
+                                (j * s + kw) as isize - p as isize,
+                            );
+                            if oh < 0 || ow < 0 || oh as usize >= ho || ow as usize >= wo {
+                                continue;
+                            }
+                            let wv = weight[((ci * f + fi) * k + kh) * k + kw];
+                            let xv = x[(ci * h + i) * w + j];
+                            y[(fi * ho + oh as usize) * wo + ow as usize] +=
+                                f64::from(wv) * f64::from(xv);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    y
+}
+
+fn random(rng: &mut SeededRng, len: usize) -> Vec<f32> {
+    (0..len).map(|_| uniform_symmetric(rng, 1.0)).collect()
+}
+
+fn initialized<N: Network>(seed: u64) -> N {
+    let mut net = N::zeroed();
+    net.initialize(&mut seeded_rng(seed));
+    net
+}
+
+fn forward<N: Network>(net: &N, x: &[f32], batch: usize) -> Vec<f32> {
+    let mut activations = vec![f32::NAN; N::ACTIVATIONS * batch];
+    net.forward(x, &mut activations, batch).unwrap();
+    N::output(&activations, batch).unwrap().to_vec()
+}
+
+/// Every output of `net` on a batch of `batch` random samples against `reference`, per sample.
+fn matches_reference<N: Network>(batch: usize, reference: impl Fn(&N, &[f32]) -> Vec<f64>) {
+    let net: N = initialized(3);
+    let x = random(&mut seeded_rng(4), N::INPUTS * batch);
+    let y = forward(&net, &x, batch);
+    for (b, (x, y)) in x.chunks(N::INPUTS).zip(y.chunks(N::OUTPUTS)).enumerate() {
+        for (o, (&got, exact)) in y.iter().zip(reference(&net, x)).enumerate() {
+            assert_close!(got, exact, 1e-5, "batch {batch}, sample {b}, output {o}");
+        }
+    }
+}
+
+fn conv_matches<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const F: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+>() {
+    for batch in [1, 3, 7] {
+        matches_reference::<Conv2d<C, H, W, F, K, S, P>>(batch, |net, x| {
+            reference_conv((C, H, W, F, K, S, P), net.tensor(0), net.tensor(1), x)
+        });
+    }
+}
+
+fn transpose_matches<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const F: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+    const OP: usize,
+>() {
+    for batch in [1, 3, 7] {
+        matches_reference::<ConvTranspose2d<C, H, W, F, K, S, P, OP>>(batch, |net, x| {
+            reference_transpose((C, H, W, F, K, S, P, OP), net.tensor(0), net.tensor(1), x)
+        });
+    }
+}
+
+#[test]
+fn convolution_is_pytorchs_over_strides_and_paddings() {
+    conv_matches::<2, 7, 6, 3, 3, 2, 1>();
+    conv_matches::<3, 5, 5, 4, 2, 1, 0>();
+    conv_matches::<1, 8, 8, 6, 3, 3, 2>();
+    conv_matches::<2, 6, 6, 7, 3, 1, 1>();
+    conv_matches::<1, 28, 28, 8, 3, 2, 1>();
+    conv_matches::<3, 4, 9, 2, 4, 2, 3>();
+}
+
+#[test]
+fn transposed_convolution_is_pytorchs_over_strides_and_paddings() {
+    transpose_matches::<2, 3, 4, 3, 3, 2, 1, 1>();
+    transpose_matches::<3, 4, 4, 2, 2, 2, 0, 0>();
+    transpose_matches::<2, 5, 5, 3, 3, 1, 1, 0>();
+    transpose_matches::<6, 4, 4, 7, 3, 2, 1, 1>();
+    transpose_matches::<2, 3, 3, 2, 4, 3, 1, 2>();
+    transpose_matches::<8, 7, 7, 6, 3, 2, 1, 1>();
+}
+
+/// ½‖y − t‖² of the network's output for fixed inputs and targets, with its gradients and
+/// ∂L/∂x.
+fn loss_and_grads<N: Network>(
+    net: &N,
+    x: &[f32],
+    target: &[f32],
+    batch: usize,
+) -> (f64, N, Vec<f32>) {
+    let mut activations = vec![0.0; N::ACTIVATIONS * batch];
+    net.forward(x, &mut activations, batch).unwrap();
+    let y = N::output(&activations, batch).unwrap();
+    let mut grad_output: Vec<f32> = y.iter().zip(target).map(|(y, t)| y - t).collect();
+    let loss = y
+        .iter()
+        .zip(target)
+        .map(|(y, t)| 0.5 * f64::from(y - t).powi(2))
+        .sum();
+    let mut grads = N::zeroed();
+    let mut grad_input = vec![0.0; N::INPUTS * batch];
+    let mut scratch = vec![f32::NAN; N::SCRATCH * batch];
+    net.backward(
+        x,
+        &activations,
+        &mut grad_output,
+        &mut grads,
+        Some(&mut grad_input),
+        &mut scratch,
+        batch,
+    )
+    .unwrap();
+    (loss, grads, grad_input)
+}
+
+/// Parameter gradients against central differences, and ∂L/∂x against central differences
+/// in the inputs, for a batch of `batch`.
+fn gradients_check<N: Network>(batch: usize) {
+    let mut net: N = initialized(5);
+    let mut rng = seeded_rng(6);
+    let mut x = random(&mut rng, N::INPUTS * batch);
+    let target = random(&mut rng, N::OUTPUTS * batch);
+    let (_, grads, grad_input) = loss_and_grads(&net, &x, &target, batch);
+    check_gradients(
+        &mut net,
+        &grads,
+        |n| loss_and_grads(n, &x, &target, batch).0,
+        2e-3,
+    );
+
+    const STEP: f32 = 1e-2;
+    let (mut difference, mut norm) = (0.0f64, 0.0f64);
+    for i in 0..x.len() {
+        let original = x[i];
+        x[i] = original + STEP;
+        let up = loss_and_grads(&net, &x, &target, batch).0;
+        x[i] = original - STEP;
+        let down = loss_and_grads(&net, &x, &target, batch).0;
+        x[i] = original;
+        let numeric = (up - down) / (2.0 * f64::from(STEP));
+        difference += (numeric - f64::from(grad_input[i])).powi(2);
+        norm += numeric * numeric;
+    }
+    let relative = difference.sqrt() / norm.sqrt().max(1e-6);
+    assert!(relative <= 2e-3, "∂L/∂x: relative error {relative:.2e}");
+}
+
+#[test]
+fn convolution_gradients_match_finite_differences() {
+    gradients_check::<Conv2d<2, 5, 6, 3, 3, 2, 1, Tanh>>(2);
+    gradients_check::<Conv2d<1, 6, 6, 2, 2, 1, 0, Identity>>(1);
+    gradients_check::<Conv2d<2, 7, 7, 2, 3, 3, 2, Tanh>>(2);
+    // Lowered to matrix products in std builds: batch above 5, every side above 5.
+    gradients_check::<Conv2d<2, 6, 6, 6, 3, 1, 1, Tanh>>(6);
+}
+
+#[test]
+fn transposed_convolution_gradients_match_finite_differences() {
+    gradients_check::<ConvTranspose2d<2, 3, 4, 3, 3, 2, 1, 1, Tanh>>(2);
+    gradients_check::<ConvTranspose2d<3, 3, 3, 2, 2, 2, 0, 0, Identity>>(1);
+    gradients_check::<ConvTranspose2d<2, 3, 3, 2, 4, 3, 1, 2, Tanh>>(2);
+    gradients_check::<ConvTranspose2d<6, 3, 3, 2, 3, 2, 1, 1, Tanh>>(6);
+}
+
+/// A batch through the network against each of its samples alone: outputs, parameter
+/// gradients and input gradients. The same bits where both run the one-sample loops; within
+/// rounding where the batch is lowered to matrix products.
+fn batch_equals_per_sample<N: Network>(batch: usize, lowered: bool) {
+    let net: N = initialized(7);
+    let mut rng = seeded_rng(8);
+    let x = random(&mut rng, N::INPUTS * batch);
+    let target = random(&mut rng, N::OUTPUTS * batch);
+    let y = forward(&net, &x, batch);
+    let (_, grads, grad_input) = loss_and_grads(&net, &x, &target, batch);
+    let mut summed = N::zeroed();
+    let mut one_by_one = Vec::new();
+    let mut inputs = Vec::new();
+    for (x, t) in x.chunks(N::INPUTS).zip(target.chunks(N::OUTPUTS)) {
+        one_by_one.extend(forward(&net, x, 1));
+        let (_, g, gx) = loss_and_grads(&net, x, t, 1);
+        for tensor in 0..N::TENSORS {
+            for (s, v) in summed.tensor_mut(tensor).iter_mut().zip(g.tensor(tensor)) {
+                *s += v;
+            }
+        }
+        inputs.extend(gx);
+    }
+    let pairs = [(&y, &one_by_one), (&grad_input, &inputs)];
+    let parameters = (0..N::TENSORS).map(|t| (grads.tensor(t).to_vec(), summed.tensor(t).to_vec()));
+    let all: Vec<(Vec<f32>, Vec<f32>)> = pairs
+        .iter()
+        .map(|(a, b)| (a.to_vec(), b.to_vec()))
+        .chain(parameters)
+        .collect();
+    for (part, (batched, single)) in all.iter().enumerate() {
+        for (i, (&a, &b)) in batched.iter().zip(single).enumerate() {
+            if lowered {
+                assert_close!(a, b, 1e-5, "part {part}, value {i}");
+            } else {
+                assert_eq!(a.to_bits(), b.to_bits(), "part {part}, value {i}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_batch_computes_what_its_samples_do_alone() {
+    // Up to 5 samples every build runs the one-sample loops: the same bits.
+    batch_equals_per_sample::<Conv2d<2, 6, 6, 6, 3, 2, 1, Relu>>(5, false);
+    batch_equals_per_sample::<ConvTranspose2d<6, 3, 3, 2, 3, 2, 1, 1, Relu>>(4, false);
+    // Above 5, std builds lower these shapes to matrix products, summed in another order.
+    let std = cfg!(feature = "std");
+    batch_equals_per_sample::<Conv2d<2, 6, 6, 6, 3, 2, 1, Relu>>(9, std);
+    batch_equals_per_sample::<ConvTranspose2d<6, 3, 3, 7, 3, 2, 1, 1, Relu>>(8, std);
+    // Sides of 5 or less are never lowered.
+    batch_equals_per_sample::<Conv2d<2, 4, 4, 3, 2, 2, 0, Relu>>(8, false);
+}
+
+#[test]
+fn keras_vae_shapes_meet() {
+    use crate::{Chain, Dense};
+    type Encoder = Chain<
+        Conv2d<1, 28, 28, 32, 3, 2, 1, Relu>,
+        Chain<Conv2d<32, 14, 14, 64, 3, 2, 1, Relu>, Dense<3136, 16, Relu>>,
+    >;
+    type Decoder = Chain<
+        Dense<2, 3136, Relu>,
+        Chain<
+            ConvTranspose2d<64, 7, 7, 64, 3, 2, 1, 1, Relu>,
+            Chain<
+                ConvTranspose2d<64, 14, 14, 32, 3, 2, 1, 1, Relu>,
+                ConvTranspose2d<32, 28, 28, 1, 3, 1, 1, 0>,
+            >,
+        >,
+    >;
+    assert_eq!((Encoder::INPUTS, Encoder::OUTPUTS), (784, 16));
+    assert_eq!((Decoder::INPUTS, Decoder::OUTPUTS), (2, 784));
+    // Keras's summary: 69 076 encoder parameters with the two heads of 16 → 2, 65 089 decoder.
+    assert_eq!(Encoder::SCALARS + 2 * (16 * 2 + 2), 69_076);
+    assert_eq!(Decoder::SCALARS, 65_089);
+    const { assert!(Encoder::CONVOLUTIONAL && Decoder::CONVOLUTIONAL) };
+    const { assert!(!<Dense<3, 4> as Network>::CONVOLUTIONAL) };
+}
+
+#[test]
+fn describe_records_the_geometry() {
+    let mut architecture = crate::Architecture::new();
+    ConvTranspose2d::<64, 7, 7, 32, 3, 2, 1, 1, Relu>::describe(&mut architecture).unwrap();
+    Conv2d::<1, 28, 28, 32, 3, 2, 1, Relu>::describe(&mut architecture).unwrap();
+    let [transposed, conv] = [architecture[0], architecture[1]];
+    assert_eq!(
+        (transposed.inputs, transposed.outputs, transposed.activation),
+        (3136, 32 * 14 * 14, 1)
+    );
+    let shape = transposed.conv.unwrap();
+    assert!(shape.transposed);
+    assert_eq!(
+        (
+            shape.in_channels,
+            shape.in_height,
+            shape.in_width,
+            shape.out_channels
+        ),
+        (64, 7, 7, 32)
+    );
+    assert_eq!(
+        (
+            shape.kernel,
+            shape.stride,
+            shape.padding,
+            shape.output_padding
+        ),
+        (3, 2, 1, 1)
+    );
+    assert_eq!((conv.inputs, conv.outputs), (784, 32 * 14 * 14));
+    assert!(!conv.conv.unwrap().transposed);
+}
+
+#[test]
+fn short_buffers_are_errors() {
+    type Layer = Conv2d<1, 6, 6, 2, 3, 1, 1>;
+    let net: Layer = initialized(1);
+    let x = [0.5f32; 36 * 2];
+    let mut activations = vec![0.0; Layer::ACTIVATIONS * 2 - 1];
+    assert!(matches!(
+        net.forward(&x, &mut activations, 2),
+        Err(crate::Error::BufferTooSmall { .. })
+    ));
+    let mut activations = vec![0.0; Layer::ACTIVATIONS * 2];
+    assert!(matches!(
+        net.forward(&x[..71], &mut activations, 2),
+        Err(crate::Error::BufferTooSmall { .. })
+    ));
+}
+
+#[test]
+fn std_builds_lower_batches_of_large_enough_shapes() {
+    let lowered =
+        Conv2d::<2, 6, 6, 6, 3, 2, 1>::ACTIVATIONS - Conv2d::<2, 6, 6, 6, 3, 2, 1>::OUTPUTS;
+    assert_eq!(lowered, if cfg!(feature = "std") { 18 * 9 } else { 0 });
+    let small = Conv2d::<2, 4, 4, 3, 2, 2, 0>::ACTIVATIONS - Conv2d::<2, 4, 4, 3, 2, 2, 0>::OUTPUTS;
+    assert_eq!(small, 0);
+}
