@@ -7,6 +7,7 @@
 
 use crate::activation::Relu;
 use crate::autoencoder::{Autoencoder, ShallowAutoencoder};
+use crate::conv::{Conv2d, ConvTranspose2d};
 use crate::vae::MlpVae;
 use crate::{Chain, Dense};
 
@@ -27,6 +28,24 @@ pub type AdDigits = Autoencoder<
     Chain<Dense<8, 32, Relu>, Dense<32, 64>>,
 >;
 
+/// The `conv-ae-digits` preset: the convolutional autoencoder for the 8×8 digits. Two 3×3
+/// convolutions of stride 2 (1×8×8 → 8×4×4 → 16×2×2, ReLU), a dense ReLU code of 16, a dense
+/// layer back to 16×2×2 (ReLU) and two 3×3 transposed convolutions of stride 2 (→ 8×4×4, ReLU,
+/// → 1×8×8), a sigmoid output (cross-entropy) (4 609 parameters).
+pub type ConvAeDigits = Autoencoder<
+    Chain<
+        Conv2d<1, 8, 8, 8, 3, 2, 1, Relu>,
+        Chain<Conv2d<8, 4, 4, 16, 3, 2, 1, Relu>, Dense<64, 16, Relu>>,
+    >,
+    Chain<
+        Dense<16, 64, Relu>,
+        Chain<
+            ConvTranspose2d<16, 2, 2, 8, 3, 2, 1, 1, Relu>,
+            ConvTranspose2d<8, 4, 4, 1, 3, 2, 1, 1>,
+        >,
+    >,
+>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,6 +56,8 @@ mod tests {
         assert_eq!(VaeDigits::SCALARS, 4420);
         assert_eq!(AeDigits::SCALARS, 2128);
         assert_eq!(AdDigits::SCALARS, 4744);
+        assert_eq!(ConvAeDigits::SCALARS, 4609);
+        assert_eq!((ConvAeDigits::INPUTS, ConvAeDigits::LATENT), (64, 16));
         assert_eq!((AdDigits::INPUTS, AdDigits::LATENT), (64, 8));
         assert_eq!((VaeDigits::INPUTS, VaeDigits::LATENT), (64, 2));
         assert_eq!((AeDigits::INPUTS, AeDigits::LATENT), (64, 16));

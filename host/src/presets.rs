@@ -12,6 +12,7 @@
 //! [`with_preset_config`] picks for a run whose likelihood learns the decoder's variance.
 
 use tinyvae_core::autoencoder::{Autoencoder, ShallowAutoencoder};
+use tinyvae_core::conv::{Conv2d, ConvTranspose2d};
 use tinyvae_core::noise::Noise;
 use tinyvae_core::stacked::StackedAutoencoder;
 use tinyvae_core::tied::TiedAutoencoder;
@@ -39,6 +40,31 @@ type IwaeDecoder = Chain<Dense<50, 200, Tanh>, Chain<Dense<200, 200, Tanh>, Dens
 pub type VaeMnistIwae = Vae<IwaeEncoder, 200, 50, IwaeDecoder>;
 /// [`VaeMnistIwae`] with a learned decoder variance.
 pub type VaeMnistIwaeLearnedVariance = Vae<IwaeEncoder, 200, 50, IwaeDecoder, LearnedVariance<784>>;
+/// The encoder body of [`ConvVaeMnist`]: 1×28×28 → conv 32 3×3 stride 2 → 32×14×14 → conv 64
+/// 3×3 stride 2 → 64×7×7, ReLU each, flattened into a dense layer of 16, ReLU.
+type KerasEncoder = Chain<
+    Conv2d<1, 28, 28, 32, 3, 2, 1, Relu>,
+    Chain<Conv2d<32, 14, 14, 64, 3, 2, 1, Relu>, Dense<3136, 16, Relu>>,
+>;
+/// The decoder of [`ConvVaeMnist`]: dense 2 → 64·7·7, ReLU, then transposed convolutions 3×3
+/// to 64×14×14 and 32×28×28 (stride 2, ReLU) and to 1×28×28 (stride 1): the logits.
+type KerasDecoder = Chain<
+    Dense<2, 3136, Relu>,
+    Chain<
+        ConvTranspose2d<64, 7, 7, 64, 3, 2, 1, 1, Relu>,
+        Chain<
+            ConvTranspose2d<64, 14, 14, 32, 3, 2, 1, 1, Relu>,
+            ConvTranspose2d<32, 28, 28, 1, 3, 1, 1, 0>,
+        >,
+    >,
+>;
+/// Keras's convolutional VAE example on MNIST (134 165 parameters), latent plane of 2. Keras's
+/// "same" padding is PyTorch's padding 1 (and output padding 1 where the stride is 2): the
+/// same sizes, 28 → 14 → 7 and back, with the padding split evenly instead of on the bottom
+/// and right.
+pub type ConvVaeMnist = Vae<KerasEncoder, 16, 2, KerasDecoder>;
+/// [`ConvVaeMnist`] with a learned decoder variance.
+pub type ConvVaeMnistLearnedVariance = Vae<KerasEncoder, 16, 2, KerasDecoder, LearnedVariance<784>>;
 /// 784-256 sigmoid autoencoder, cross-entropy.
 pub type AeMnist = ShallowAutoencoder<784, 256>;
 /// 784-256 with W* = Wᵀ.
@@ -64,7 +90,7 @@ pub type AdMlperf = Autoencoder<
         >,
     >,
 >;
-pub use tinyvae_core::presets::{AdDigits, AeDigits, VaeDigits};
+pub use tinyvae_core::presets::{AdDigits, AeDigits, ConvAeDigits, VaeDigits};
 /// [`VaeDigits`] with a learned decoder variance (64 more parameters).
 pub type VaeDigitsLearnedVariance = MlpVae<64, 32, 2, LearnedVariance<64>>;
 
@@ -98,6 +124,8 @@ pub enum PresetId {
     VaeMnist2d,
     /// [`VaeMnistIwae`].
     VaeMnistIwae,
+    /// [`ConvVaeMnist`].
+    ConvVaeMnist,
     /// [`AeMnist`].
     AeMnist,
     /// [`TiedAeMnist`].
@@ -112,6 +140,8 @@ pub enum PresetId {
     VaeDigits,
     /// [`AeDigits`].
     AeDigits,
+    /// [`ConvAeDigits`].
+    ConvAeDigits,
     /// [`AdMlperf`].
     AdMlperf,
     /// [`AdDigits`].
@@ -152,10 +182,11 @@ const fn config(epochs: usize, batch_size: usize, noise: Noise) -> TrainConfig {
 
 impl PresetId {
     /// Every preset, in the order `tinyvae presets` lists them.
-    pub const ALL: [PresetId; 12] = [
+    pub const ALL: [PresetId; 14] = [
         PresetId::VaeMnist,
         PresetId::VaeMnist2d,
         PresetId::VaeMnistIwae,
+        PresetId::ConvVaeMnist,
         PresetId::AeMnist,
         PresetId::TiedAeMnist,
         PresetId::DaeMnist,
@@ -163,6 +194,7 @@ impl PresetId {
         PresetId::SdaeMnist,
         PresetId::VaeDigits,
         PresetId::AeDigits,
+        PresetId::ConvAeDigits,
         PresetId::AdMlperf,
         PresetId::AdDigits,
     ];
@@ -192,6 +224,12 @@ impl PresetId {
                     dynamic_binarization: true,
                     ..config(100, 20, Noise::None)
                 },
+            },
+            Self::ConvVaeMnist => Preset {
+                name: "conv-vae-mnist",
+                description: "convolutional VAE 28×28-32-64-16-2, transposed convolutions back (Keras example)",
+                data: DefaultData::Mnist,
+                config: config(10, 128, Noise::None),
             },
             Self::AeMnist => Preset {
                 name: "ae-mnist",
@@ -247,6 +285,12 @@ impl PresetId {
                 data: DefaultData::Digits,
                 config: config(200, 32, Noise::None),
             },
+            Self::ConvAeDigits => Preset {
+                name: "conv-ae-digits",
+                description: "convolutional autoencoder 8×8-8-16-16 on the 8×8 digits (microcontroller size)",
+                data: DefaultData::Digits,
+                config: config(200, 32, Noise::None),
+            },
             Self::AdMlperf => Preset {
                 name: "ad-mlperf",
                 description: "anomaly detector 640-128×4-8-128×4-640, ReLU, MSE (MLPerf Tiny); --data of 640 floats",
@@ -276,8 +320,8 @@ impl PresetId {
 }
 
 /// Every preset's row, in [`PresetId::ALL`] order.
-pub static PRESETS: [Preset; 12] = {
-    let mut rows = [PresetId::ALL[0].preset(); 12];
+pub static PRESETS: [Preset; 14] = {
+    let mut rows = [PresetId::ALL[0].preset(); 14];
     let mut i = 1;
     while i < rows.len() {
         rows[i] = PresetId::ALL[i].preset();
@@ -334,6 +378,9 @@ pub fn with_preset_config<V: PresetVisitor>(
         PresetId::VaeMnistIwae => {
             vae::<VaeMnistIwae, VaeMnistIwaeLearnedVariance, V>(preset, learned, visitor)
         }
+        PresetId::ConvVaeMnist => {
+            vae::<ConvVaeMnist, ConvVaeMnistLearnedVariance, V>(preset, learned, visitor)
+        }
         PresetId::AeMnist | PresetId::DaeMnist | PresetId::DaeMnistGaussian => {
             visitor.visit::<AeMnist>(preset)
         }
@@ -343,6 +390,7 @@ pub fn with_preset_config<V: PresetVisitor>(
             vae::<VaeDigits, VaeDigitsLearnedVariance, V>(preset, learned, visitor)
         }
         PresetId::AeDigits => visitor.visit::<AeDigits>(preset),
+        PresetId::ConvAeDigits => visitor.visit::<ConvAeDigits>(preset),
         PresetId::AdMlperf => visitor.visit::<AdMlperf>(preset),
         PresetId::AdDigits => visitor.visit::<AdDigits>(preset),
     }
@@ -387,6 +435,7 @@ mod tests {
                 PresetId::VaeMnist
                 | PresetId::VaeMnist2d
                 | PresetId::VaeMnistIwae
+                | PresetId::ConvVaeMnist
                 | PresetId::AeMnist
                 | PresetId::TiedAeMnist
                 | PresetId::DaeMnist
@@ -394,11 +443,12 @@ mod tests {
                 | PresetId::SdaeMnist
                 | PresetId::VaeDigits
                 | PresetId::AeDigits
+                | PresetId::ConvAeDigits
                 | PresetId::AdMlperf
                 | PresetId::AdDigits => true,
             })
             .count();
-        assert_eq!(listed, 12);
+        assert_eq!(listed, 14);
     }
 
     /// A run that learns the decoder variance trains the preset's networks plus one log σ² per
@@ -434,6 +484,7 @@ mod tests {
                 PresetId::VaeMnist
                     | PresetId::VaeMnist2d
                     | PresetId::VaeMnistIwae
+                    | PresetId::ConvVaeMnist
                     | PresetId::VaeDigits
             );
             let extra = if variational { inputs } else { 0 };

@@ -51,8 +51,8 @@ pub struct Conv2d<
     const P: usize,
     A = Identity,
 > {
-    /// W (F, C, K, K): `weight[f][c][kh][kw]`.
-    pub weight: [[[[f32; K]; K]; C]; F],
+    /// W (F, K, K, C): `weight[f][kh][kw][c]`.
+    pub weight: [[[[f32; C]; K]; K]; F],
     /// b (F), one per output channel.
     pub bias: [f32; F],
     activation: PhantomData<A>,
@@ -79,7 +79,7 @@ impl<
     pub const OUT_HEIGHT: usize = Self::GEOMETRY.out_height;
     /// Output width ⌊(W + 2P − K)/S⌋ + 1.
     pub const OUT_WIDTH: usize = Self::GEOMETRY.out_width;
-    /// Floats per sample of the lowered input the batch path keeps: C·K·K × HO·WO where the
+    /// Floats per sample of the lowered input the batch path keeps: HO·WO × K·K·C where the
     /// layer lowers, else 0.
     const LOWERED: usize = if lowers(&Self::GEOMETRY) {
         Self::GEOMETRY.taps() * Self::GEOMETRY.positions()
@@ -180,21 +180,18 @@ impl<
         let (lowered_all, rest) = split_buffer(activations, split)?;
         let y = sized_mut(rest, Self::OUTPUTS, batch)?;
         let weight = flat(&self.weight);
-        let samples = x
-            .chunks_exact(Self::INPUTS)
-            .zip(y.chunks_exact_mut(Self::OUTPUTS));
         if Self::batched(batch) {
-            for ((x, y), l) in samples.zip(lowered_all.chunks_exact_mut(Self::LOWERED)) {
-                lowered::lower(g, x, l);
-                lowered::convolve(g, weight, l, y);
-                add_bias_and_activate::<A>(g.positions(), &self.bias, y);
-            }
+            lowered::lower(g, x, batch, lowered_all);
+            lowered::convolve(g, weight, lowered_all, batch, y);
         } else {
+            let samples = x
+                .chunks_exact(Self::INPUTS)
+                .zip(y.chunks_exact_mut(Self::OUTPUTS));
             for (x, y) in samples {
                 direct::convolve(g, weight, x, y);
-                add_bias_and_activate::<A>(g.positions(), &self.bias, y);
             }
         }
+        add_bias_and_activate::<A>(&self.bias, y);
         Ok(())
     }
 
@@ -215,30 +212,42 @@ impl<
         let delta = sized_mut(grad_output, Self::OUTPUTS, batch)?;
         // ∂L/∂(W ∗ x + b) = ∂L/∂y ⊙ f′.
         A::backward_in_place(outputs, delta);
+        let delta = &*delta;
         let weight = flat(&self.weight);
-        let mut grad_input = match grad_input {
+        let grad_input = match grad_input {
             Some(buffer) => Some(sized_mut(buffer, Self::INPUTS, batch)?),
             None => None,
         };
-        let deltas = delta.chunks_exact(Self::OUTPUTS);
-        for (b, (delta, x)) in deltas.zip(x.chunks_exact(Self::INPUTS)).enumerate() {
-            accumulate_bias_gradient(g.positions(), delta, &mut grads.bias);
-            let grad_x = grad_input
-                .as_deref_mut()
-                .map(|all| &mut all[b * Self::INPUTS..(b + 1) * Self::INPUTS]);
-            if Self::batched(batch) {
-                let l = &activations[b * Self::LOWERED..(b + 1) * Self::LOWERED];
-                lowered::accumulate_weight_gradient(g, delta, l, flat_mut(&mut grads.weight));
-                if let Some(grad_x) = grad_x {
-                    let (l_bar, _) = split_buffer(scratch, Self::LOWERED)?;
-                    lowered::convolve_adjoint(g, weight, delta, l_bar);
-                    lowered::add_columns_to_image(g, l_bar, grad_x);
+        accumulate_bias_gradient(delta, &mut grads.bias);
+        if Self::batched(batch) {
+            let lowered_all = sized(activations, Self::LOWERED, batch)?;
+            lowered::accumulate_weight_gradient(
+                g,
+                delta,
+                lowered_all,
+                batch,
+                flat_mut(&mut grads.weight),
+            );
+            if let Some(grad_input) = grad_input {
+                let l_bar = sized_mut(scratch, Self::LOWERED, batch)?;
+                lowered::convolve_adjoint(g, weight, delta, batch, l_bar);
+                let images = grad_input.chunks_exact_mut(Self::INPUTS);
+                for (grad_x, l_bar) in images.zip(l_bar.chunks_exact(Self::LOWERED)) {
+                    lowered::add_rows_to_image(g, l_bar, grad_x);
                 }
-            } else {
-                direct::accumulate_weight_gradient(g, delta, x, flat_mut(&mut grads.weight));
-                if let Some(grad_x) = grad_x {
-                    direct::convolve_adjoint(g, weight, delta, grad_x);
-                }
+            }
+            return Ok(());
+        }
+        let samples = delta
+            .chunks_exact(Self::OUTPUTS)
+            .zip(x.chunks_exact(Self::INPUTS));
+        for (delta, x) in samples {
+            direct::accumulate_weight_gradient(g, delta, x, flat_mut(&mut grads.weight));
+        }
+        if let Some(grad_input) = grad_input {
+            let images = grad_input.chunks_exact_mut(Self::INPUTS);
+            for (grad_x, delta) in images.zip(delta.chunks_exact(Self::OUTPUTS)) {
+                direct::convolve_adjoint(g, weight, delta, grad_x);
             }
         }
         Ok(())

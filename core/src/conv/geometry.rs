@@ -2,8 +2,8 @@
 
 /// A convolution from `channels`×`height`×`width` to `filters`×`out_height`×`out_width`
 /// with a square `kernel`, the same `stride` along both axes and `padding` zeros on every
-/// side. Tensors are channel-major (C×H×W, as PyTorch's NCHW without the batch axis), one
-/// sample a contiguous column.
+/// side. Tensors are channels-last (H×W×C, as TensorFlow's NHWC without the batch axis), one
+/// sample a contiguous column; shapes are written C×H×W regardless.
 ///
 /// A transposed convolution is the adjoint of a convolution: `ConvTranspose2d` from C×H×W to
 /// F×HO×WO runs the adjoint of the convolution F×HO×WO → C×H×W, so both layers are written
@@ -92,7 +92,8 @@ impl Geometry {
         self.out_height * self.out_width
     }
 
-    /// Rows of the lowered (im2col) input: one per input channel and kernel tap, C·K·K.
+    /// Floats of one filter, and columns of the lowered (im2col) input: one per kernel tap and
+    /// input channel, K·K·C.
     pub const fn taps(&self) -> usize {
         self.channels * self.kernel * self.kernel
     }

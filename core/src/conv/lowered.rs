@@ -1,16 +1,18 @@
-//! The batch path of a convolution: each sample's input lowered to a matrix (im2col), so the
-//! convolution, its adjoint and its weight gradient are each one matrix product, handed to
-//! the GEMM the dense layers use (`matrixmultiply`, in std builds).
+//! The batch path of a convolution: the whole batch's input lowered to one matrix (im2col),
+//! so the convolution, its adjoint and its weight gradient are each one matrix product over
+//! every sample at once, handed to the GEMM the dense layers use (`matrixmultiply`, in std
+//! builds).
 //!
-//! The lowered matrix of a C×H×W sample has a row per input channel and kernel tap (C·K·K
-//! rows, in the weights' order) and a column per output position (HO·WO), row-major: entry
-//! (c·K·K + kh·K + kw, oh·WO + ow) is x[c][oh·S − P + kh][ow·S − P + kw], or 0 in the padding.
-//! Then y = W·L (F×HO·WO), ∂L/∂W += δ·Lᵀ, and ∂L/∂x is the sum back into the image of Wᵀ·δ
-//! ([`add_columns_to_image`], col2im).
+//! The lowered matrix has a row per sample and output position (B·HO·WO rows, sample-major)
+//! and a column per kernel tap and input channel (K·K·C, in the weights' order), row-major:
+//! entry (b·HO·WO + oh·WO + ow, (kh·K + kw)·C + c) is x_b[oh·S − P + kh][ow·S − P + kw][c], or 0
+//! in the padding. With channels-last tensors, the rows of the product L·Wᵀ are the outputs
+//! in their own layout (B·HO·WO × F), so y = L·Wᵀ, ∂L/∂W += δᵀ·L, and ∂L/∂x is the sum back
+//! into the images of δ·W ([`add_rows_to_image`], col2im) with no reordering.
 //!
 //! The products sum in the GEMM's order, not the one-sample loops' ([`super::direct`]): the
 //! two paths agree to rounding, not bit for bit, and which one runs depends only on the batch
-//! size and the build ([`lowers`]), never on the thread count.
+//! size and the build ([`lowers`]).
 
 use nalgebra::{Dyn, MatrixView, MatrixViewMut};
 
@@ -44,91 +46,109 @@ fn row_major_mut(data: &mut [f32], rows: usize, cols: usize) -> ViewMut<'_> {
     ViewMut::from_slice_with_strides_generic(data, Dyn(rows), Dyn(cols), Dyn(cols), Dyn(1))
 }
 
-/// Writes the lowered matrix of `x` (C×H×W) into `lowered` (C·K·K × HO·WO, row-major).
-pub(crate) fn lower(g: &Geometry, x: &[f32], lowered: &mut [f32]) {
-    let (k, plane, positions) = (g.kernel, g.height * g.width, g.positions());
-    let mut rows = lowered.chunks_exact_mut(positions);
-    for image in x.chunks_exact(plane) {
-        for kh in 0..k {
-            for kw in 0..k {
-                let Some(row) = rows.next() else { return };
-                for (oh, out) in row.chunks_exact_mut(g.out_width).enumerate() {
-                    let ih = (oh * g.stride + kh) as isize - g.padding as isize;
-                    if ih < 0 || ih as usize >= g.height {
-                        out.fill(0.0);
-                        continue;
-                    }
-                    let line = &image[ih as usize * g.width..(ih as usize + 1) * g.width];
-                    for (ow, value) in out.iter_mut().enumerate() {
-                        let iw = (ow * g.stride + kw) as isize - g.padding as isize;
-                        *value = if iw < 0 || iw as usize >= g.width {
-                            0.0
-                        } else {
-                            line[iw as usize]
-                        };
-                    }
-                }
+/// Writes the lowered matrix of the `batch` samples in `x` (each H×W×C) into `lowered`
+/// (B·HO·WO × K·K·C, row-major).
+pub(crate) fn lower(g: &Geometry, x: &[f32], batch: usize, lowered: &mut [f32]) {
+    let (k, c, plane) = (g.kernel, g.channels, g.height * g.width * g.channels);
+    let rows = lowered
+        .chunks_exact_mut(g.taps())
+        .take(batch * g.positions());
+    for (n, row) in rows.enumerate() {
+        let (b, position) = (n / g.positions(), n % g.positions());
+        let image = &x[b * plane..(b + 1) * plane];
+        let (oh, ow) = (position / g.out_width, position % g.out_width);
+        let (kh_start, kh_end, row0) = g.window(oh, g.height);
+        let (kw_start, kw_end, col0) = g.window(ow, g.width);
+        let first = (col0 + kw_start as isize) as usize;
+        for (kh, segment) in row.chunks_exact_mut(k * c).enumerate() {
+            if !(kh_start..kh_end).contains(&kh) {
+                segment.fill(0.0);
+                continue;
             }
+            let ih = (row0 + kh as isize) as usize;
+            let (before, rest) = segment.split_at_mut(kw_start * c);
+            let (inside, after) = rest.split_at_mut((kw_end - kw_start) * c);
+            before.fill(0.0);
+            inside.copy_from_slice(&image[(ih * g.width + first) * c..][..inside.len()]);
+            after.fill(0.0);
         }
     }
 }
 
-/// Sums the lowered matrix `lowered` back into the image `x` (C×H×W, overwritten): each
-/// input is the sum, from 0 in row order, of the entries that [`lower`] would copy it to.
-pub(crate) fn add_columns_to_image(g: &Geometry, lowered: &[f32], x: &mut [f32]) {
+/// Sums one sample's rows of a lowered matrix (HO·WO × K·K·C) back into its image `x`
+/// (H×W×C, overwritten): each input is the sum, from 0 in row order, of the entries that
+/// [`lower`] would copy it to.
+pub(crate) fn add_rows_to_image(g: &Geometry, lowered: &[f32], x: &mut [f32]) {
     x.fill(0.0);
-    let (k, plane, positions) = (g.kernel, g.height * g.width, g.positions());
-    let mut rows = lowered.chunks_exact(positions);
-    for image in x.chunks_exact_mut(plane) {
-        for kh in 0..k {
-            for kw in 0..k {
-                let Some(row) = rows.next() else { return };
-                for (oh, out) in row.chunks_exact(g.out_width).enumerate() {
-                    let ih = (oh * g.stride + kh) as isize - g.padding as isize;
-                    if ih < 0 || ih as usize >= g.height {
-                        continue;
-                    }
-                    let line = &mut image[ih as usize * g.width..(ih as usize + 1) * g.width];
-                    for (ow, &value) in out.iter().enumerate() {
-                        let iw = (ow * g.stride + kw) as isize - g.padding as isize;
-                        if iw >= 0 && (iw as usize) < g.width {
-                            line[iw as usize] += value;
-                        }
-                    }
-                }
+    let (k, c) = (g.kernel, g.channels);
+    for (position, row) in lowered
+        .chunks_exact(g.taps())
+        .take(g.positions())
+        .enumerate()
+    {
+        let (oh, ow) = (position / g.out_width, position % g.out_width);
+        let (kh_start, kh_end, row0) = g.window(oh, g.height);
+        let (kw_start, kw_end, col0) = g.window(ow, g.width);
+        let run = (kw_end - kw_start) * c;
+        let first = (col0 + kw_start as isize) as usize;
+        for kh in kh_start..kh_end {
+            let ih = (row0 + kh as isize) as usize;
+            let targets = &mut x[(ih * g.width + first) * c..][..run];
+            let values = &row[(kh * k + kw_start) * c..][..run];
+            for (target, &value) in targets.iter_mut().zip(values) {
+                *target += value;
             }
         }
     }
 }
 
-/// y = W·L: `w` F×C·K·K, `lowered` C·K·K × HO·WO, `y` F×HO·WO (overwritten), without bias.
-pub(crate) fn convolve(g: &Geometry, w: &[f32], lowered: &[f32], y: &mut [f32]) {
-    let (f, t, p) = (g.filters, g.taps(), g.positions());
-    let mut y = row_major_mut(y, f, p);
-    y.gemm(1.0, &row_major(w, f, t), &row_major(lowered, t, p), 0.0);
+/// y = L·Wᵀ for `batch` samples: `w` F×K·K·C, `lowered` B·HO·WO × K·K·C, `y` B·HO·WO × F
+/// (overwritten), without bias.
+pub(crate) fn convolve(g: &Geometry, w: &[f32], lowered: &[f32], batch: usize, y: &mut [f32]) {
+    let (f, t, rows) = (g.filters, g.taps(), batch * g.positions());
+    let mut y = row_major_mut(&mut y[..rows * f], rows, f);
+    y.gemm(
+        1.0,
+        &row_major(&lowered[..rows * t], rows, t),
+        &transposed(w, f, t),
+        0.0,
+    );
 }
 
-/// L̄ = Wᵀ·δ: `w` F×C·K·K, `delta` F×HO·WO, `lowered` receives C·K·K × HO·WO, which
-/// [`add_columns_to_image`] turns into the adjoint's image.
-pub(crate) fn convolve_adjoint(g: &Geometry, w: &[f32], delta: &[f32], lowered: &mut [f32]) {
-    let (f, t, p) = (g.filters, g.taps(), g.positions());
-    let mut lowered = row_major_mut(lowered, t, p);
-    lowered.gemm(1.0, &transposed(w, f, t), &row_major(delta, f, p), 0.0);
+/// L̄ = δ·W for `batch` samples: `w` F×K·K·C, `delta` B·HO·WO × F, `lowered` receives
+/// B·HO·WO × K·K·C, which [`add_rows_to_image`] turns into the adjoint's images.
+pub(crate) fn convolve_adjoint(
+    g: &Geometry,
+    w: &[f32],
+    delta: &[f32],
+    batch: usize,
+    lowered: &mut [f32],
+) {
+    let (f, t, rows) = (g.filters, g.taps(), batch * g.positions());
+    let mut lowered = row_major_mut(&mut lowered[..rows * t], rows, t);
+    lowered.gemm(
+        1.0,
+        &row_major(&delta[..rows * f], rows, f),
+        &row_major(w, f, t),
+        0.0,
+    );
 }
 
-/// ∂L/∂W += δ·Lᵀ: `delta` F×HO·WO, `lowered` C·K·K × HO·WO, `grad_w` F×C·K·K.
+/// ∂L/∂W += δᵀ·L over `batch` samples: `delta` B·HO·WO × F, `lowered` B·HO·WO × K·K·C,
+/// `grad_w` F×K·K·C.
 pub(crate) fn accumulate_weight_gradient(
     g: &Geometry,
     delta: &[f32],
     lowered: &[f32],
+    batch: usize,
     grad_w: &mut [f32],
 ) {
-    let (f, t, p) = (g.filters, g.taps(), g.positions());
+    let (f, t, rows) = (g.filters, g.taps(), batch * g.positions());
     let mut grad_w = row_major_mut(grad_w, f, t);
     grad_w.gemm(
         1.0,
-        &row_major(delta, f, p),
-        &transposed(lowered, t, p),
+        &transposed(&delta[..rows * f], rows, f),
+        &row_major(&lowered[..rows * t], rows, t),
         1.0,
     );
 }

@@ -48,8 +48,8 @@ pub struct ConvTranspose2d<
     const OP: usize,
     A = Identity,
 > {
-    /// W (C, F, K, K): `weight[c][f][kh][kw]`, PyTorch's layout for this layer.
-    pub weight: [[[[f32; K]; K]; F]; C],
+    /// W (C, K, K, F): `weight[c][kh][kw][f]`.
+    pub weight: [[[[f32; F]; K]; K]; C],
     /// b (F), one per output channel.
     pub bias: [f32; F],
     activation: PhantomData<A>,
@@ -82,7 +82,7 @@ impl<
             && OP <= u8::MAX as usize,
         "ConvTranspose2d: sizes must be positive, the output padding smaller than the stride, and the output a convolution of the same kernel would map back to H×W"
     );
-    /// Floats per sample of the lowered matrix the batch path builds: F·K·K × H·W where the
+    /// Floats per sample of the lowered matrix the batch path builds: H·W × K·K·F where the
     /// layer lowers, else 0.
     const LOWERED: usize = if lowers(&Self::GEOMETRY) {
         Self::GEOMETRY.taps() * Self::GEOMETRY.positions()
@@ -186,22 +186,22 @@ impl<
         let (lowered_all, rest) = split_buffer(activations, split)?;
         let y = sized_mut(rest, Self::OUTPUTS, batch)?;
         let weight = flat(&self.weight);
-        let positions = Self::OUT_HEIGHT * Self::OUT_WIDTH;
-        let samples = x
-            .chunks_exact(Self::INPUTS)
-            .zip(y.chunks_exact_mut(Self::OUTPUTS));
         if Self::batched(batch) {
-            for ((x, y), l) in samples.zip(lowered_all.chunks_exact_mut(Self::LOWERED)) {
-                lowered::convolve_adjoint(g, weight, x, l);
-                lowered::add_columns_to_image(g, l, y);
-                add_bias_and_activate::<A>(positions, &self.bias, y);
+            // In the adjoint's terms x is the convolution's output gradient.
+            lowered::convolve_adjoint(g, weight, x, batch, lowered_all);
+            let images = y.chunks_exact_mut(Self::OUTPUTS);
+            for (y, l) in images.zip(lowered_all.chunks_exact(Self::LOWERED)) {
+                lowered::add_rows_to_image(g, l, y);
             }
         } else {
+            let samples = x
+                .chunks_exact(Self::INPUTS)
+                .zip(y.chunks_exact_mut(Self::OUTPUTS));
             for (x, y) in samples {
                 direct::convolve_adjoint(g, weight, x, y);
-                add_bias_and_activate::<A>(positions, &self.bias, y);
             }
         }
+        add_bias_and_activate::<A>(&self.bias, y);
         Ok(())
     }
 
@@ -221,31 +221,33 @@ impl<
         let outputs = Self::output(activations, batch)?;
         let delta = sized_mut(grad_output, Self::OUTPUTS, batch)?;
         A::backward_in_place(outputs, delta);
+        let delta = &*delta;
         let weight = flat(&self.weight);
-        let positions = Self::OUT_HEIGHT * Self::OUT_WIDTH;
-        let mut grad_input = match grad_input {
+        let grad_input = match grad_input {
             Some(buffer) => Some(sized_mut(buffer, Self::INPUTS, batch)?),
             None => None,
         };
-        let deltas = delta.chunks_exact(Self::OUTPUTS);
-        for (b, (delta, x)) in deltas.zip(x.chunks_exact(Self::INPUTS)).enumerate() {
-            accumulate_bias_gradient(positions, delta, &mut grads.bias);
-            let grad_x = grad_input
-                .as_deref_mut()
-                .map(|all| &mut all[b * Self::INPUTS..(b + 1) * Self::INPUTS]);
-            // In the adjoint's terms δ is the convolution's input and x its output gradient.
-            if Self::batched(batch) {
-                let (l, _) = split_buffer(scratch, Self::LOWERED)?;
-                lowered::lower(g, delta, l);
-                lowered::accumulate_weight_gradient(g, x, l, flat_mut(&mut grads.weight));
-                if let Some(grad_x) = grad_x {
-                    lowered::convolve(g, weight, l, grad_x);
-                }
-            } else {
-                direct::accumulate_weight_gradient(g, x, delta, flat_mut(&mut grads.weight));
-                if let Some(grad_x) = grad_x {
-                    direct::convolve(g, weight, delta, grad_x);
-                }
+        accumulate_bias_gradient(delta, &mut grads.bias);
+        // In the adjoint's terms δ is the convolution's input and x its output gradient.
+        if Self::batched(batch) {
+            let l = sized_mut(scratch, Self::LOWERED, batch)?;
+            lowered::lower(g, delta, batch, l);
+            lowered::accumulate_weight_gradient(g, x, l, batch, flat_mut(&mut grads.weight));
+            if let Some(grad_input) = grad_input {
+                lowered::convolve(g, weight, l, batch, grad_input);
+            }
+            return Ok(());
+        }
+        let samples = x
+            .chunks_exact(Self::INPUTS)
+            .zip(delta.chunks_exact(Self::OUTPUTS));
+        for (x, delta) in samples {
+            direct::accumulate_weight_gradient(g, x, delta, flat_mut(&mut grads.weight));
+        }
+        if let Some(grad_input) = grad_input {
+            let images = grad_input.chunks_exact_mut(Self::INPUTS);
+            for (grad_x, delta) in images.zip(delta.chunks_exact(Self::OUTPUTS)) {
+                direct::convolve(g, weight, delta, grad_x);
             }
         }
         Ok(())
