@@ -445,7 +445,7 @@ pub struct InterpolateArgs {
 /// Options of `bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Presets to measure (default: vae-mnist and vae-digits).
+    /// Presets to measure (default: vae-mnist, vae-digits and conv-vae-mnist).
     #[arg(long)]
     pub preset: Vec<String>,
     /// Seconds of training measured per preset.

@@ -115,3 +115,27 @@ mod tests {
 
 #[cfg(test)]
 mod inference_tests;
+
+#[cfg(test)]
+mod conv_tests {
+    use super::*;
+    use crate::presets::ConvAeDigits;
+
+    /// The convolutional autoencoder of the 8×8 digits: its weights, and its workspaces in a
+    /// device build (outputs only) and in a std build, where the layers that lower a batch to a
+    /// matrix product also keep their share of the lowered matrix (the first convolution's and
+    /// the last transposed convolution's: 16 positions × 9 taps each).
+    #[test]
+    fn conv_ae_digits_footprint() {
+        let lowered = if cfg!(feature = "std") { 2 * 16 * 9 } else { 0 };
+        assert_eq!(ConvAeDigits::WEIGHT_BYTES, 4 * 4_609);
+        assert_eq!(ConvAeDigits::ADAM_STATE_BYTES, 2 * 4 * 4_609 + 8);
+        // Encoder 8×4×4 + 16×2×2 + 16, decoder 64 + 8×4×4 + 1×8×8.
+        let activations = 128 + 64 + 16 + 64 + 128 + 64;
+        assert_eq!(ConvAeDigits::INFERENCE_WORKSPACE, activations + lowered);
+        assert_eq!(
+            ConvAeDigits::INFERENCE_WORKSPACE_BYTES_PER_SAMPLE,
+            4 * (activations + lowered)
+        );
+    }
+}

@@ -18,6 +18,11 @@ use tinyvae_host::presets::{Preset, PresetVisitor};
 use tinyvae_host::train::model::TrainableModel;
 use tinyvae_host::train::trainer::Trainer;
 
+/// What `tinyvae bench` measures when no `--preset` is given and the catalog has them all: the
+/// PyTorch examples' VAE, the device-size VAE and Keras's convolutional VAE, the three that
+/// `scripts/pytorch-vae-bench.py` measures too.
+const DEFAULT_PRESETS: [&str; 3] = ["vae-mnist", "vae-digits", "conv-vae-mnist"];
+
 /// Environment variable that turns the process into one measurement.
 const CHILD_VARIABLE: &str = "TINYVAE_BENCH_CHILD";
 
@@ -39,8 +44,14 @@ pub fn bench<C: Catalog>(catalog: &C, args: BenchArgs) -> Result<(), Failure> {
     }
     let presets = if !args.preset.is_empty() {
         args.preset.clone()
-    } else if catalog.find("vae-mnist").is_ok() && catalog.find("vae-digits").is_ok() {
-        vec!["vae-mnist".to_string(), "vae-digits".to_string()]
+    } else if DEFAULT_PRESETS
+        .iter()
+        .all(|name| catalog.find(name).is_ok())
+    {
+        DEFAULT_PRESETS
+            .iter()
+            .map(|name| name.to_string())
+            .collect()
     } else {
         vec![catalog.default_preset().name.to_string()]
     };
