@@ -5,7 +5,7 @@ use core::marker::PhantomData;
 use bytemuck::AnyBitPattern;
 
 use super::geometry::Geometry;
-use super::lowered::lowers;
+use super::lowered::{CHUNK, lowers};
 use super::{
     accumulate_bias_gradient, add_bias_and_activate, direct, flat, flat_mut, lowered, sized,
     sized_mut,
@@ -181,17 +181,25 @@ impl<
         let y = sized_mut(rest, Self::OUTPUTS, batch)?;
         let weight = flat(&self.weight);
         if Self::batched(batch) {
-            lowered::lower(g, x, batch, lowered_all);
-            lowered::convolve(g, weight, lowered_all, batch, y);
-        } else {
-            let samples = x
-                .chunks_exact(Self::INPUTS)
-                .zip(y.chunks_exact_mut(Self::OUTPUTS));
-            for (x, y) in samples {
-                direct::convolve(g, weight, x, y);
+            let chunks = x
+                .chunks(CHUNK * Self::INPUTS)
+                .zip(y.chunks_mut(CHUNK * Self::OUTPUTS))
+                .zip(lowered_all.chunks_mut(CHUNK * Self::LOWERED));
+            for ((x, y), l) in chunks {
+                let samples = x.len() / Self::INPUTS;
+                lowered::lower(g, x, samples, l);
+                lowered::convolve(g, weight, l, samples, y);
+                add_bias_and_activate::<A>(&self.bias, y);
             }
+            return Ok(());
         }
-        add_bias_and_activate::<A>(&self.bias, y);
+        let samples = x
+            .chunks_exact(Self::INPUTS)
+            .zip(y.chunks_exact_mut(Self::OUTPUTS));
+        for (x, y) in samples {
+            direct::convolve(g, weight, x, y);
+            add_bias_and_activate::<A>(&self.bias, y);
+        }
         Ok(())
     }
 
@@ -229,11 +237,16 @@ impl<
                 flat_mut(&mut grads.weight),
             );
             if let Some(grad_input) = grad_input {
-                let l_bar = sized_mut(scratch, Self::LOWERED, batch)?;
-                lowered::convolve_adjoint(g, weight, delta, batch, l_bar);
-                let images = grad_input.chunks_exact_mut(Self::INPUTS);
-                for (grad_x, l_bar) in images.zip(l_bar.chunks_exact(Self::LOWERED)) {
-                    lowered::add_rows_to_image(g, l_bar, grad_x);
+                let l_bar = sized_mut(scratch, Self::LOWERED, batch.min(CHUNK))?;
+                let chunks = delta
+                    .chunks(CHUNK * Self::OUTPUTS)
+                    .zip(grad_input.chunks_mut(CHUNK * Self::INPUTS));
+                for (delta, grad_input) in chunks {
+                    lowered::convolve_adjoint(g, weight, delta, delta.len() / Self::OUTPUTS, l_bar);
+                    let images = grad_input.chunks_exact_mut(Self::INPUTS);
+                    for (grad_x, l_bar) in images.zip(l_bar.chunks_exact(Self::LOWERED)) {
+                        lowered::add_rows_to_image(g, l_bar, grad_x);
+                    }
                 }
             }
             return Ok(());

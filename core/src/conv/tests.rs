@@ -295,6 +295,8 @@ fn a_batch_computes_what_its_samples_do_alone() {
     let std = cfg!(feature = "std");
     batch_equals_per_sample::<Conv2d<2, 6, 6, 6, 3, 2, 1, Relu>>(9, std);
     batch_equals_per_sample::<ConvTranspose2d<6, 3, 3, 7, 3, 2, 1, 1, Relu>>(8, std);
+    batch_equals_per_sample::<ConvTranspose2d<6, 3, 3, 7, 3, 2, 1, 1, Relu>>(19, std);
+    batch_equals_per_sample::<Conv2d<2, 6, 6, 6, 3, 2, 1, Relu>>(17, std);
     // Sides of 5 or less are never lowered.
     batch_equals_per_sample::<Conv2d<2, 4, 4, 3, 2, 2, 0, Relu>>(8, false);
 }

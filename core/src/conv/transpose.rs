@@ -5,7 +5,7 @@ use core::marker::PhantomData;
 use bytemuck::AnyBitPattern;
 
 use super::geometry::{Geometry, transposed_side};
-use super::lowered::lowers;
+use super::lowered::{CHUNK, lowers};
 use super::{
     accumulate_bias_gradient, add_bias_and_activate, direct, flat, flat_mut, lowered, sized,
     sized_mut,
@@ -187,21 +187,29 @@ impl<
         let y = sized_mut(rest, Self::OUTPUTS, batch)?;
         let weight = flat(&self.weight);
         if Self::batched(batch) {
-            // In the adjoint's terms x is the convolution's output gradient.
-            lowered::convolve_adjoint(g, weight, x, batch, lowered_all);
-            let images = y.chunks_exact_mut(Self::OUTPUTS);
-            for (y, l) in images.zip(lowered_all.chunks_exact(Self::LOWERED)) {
-                lowered::add_rows_to_image(g, l, y);
+            // In the adjoint's terms x is the convolution's output gradient. One chunk's
+            // lowered matrix at a time, in the head of the lowered region.
+            let l = &mut lowered_all[..batch.min(CHUNK) * Self::LOWERED];
+            let chunks = x
+                .chunks(CHUNK * Self::INPUTS)
+                .zip(y.chunks_mut(CHUNK * Self::OUTPUTS));
+            for (x, y) in chunks {
+                lowered::convolve_adjoint(g, weight, x, x.len() / Self::INPUTS, l);
+                let images = y.chunks_exact_mut(Self::OUTPUTS);
+                for (y, l) in images.zip(l.chunks_exact(Self::LOWERED)) {
+                    lowered::add_rows_to_image(g, l, y);
+                }
+                add_bias_and_activate::<A>(&self.bias, y);
             }
-        } else {
-            let samples = x
-                .chunks_exact(Self::INPUTS)
-                .zip(y.chunks_exact_mut(Self::OUTPUTS));
-            for (x, y) in samples {
-                direct::convolve_adjoint(g, weight, x, y);
-            }
+            return Ok(());
         }
-        add_bias_and_activate::<A>(&self.bias, y);
+        let samples = x
+            .chunks_exact(Self::INPUTS)
+            .zip(y.chunks_exact_mut(Self::OUTPUTS));
+        for (x, y) in samples {
+            direct::convolve_adjoint(g, weight, x, y);
+            add_bias_and_activate::<A>(&self.bias, y);
+        }
         Ok(())
     }
 
@@ -230,11 +238,19 @@ impl<
         accumulate_bias_gradient(delta, &mut grads.bias);
         // In the adjoint's terms δ is the convolution's input and x its output gradient.
         if Self::batched(batch) {
-            let l = sized_mut(scratch, Self::LOWERED, batch)?;
-            lowered::lower(g, delta, batch, l);
-            lowered::accumulate_weight_gradient(g, x, l, batch, flat_mut(&mut grads.weight));
-            if let Some(grad_input) = grad_input {
-                lowered::convolve(g, weight, l, batch, grad_input);
+            let l = sized_mut(scratch, Self::LOWERED, batch.min(CHUNK))?;
+            let chunks = x
+                .chunks(CHUNK * Self::INPUTS)
+                .zip(delta.chunks(CHUNK * Self::OUTPUTS));
+            let mut grad_input = grad_input.map(|all| all.chunks_mut(CHUNK * Self::INPUTS));
+            for (x, delta) in chunks {
+                let samples = x.len() / Self::INPUTS;
+                let l = &mut l[..samples * Self::LOWERED];
+                lowered::lower(g, delta, samples, l);
+                lowered::accumulate_weight_gradient(g, x, l, samples, flat_mut(&mut grads.weight));
+                if let Some(grad_x) = grad_input.as_mut().and_then(Iterator::next) {
+                    lowered::convolve(g, weight, l, samples, grad_x);
+                }
             }
             return Ok(());
         }
