@@ -169,6 +169,16 @@ impl<const I: usize, const O: usize, A: Activation> Parameters for Dense<I, O, A
             }
         }
     }
+
+    /// W from U(−√(6/(I + O)), √(6/(I + O))), b = 0, as Keras's `Dense` does.
+    fn initialize_glorot(&mut self, rng: &mut SeededRng) {
+        crate::parameters::glorot(
+            self.weight.as_mut_slice(),
+            self.bias.as_mut_slice(),
+            I + O,
+            rng,
+        );
+    }
 }
 
 impl<const I: usize, const O: usize, A: Activation> Network for Dense<I, O, A> {

@@ -5,7 +5,7 @@
 //! moment estimates). Tensors are therefore addressed by index: `tensor(i)` of a model and of
 //! its gradient are the same shape, so lockstep loops need no allocation and no unsafe code.
 
-use crate::rng::SeededRng;
+use crate::rng::{SeededRng, uniform_symmetric};
 
 /// A value made of a fixed list of `f32` tensors.
 ///
@@ -23,8 +23,17 @@ pub trait Parameters {
     /// Tensor `index` in storage order, mutably; an empty slice when `index >= TENSORS`.
     fn tensor_mut(&mut self, index: usize) -> &mut [f32];
 
-    /// Draws fresh initial values in place (nothing large is built on the stack).
+    /// Draws fresh initial values in place (nothing large is built on the stack), as PyTorch
+    /// initializes its layers: U(−1/√fan_in, 1/√fan_in) for weights and biases.
     fn initialize(&mut self, rng: &mut SeededRng);
+
+    /// Draws fresh initial values as Keras initializes its layers: weights from Glorot's
+    /// uniform U(−√(6/(fan_in + fan_out)), √(6/(fan_in + fan_out))), biases 0. Dense and
+    /// convolution layers and the models made of them have it; anything else keeps
+    /// [`Parameters::initialize`].
+    fn initialize_glorot(&mut self, rng: &mut SeededRng) {
+        self.initialize(rng);
+    }
 
     /// Sets every scalar to `value`.
     fn fill(&mut self, value: f32) {
@@ -102,6 +111,20 @@ macro_rules! composite_parameters {
             fn initialize(&mut self, rng: &mut $crate::SeededRng) {
                 $( $crate::Parameters::initialize(&mut self.$field, rng); )+
             }
+
+            fn initialize_glorot(&mut self, rng: &mut $crate::SeededRng) {
+                $( $crate::Parameters::initialize_glorot(&mut self.$field, rng); )+
+            }
         }
     };
+}
+
+/// Glorot's uniform draw for `weights` of a layer with `fans` = fan_in + fan_out, then `bias`
+/// set to 0.
+pub(crate) fn glorot(weights: &mut [f32], bias: &mut [f32], fans: usize, rng: &mut SeededRng) {
+    let bound = crate::math::sqrt(6.0 / fans as f32);
+    for value in weights {
+        *value = uniform_symmetric(rng, bound);
+    }
+    bias.fill(0.0);
 }

@@ -80,6 +80,7 @@ impl<M: TrainableModel> OneModel<M> {
             description,
             data,
             config,
+            initialization: crate::train::config::Initialization::PyTorch,
         };
         Self {
             presets: Box::leak(Box::new([preset])),

@@ -20,7 +20,7 @@ use tinyvae_core::vae::{LearnedVariance, MlpVae, Vae};
 use tinyvae_core::{Chain, Dense, Relu, Tanh};
 
 use crate::data::Normalization;
-use crate::train::config::TrainConfig;
+use crate::train::config::{Initialization, TrainConfig};
 use crate::train::model::TrainableModel;
 
 /// 784-400-20, ReLU, Bernoulli decoder: the PyTorch examples' VAE.
@@ -159,6 +159,8 @@ pub struct Preset {
     pub data: DefaultData,
     /// Its default settings.
     pub config: TrainConfig,
+    /// How a fresh model draws its weights.
+    pub initialization: Initialization,
 }
 
 const fn config(epochs: usize, batch_size: usize, noise: Noise) -> TrainConfig {
@@ -207,18 +209,21 @@ impl PresetId {
                 name: "vae-mnist",
                 description: "VAE 784-400-20, Bernoulli decoder (PyTorch examples)",
                 data: DefaultData::Mnist,
+                initialization: Initialization::PyTorch,
                 config: config(10, 128, Noise::None),
             },
             Self::VaeMnist2d => Preset {
                 name: "vae-mnist-2d",
                 description: "VAE 784-400-2: latent plane and manifold",
                 data: DefaultData::Mnist,
+                initialization: Initialization::PyTorch,
                 config: config(10, 128, Noise::None),
             },
             Self::VaeMnistIwae => Preset {
                 name: "vae-mnist-iwae",
                 description: "VAE 784-200-200-50 tanh, dynamically binarized (Burda et al. 2015)",
                 data: DefaultData::Mnist,
+                initialization: Initialization::PyTorch,
                 config: TrainConfig {
                     batch_size: 20,
                     dynamic_binarization: true,
@@ -229,24 +234,28 @@ impl PresetId {
                 name: "conv-vae-mnist",
                 description: "convolutional VAE 28×28-32-64-16-2, transposed convolutions back (Keras example)",
                 data: DefaultData::Mnist,
+                initialization: Initialization::Glorot,
                 config: config(10, 128, Noise::None),
             },
             Self::AeMnist => Preset {
                 name: "ae-mnist",
                 description: "autoencoder 784-256, sigmoid, cross-entropy",
                 data: DefaultData::Mnist,
+                initialization: Initialization::PyTorch,
                 config: config(10, 128, Noise::None),
             },
             Self::TiedAeMnist => Preset {
                 name: "tied-ae-mnist",
                 description: "tied-weight autoencoder 784-256 (W* = Wᵀ)",
                 data: DefaultData::Mnist,
+                initialization: Initialization::PyTorch,
                 config: config(10, 128, Noise::None),
             },
             Self::DaeMnist => Preset {
                 name: "dae-mnist",
                 description: "denoising autoencoder 784-256, masking noise (keep 75 %)",
                 data: DefaultData::Mnist,
+                initialization: Initialization::PyTorch,
                 config: config(
                     10,
                     128,
@@ -259,12 +268,14 @@ impl PresetId {
                 name: "dae-mnist-gaussian",
                 description: "denoising autoencoder 784-256, Gaussian noise σ = 0.3",
                 data: DefaultData::Mnist,
+                initialization: Initialization::PyTorch,
                 config: config(10, 128, Noise::Gaussian { std_dev: 0.3 }),
             },
             Self::SdaeMnist => Preset {
                 name: "sdae-mnist",
                 description: "stacked denoising autoencoder 784-500-250-30",
                 data: DefaultData::Mnist,
+                initialization: Initialization::PyTorch,
                 config: config(
                     10,
                     128,
@@ -277,24 +288,28 @@ impl PresetId {
                 name: "vae-digits",
                 description: "VAE 64-32-2 on the 8×8 digits (microcontroller size)",
                 data: DefaultData::Digits,
+                initialization: Initialization::PyTorch,
                 config: config(200, 32, Noise::None),
             },
             Self::AeDigits => Preset {
                 name: "ae-digits",
                 description: "autoencoder 64-16 on the 8×8 digits (microcontroller size)",
                 data: DefaultData::Digits,
+                initialization: Initialization::PyTorch,
                 config: config(200, 32, Noise::None),
             },
             Self::ConvAeDigits => Preset {
                 name: "conv-ae-digits",
                 description: "convolutional autoencoder 8×8-8-16-16 on the 8×8 digits (microcontroller size)",
                 data: DefaultData::Digits,
+                initialization: Initialization::PyTorch,
                 config: config(200, 32, Noise::None),
             },
             Self::AdMlperf => Preset {
                 name: "ad-mlperf",
                 description: "anomaly detector 640-128×4-8-128×4-640, ReLU, MSE (MLPerf Tiny); --data of 640 floats",
                 data: DefaultData::Required,
+                initialization: Initialization::PyTorch,
                 config: TrainConfig {
                     loss: tinyvae_core::autoencoder::ReconstructionLoss::LinearSquaredError,
                     ..config(100, 512, Noise::None)
@@ -304,6 +319,7 @@ impl PresetId {
                 name: "ad-digits",
                 description: "anomaly detector 64-32-8-32-64, ReLU, on the 8×8 digits (microcontroller size); train with --normal-class",
                 data: DefaultData::Digits,
+                initialization: Initialization::PyTorch,
                 config: config(300, 16, Noise::None),
             },
         }

@@ -180,7 +180,8 @@ impl PresetVisitor for ChildVisitor {
         if let Some(batch) = self.batch_size {
             config.batch_size = batch;
         }
-        let mut trainer = Trainer::<M>::new(config).map_err(Failure::input)?;
+        let mut trainer =
+            Trainer::<M>::initialized(config, preset.initialization).map_err(Failure::input)?;
         let step = |trainer: &mut Trainer<M>| trainer.step(&data.train).map_err(Failure::input);
         // Warm-up: caches, page faults, the GEMM's thread pool.
         for _ in 0..20 {

@@ -300,7 +300,7 @@ impl PresetVisitor for TrainVisitor {
                 let loaded = load_data(&spec, M::INPUTS, &sizes)?;
                 let record = DataRecord::of(&spec, &loaded);
                 (
-                    Trainer::new(config).map_err(Failure::input)?,
+                    Trainer::initialized(config, preset.initialization).map_err(Failure::input)?,
                     loaded.split,
                     record,
                 )

@@ -132,6 +132,16 @@ impl<
             }
         }
     }
+
+    /// W from U(−√(6/(K·K·(C + F))), √(6/(K·K·(C + F)))), b = 0, as Keras's `Conv2D` does.
+    fn initialize_glorot(&mut self, rng: &mut SeededRng) {
+        crate::parameters::glorot(
+            flat_mut(&mut self.weight),
+            &mut self.bias,
+            K * K * (C + F),
+            rng,
+        );
+    }
 }
 
 impl<

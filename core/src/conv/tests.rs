@@ -438,3 +438,34 @@ fn a_convolutional_vae_has_the_gradients_of_its_loss() {
         5e-3,
     );
 }
+
+/// Keras's initialization: weights within Glorot's bound and reaching near it, biases 0, for
+/// the layers and through a model made of them.
+#[test]
+fn glorot_initialization_is_kerass() {
+    use crate::vae::MlpVae;
+    fn check<N: Parameters + bytemuck::Zeroable>(fans: usize) {
+        let mut layer = N::zeroed();
+        layer.fill(1.0);
+        layer.initialize_glorot(&mut seeded_rng(3));
+        let bound = (6.0 / fans as f32).sqrt();
+        let weights = layer.tensor(0);
+        assert!(weights.iter().all(|w| w.abs() <= bound));
+        assert!(weights.iter().any(|w| w.abs() > 0.9 * bound));
+        assert!(layer.tensor(1).iter().all(|&b| b == 0.0));
+    }
+    check::<Conv2d<3, 6, 6, 5, 3, 2, 1>>(9 * (3 + 5));
+    check::<ConvTranspose2d<4, 3, 3, 2, 3, 2, 1, 1>>(9 * (4 + 2));
+    check::<crate::Dense<20, 7>>(27);
+    let mut vae: MlpVae<6, 5, 2> = bytemuck::Zeroable::zeroed();
+    vae.fill(1.0);
+    vae.initialize_glorot(&mut seeded_rng(4));
+    for bias in [1, 3, 5, 7, 9] {
+        assert!(vae.tensor(bias).iter().all(|&b| b == 0.0), "tensor {bias}");
+    }
+    assert!(
+        vae.tensor(0)
+            .iter()
+            .all(|w| w.abs() <= (6.0f32 / 11.0).sqrt())
+    );
+}

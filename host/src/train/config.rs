@@ -17,6 +17,33 @@ pub enum OptimizerChoice {
     Adam,
 }
 
+/// How a fresh model draws its weights: a property of a preset (its architecture's reference
+/// implementation), recorded by the preset's name in every checkpoint.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Initialization {
+    /// PyTorch's: U(−1/√fan_in, 1/√fan_in) for weights and biases
+    /// ([`tinyvae_core::Parameters::initialize`]).
+    #[default]
+    PyTorch,
+    /// Keras's: Glorot's uniform for weights, zero biases
+    /// ([`tinyvae_core::Parameters::initialize_glorot`]).
+    Glorot,
+}
+
+impl Initialization {
+    /// Draws `model`'s weights from `rng` this way.
+    pub fn initialize<M: tinyvae_core::Parameters>(
+        self,
+        model: &mut M,
+        rng: &mut tinyvae_core::SeededRng,
+    ) {
+        match self {
+            Self::PyTorch => model.initialize(rng),
+            Self::Glorot => model.initialize_glorot(rng),
+        }
+    }
+}
+
 /// Everything that decides what a run computes. Two runs with equal configs and data produce
 /// the same bits.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -3,7 +3,7 @@
 use rand::SeedableRng;
 use tinyvae_core::{LossParts, SeededRng};
 
-use super::config::TrainConfig;
+use super::config::{Initialization, TrainConfig};
 use super::events::EpochReport;
 use super::model::{Phase, TrainableModel};
 use super::optimizer::OptimizerState;
@@ -59,15 +59,26 @@ pub use resume::{MAX_BATCH_BYTES, SavedRun};
 use resume::{check_batch_memory, new_run_id};
 
 impl<M: TrainableModel> Trainer<M> {
-    /// A fresh model initialized from the config's seed. Fails if the config is out of range
-    /// or asks of the model what it does not do ([`TrainableModel::validate_config`]).
+    /// A fresh model initialized as PyTorch does from the config's seed. Fails if the config
+    /// is out of range or asks of the model what it does not do
+    /// ([`TrainableModel::validate_config`]).
     pub fn new(config: TrainConfig) -> Result<Self, TrainError> {
+        Self::initialized(config, Initialization::PyTorch)
+    }
+
+    /// A fresh model drawn by `initialization` from the config's seed (a preset's
+    /// [`Preset::initialization`](crate::presets::Preset::initialization)); fails as
+    /// [`Trainer::new`].
+    pub fn initialized(
+        config: TrainConfig,
+        initialization: Initialization,
+    ) -> Result<Self, TrainError> {
         config.validate().map_err(TrainError::Config)?;
         check_batch_memory::<M>(config.batch_size)?;
         M::validate_config(&config).map_err(TrainError::Config)?;
         let mut rng = SeededRng::seed_from_u64(config.seed);
         let mut model: Box<M> = bytemuck::zeroed_box();
-        model.initialize(&mut rng);
+        initialization.initialize(&mut *model, &mut rng);
         Ok(Self {
             optimizer: OptimizerState::new(config.optimizer),
             grads: bytemuck::zeroed_box(),
