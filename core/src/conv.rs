@@ -17,12 +17,12 @@
 //!
 //! ## Two paths, as for dense layers
 //! - **One sample, or up to 5, and every device build:** direct loops in a fixed summation
-//!   order ([`direct`]), with no buffer beyond the output. This is what the bit-identity of a
+//!   order, with no buffer beyond the output. This is what the bit-identity of a
 //!   device with the host rests on.
 //! - **Batches of 6 or more in std builds**, when every side of the products exceeds 5: the
 //!   batch's input is lowered to one matrix (im2col) kept in the layer's activations, and the
 //!   forward pass, the input gradient and the weight gradient are each one matrix product over
-//!   the batch ([`lowered`]). The two paths agree to rounding, not bit for bit.
+//!   the batch. The two paths agree to rounding, not bit for bit.
 //!
 //! ## Memory
 //! A layer's activations per sample are its output plus, where it lowers, its share of the
@@ -42,7 +42,43 @@ pub use conv2d::Conv2d;
 pub use transpose::ConvTranspose2d;
 
 use crate::batch::batch_len;
+use crate::network::ConvShape;
 use crate::{Activation, Error};
+
+/// The input and output sizes of the layer `shape` describes, C·H·W and F·HO·WO, if its
+/// sizes make one ([`Conv2d`]'s or [`ConvTranspose2d`]'s compile-time checks); `None`
+/// otherwise.
+pub(crate) fn sizes(shape: &ConvShape) -> Option<(u64, u64)> {
+    let [c, h, w, f] = [
+        shape.in_channels,
+        shape.in_height,
+        shape.in_width,
+        shape.out_channels,
+    ]
+    .map(usize::from);
+    let [k, s, p, op] = [
+        shape.kernel,
+        shape.stride,
+        shape.padding,
+        shape.output_padding,
+    ]
+    .map(usize::from);
+    let outputs = if shape.transposed {
+        let (ho, wo) = (
+            geometry::transposed_side(h, k, s, p, op),
+            geometry::transposed_side(w, k, s, p, op),
+        );
+        let g = geometry::Geometry::new(f, ho, wo, c, k, s, p);
+        let valid = g.is_valid() && g.out_height == h && g.out_width == w && op < s;
+        valid.then_some((f, ho, wo))
+    } else {
+        let g = geometry::Geometry::new(c, h, w, f, k, s, p);
+        (g.is_valid() && op == 0).then_some((f, g.out_height, g.out_width))
+    }?;
+    // In u64: three 16-bit sides need up to 48 bits, more than a 32-bit target's usize.
+    let volume = |(a, b, c): (usize, usize, usize)| a as u64 * b as u64 * c as u64;
+    Some((volume((c, h, w)), volume(outputs)))
+}
 
 /// y ← f(y + b) for channels-last outputs of `bias.len()` channels.
 fn add_bias_and_activate<A: Activation>(bias: &[f32], y: &mut [f32]) {

@@ -7,20 +7,21 @@
 //! | bytes | field |
 //! |---|---|
 //! | 4 | magic `TVAE` |
-//! | 2 | format version, u16 little-endian: 3 = weights alone ([`FORMAT_VERSION`]), 2 = weights and input transform ([`FORMAT_VERSION_WITH_TRANSFORM`]), 4 = weights, an anomaly detector and optionally the input transform ([`FORMAT_VERSION_WITH_DETECTOR`]), 1 = weights alone with a CRC of the payload only ([`FORMAT_VERSION_PAYLOAD_CRC`], read, no longer written) |
+//! | 2 | format version, u16 little-endian: 3 = weights alone ([`FORMAT_VERSION`]), 2 = weights and input transform ([`FORMAT_VERSION_WITH_TRANSFORM`]), 4 = weights, an anomaly detector and optionally the input transform ([`FORMAT_VERSION_WITH_DETECTOR`]), 5, 6 and 7 = the same as 3, 2 and 4 for a convolutional model, with the geometry section after the payload ([`FORMAT_VERSION_CONV`], [`FORMAT_VERSION_CONV_WITH_TRANSFORM`], [`FORMAT_VERSION_CONV_WITH_DETECTOR`]), 1 = weights alone with a CRC of the payload only ([`FORMAT_VERSION_PAYLOAD_CRC`], read, no longer written) |
 //! | 1 | model kind, [`ModelKind::code`]: 1 to 4 for the core's families, 128 to 255 for a user's ([`ModelKind::User`]) |
 //! | 1 | layer count n ≤ `MAX_LAYERS` |
 //! | 9 × `MAX_LAYERS` | layer table: inputs and outputs (u32 little-endian), activation code (u8); entries past n are zero |
 //! | 4 | payload length in bytes, u32 little-endian |
 //! | 4 | CRC-32 (ISO-HDLC, as zlib and PNG), u32 little-endian: of every byte of the blob except these four (header before them, payload, section); in version 1, of the payload alone |
 //! | 4 × `SCALARS` | payload: every tensor in storage order ([`Parameters::tensor`]), each f32 as its 4 little-endian IEEE-754 bytes (postcard's f32) |
-//! | | *version 2 only, the input-transform section, 8 + 8·`INPUTS` bytes:* |
+//! | | *versions 5, 6 and 7 only, the geometry section, [`GEOMETRY_SECTION_LEN`] = 208 bytes: each convolution's channels, sides, kernel, stride and padding, 13 bytes per table entry (fields in [`geometry`](self#the-geometry-section))* |
+//! | | *version 2 (and 6) only, the input-transform section, 8 + 8·`INPUTS` bytes:* |
 //! | 4 | features f = the model's `INPUTS`, u32 little-endian |
 //! | 1 | clamp: 0 or 1 |
 //! | 3 | reserved, zero |
 //! | 4 × f | offset of each feature, f32 little-endian |
 //! | 4 × f | scale of each feature, f32 little-endian |
-//! | | *version 4 only: the detector section, 20 bytes ([`DETECTOR_SECTION_LEN`]; its fields in [`detector`](self#the-detector-section)), then the input-transform section above if the detector section's transform byte is 1* |
+//! | | *version 4 (and 7) only: the detector section, 20 bytes ([`DETECTOR_SECTION_LEN`]; its fields in [`detector`](self#the-detector-section)), then the input-transform section above if the detector section's transform byte is 1* |
 //!
 //! The section says how a raw sample becomes the model's input:
 //! `x'ᵢ = (xᵢ − offsetᵢ) · scaleᵢ`, clamped to [0, 1] if the clamp byte is 1
@@ -29,6 +30,20 @@
 //! instead of running the model on inputs it was not trained on. Versions 1 and 3 have the
 //! same layout; version 1, the first, checked only the payload, so a changed kind or layer
 //! byte went unseen by [`inspect`]. It is still read, for blobs already in flash.
+//!
+//! ## The geometry section
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 1 | operation: 0 dense (the entry all zero), 1 convolution, 2 transposed convolution |
+//! | 2 × 4 | input channels, input height, input width, output channels, u16 little-endian |
+//! | 1 × 4 | kernel side, stride, padding, output padding |
+//!
+//! A convolution's entry must make the sizes its table entry records (C·H·W inputs, F·HO·WO
+//! outputs), and entries past the layer count are zero: otherwise [`Error::Malformed`]. A
+//! dense model's blob has no geometry section and keeps versions 2 to 4, byte for byte as
+//! before convolutions existed; a reader that does not know versions 5 to 7 refuses a
+//! convolutional blob as an unsupported version.
 //!
 //! ## The detector section
 //!
@@ -50,11 +65,12 @@
 //! ## Lengths
 //!
 //! Every field has a fixed width, so both lengths are constants of the model type:
-//! [`blob_len`]`::<M>()` or [`WeightBlob::BLOB_LEN`] = [`HEADER_LEN`] + 4·`SCALARS` without a
+//! [`blob_len`]`::<M>()` or [`WeightBlob::BLOB_LEN`] = [`HEADER_LEN`] + 4·`SCALARS` (+
+//! [`GEOMETRY_SECTION_LEN`] for a convolutional model) without a
 //! transform, [`blob_len_with_transform`]`::<M>()` or [`WeightBlob::BLOB_LEN_WITH_TRANSFORM`] =
 //! that + 8 + 8·`INPUTS` with one, usable to size a `static` buffer or a flash region. The
 //! payload starts at [`HEADER_LEN`] in every version; [`blob_len_with`] gives the length of
-//! any combination of sections. The, a multiple of 4, so [`view`] reads it in
+//! any combination of sections. The header is a multiple of 4, so [`view`] reads it in
 //! place either way.
 //!
 //! [`load`] checks the bytes completely before writing anything, so a rejected blob leaves the
@@ -74,15 +90,18 @@ use crate::{Error, Model, ModelKind, Parameters};
 
 mod aligned;
 mod detector;
+mod geometry;
 mod header;
 mod transform;
 
 pub use aligned::Aligned;
 
 pub use detector::DETECTOR_SECTION_LEN;
+pub use geometry::GEOMETRY_SECTION_LEN;
 use header::{CRC_OFFSET, Header, postcard_error};
 pub use header::{
-    FORMAT_VERSION, FORMAT_VERSION_PAYLOAD_CRC, FORMAT_VERSION_WITH_DETECTOR,
+    FORMAT_VERSION, FORMAT_VERSION_CONV, FORMAT_VERSION_CONV_WITH_DETECTOR,
+    FORMAT_VERSION_CONV_WITH_TRANSFORM, FORMAT_VERSION_PAYLOAD_CRC, FORMAT_VERSION_WITH_DETECTOR,
     FORMAT_VERSION_WITH_TRANSFORM, HEADER_LEN, MAGIC,
 };
 pub use transform::{InputTransformView, TRANSFORM_PREFIX_LEN, transform_section_len};
@@ -94,9 +113,15 @@ const SCALAR_LEN: usize = 4;
 const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 /// Exact bytes of the blob of a model of type `M` without an input transform:
-/// [`HEADER_LEN`] + 4·`M::SCALARS`.
-pub const fn blob_len<M: Parameters>() -> usize {
-    HEADER_LEN + SCALAR_LEN * M::SCALARS
+/// [`HEADER_LEN`] + 4·`M::SCALARS`, and [`GEOMETRY_SECTION_LEN`] more for a convolutional model
+/// ([`Model::CONVOLUTIONAL`]).
+pub const fn blob_len<M: Model>() -> usize {
+    let geometry = if M::CONVOLUTIONAL {
+        GEOMETRY_SECTION_LEN
+    } else {
+        0
+    };
+    HEADER_LEN + SCALAR_LEN * M::SCALARS + geometry
 }
 
 /// Exact bytes of the blob of a model of type `M` with an input transform:
@@ -236,16 +261,34 @@ pub fn save_with_detector<M: Model>(
     }
     let mut architecture = Architecture::new();
     M::describe(&mut architecture)?;
+    if architecture.iter().any(|layer| layer.conv.is_some()) != M::CONVOLUTIONAL {
+        // A blob without its geometry could not be read back into the model.
+        return Err(Error::InvalidConfig(
+            "Model::CONVOLUTIONAL must say whether the model describes a convolution",
+        ));
+    }
 
     let (header_bytes, rest) = blob.split_at_mut(HEADER_LEN);
     let (payload, section) = rest
         .split_at_mut_checked(SCALAR_LEN * M::SCALARS)
         .ok_or_else(too_small)?;
     postcard::to_slice(&PayloadOf(model), payload).map_err(|_| too_small())?;
-    let version = match (detector, transform) {
-        (Some(_), _) => FORMAT_VERSION_WITH_DETECTOR,
-        (None, Some(_)) => FORMAT_VERSION_WITH_TRANSFORM,
-        (None, None) => FORMAT_VERSION,
+    let section = if M::CONVOLUTIONAL {
+        let (fields, rest) = section
+            .split_at_mut_checked(GEOMETRY_SECTION_LEN)
+            .ok_or_else(too_small)?;
+        geometry::encode(&architecture, fields)?;
+        rest
+    } else {
+        section
+    };
+    let version = match (M::CONVOLUTIONAL, detector, transform) {
+        (false, Some(_), _) => FORMAT_VERSION_WITH_DETECTOR,
+        (false, None, Some(_)) => FORMAT_VERSION_WITH_TRANSFORM,
+        (false, None, None) => FORMAT_VERSION,
+        (true, Some(_), _) => FORMAT_VERSION_CONV_WITH_DETECTOR,
+        (true, None, Some(_)) => FORMAT_VERSION_CONV_WITH_TRANSFORM,
+        (true, None, None) => FORMAT_VERSION_CONV,
     };
     let section = match detector {
         None => section,
@@ -336,6 +379,7 @@ pub fn view<M: Model>(bytes: &[u8]) -> Result<WeightsView<'_, M>, Error> {
         payload,
         transform,
         detector,
+        ..
     } = validate::<M>(bytes)?;
     let model = bytemuck::try_from_bytes(payload).map_err(|_| Error::Misaligned)?;
     Ok(WeightsView {
@@ -345,8 +389,10 @@ pub fn view<M: Model>(bytes: &[u8]) -> Result<WeightsView<'_, M>, Error> {
     })
 }
 
-/// What follows a validated header: the payload and the sections.
+/// What follows a validated header: the payload and the sections, and the architecture the
+/// table and the geometry section record together.
 struct Body<'a> {
+    architecture: Architecture,
     payload: &'a [u8],
     transform: Option<InputTransformView<'a>>,
     detector: Option<Detector>,
@@ -364,7 +410,15 @@ fn validate<M: Model>(bytes: &[u8]) -> Result<Body<'_>, Error> {
     }
     let mut architecture = Architecture::new();
     M::describe(&mut architecture)?;
-    if header.architecture() != architecture {
+    let dense_parts = |table: &Architecture| {
+        table
+            .iter()
+            .map(|layer| (layer.inputs, layer.outputs, layer.activation))
+            .eq(architecture
+                .iter()
+                .map(|layer| (layer.inputs, layer.outputs, layer.activation)))
+    };
+    if !dense_parts(&header.architecture()) {
         return Err(Error::WrongDimensions);
     }
     if header.payload_len != PayloadLen::<M>::BYTES {
@@ -372,6 +426,11 @@ fn validate<M: Model>(bytes: &[u8]) -> Result<Body<'_>, Error> {
         return Err(Error::Malformed);
     }
     let body = check_body(bytes, &header, rest)?;
+    // The geometry is read with the body: a dense model's blob has none, a convolutional
+    // one's must say the convolutions the type has.
+    if body.architecture != architecture {
+        return Err(Error::WrongDimensions);
+    }
     if let Some(transform) = &body.transform
         && transform.features() != M::INPUTS
     {
@@ -401,7 +460,7 @@ pub fn inspect(bytes: &[u8]) -> Result<WeightsInfo<'_>, Error> {
     Ok(WeightsInfo {
         version: header.version,
         kind,
-        architecture: header.architecture(),
+        architecture: body.architecture,
         scalars: payload_len / SCALAR_LEN,
         transform: body.transform,
         detector: body.detector,
@@ -415,6 +474,13 @@ pub fn inspect(bytes: &[u8]) -> Result<WeightsInfo<'_>, Error> {
 fn check_body<'a>(bytes: &'a [u8], header: &Header, rest: &'a [u8]) -> Result<Body<'a>, Error> {
     let payload_len = usize::try_from(header.payload_len).map_err(|_| Error::Truncated)?;
     let (payload, section) = rest.split_at_checked(payload_len).ok_or(Error::Truncated)?;
+    let (geometry_bytes, section) = if header.has_geometry() {
+        section
+            .split_at_checked(GEOMETRY_SECTION_LEN)
+            .ok_or(Error::Truncated)?
+    } else {
+        (&[][..], section)
+    };
     // The detector section has a fixed length, so its bytes are known before the CRC is; its
     // fields are read after the CRC, so a changed byte there is reported as corruption.
     let (detector_bytes, section) = if header.has_detector() {
@@ -457,6 +523,14 @@ fn check_body<'a>(bytes: &'a [u8], header: &Header, rest: &'a [u8]) -> Result<Bo
         }
         floats = tail;
     }
+    let mut architecture = header.architecture();
+    if header.has_geometry() {
+        geometry::decode(geometry_bytes, &mut architecture)?;
+        if architecture.iter().all(|layer| layer.conv.is_none()) {
+            // A convolutional version for a model without a convolution.
+            return Err(Error::Malformed);
+        }
+    }
     let detector = if header.has_detector() {
         let (detector, transform_follows, _) = detector::decode(detector_bytes)?;
         if transform_follows != with_transform {
@@ -472,6 +546,7 @@ fn check_body<'a>(bytes: &'a [u8], header: &Header, rest: &'a [u8]) -> Result<Bo
         None
     };
     Ok(Body {
+        architecture,
         payload,
         transform,
         detector,

@@ -1,11 +1,11 @@
-//! Weight blobs: `inspect`, and `load` and `view` for both digits presets, on any bytes, with
+//! Weight blobs: `inspect`, and `load` and `view` for the dense and convolutional digits presets, on any bytes, with
 //! the CRC repaired or not (the selector byte). Whatever the bytes, each returns a result, and
 //! the three agree: a blob `load` takes is one `view` takes too, `inspect` describes it as the
 //! type that took it, and the model it gives runs, and writes a blob that loads back to it.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tinyvae_core::presets::{AeDigits, VaeDigits};
+use tinyvae_core::presets::{AeDigits, ConvAeDigits, VaeDigits};
 use tinyvae_core::weights::{self, InputTransformView};
 use tinyvae_core::{InputTransformRef, Model};
 use tinyvae_fuzz::{repair_weights_crc, repairs_crc};
@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = weights::inspect(aligned);
     check::<VaeDigits>(aligned);
     check::<AeDigits>(aligned);
+    check::<ConvAeDigits>(aligned);
 });
 
 /// Loads and views `blob` as an `M` and checks that the answers agree.

@@ -31,7 +31,7 @@ use tinyvae_host::data::{
     DIGITS_FIELDS, DataFormat, DataRecord, DataSpec, default_data_dir, read_digits, read_idx_pair,
     read_npy, read_table,
 };
-use tinyvae_host::presets::{AeDigits, PresetId, VaeDigits};
+use tinyvae_host::presets::{AeDigits, ConvAeDigits, PresetId, VaeDigits};
 use tinyvae_host::train::config::{OptimizerChoice, TrainConfig};
 use tinyvae_host::train::model::TrainableModel;
 use tinyvae_host::train::optimizer::OptimizerState;
@@ -112,6 +112,7 @@ fn weight_seeds() -> Vec<Seed> {
     let unclamped = InputTransformRef::new(&offset, &scale, false).unwrap();
     let zeroed: Box<VaeDigits> = bytemuck::zeroed_box();
     let (vae, ae) = (seeded::<VaeDigits>(1), seeded::<AeDigits>(2));
+    let conv = seeded::<ConvAeDigits>(3);
     let target = "weights_blob";
     vec![
         seed(
@@ -134,6 +135,11 @@ fn weight_seeds() -> Vec<Seed> {
             target,
             "ae-digits-transform",
             selected(REPAIR, &blob(&*ae, Some(&unclamped))),
+        ),
+        seed(
+            target,
+            "conv-ae-digits",
+            selected(REPAIR, &blob(&*conv, None)),
         ),
         seed(
             target,
@@ -433,8 +439,10 @@ fn accept_blob(input: &[u8]) -> Result<BlobKind, String> {
         framing::repair_weights_crc(&mut blob);
     }
     let info = weights::inspect(&blob).map_err(|e| format!("inspect: {e:?}"))?;
+    let convolutional = info.architecture.iter().any(|layer| layer.conv.is_some());
     let transform = match info.kind {
         ModelKind::Vae => weights::load(&blob, &mut *bytemuck::zeroed_box::<VaeDigits>()),
+        _ if convolutional => weights::load(&blob, &mut *bytemuck::zeroed_box::<ConvAeDigits>()),
         _ => weights::load(&blob, &mut *bytemuck::zeroed_box::<AeDigits>()),
     }
     .map_err(|e| format!("load: {e:?}"))?;
@@ -547,6 +555,7 @@ fn committed_seeds_cover_the_presets_and_the_versions() {
         weights::FORMAT_VERSION_PAYLOAD_CRC,
         weights::FORMAT_VERSION_WITH_TRANSFORM,
         weights::FORMAT_VERSION,
+        weights::FORMAT_VERSION_CONV,
     ];
     assert_eq!(versions, BTreeSet::from(every_version));
     let checkpoints = committed("checkpoint");

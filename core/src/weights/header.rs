@@ -26,6 +26,19 @@ pub const FORMAT_VERSION_WITH_TRANSFORM: u16 = 2;
 /// [`save_with_detector`](super::save_with_detector) writes when given a detector.
 pub const FORMAT_VERSION_WITH_DETECTOR: u16 = 4;
 
+/// The format version of a convolutional model's blob of weights alone: as
+/// [`FORMAT_VERSION`], with the geometry section ([`GEOMETRY_SECTION_LEN`](super::GEOMETRY_SECTION_LEN)
+/// bytes) after the payload.
+pub const FORMAT_VERSION_CONV: u16 = 5;
+
+/// [`FORMAT_VERSION_WITH_TRANSFORM`] for a convolutional model: the geometry section, then the
+/// input-transform section.
+pub const FORMAT_VERSION_CONV_WITH_TRANSFORM: u16 = 6;
+
+/// [`FORMAT_VERSION_WITH_DETECTOR`] for a convolutional model: the geometry section, then the
+/// detector section and, if it says so, the input-transform section.
+pub const FORMAT_VERSION_CONV_WITH_DETECTOR: u16 = 7;
+
 /// A dense layer's entry in the layer table: what a [`LayerShape`] without a convolution
 /// records.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,6 +185,9 @@ impl Header {
                 | FORMAT_VERSION_WITH_TRANSFORM
                 | FORMAT_VERSION_WITH_DETECTOR
                 | FORMAT_VERSION_PAYLOAD_CRC
+                | FORMAT_VERSION_CONV
+                | FORMAT_VERSION_CONV_WITH_TRANSFORM
+                | FORMAT_VERSION_CONV_WITH_DETECTOR
         ) {
             return Err(Error::UnsupportedVersion(preamble.version));
         }
@@ -184,14 +200,32 @@ impl Header {
         Ok((header, rest))
     }
 
-    /// Whether the input-transform section follows the payload (version 2).
+    /// Whether the input-transform section follows the payload (and the geometry section)
+    /// unconditionally (versions 2 and 6).
     pub fn has_transform(&self) -> bool {
-        self.version == FORMAT_VERSION_WITH_TRANSFORM
+        matches!(
+            self.version,
+            FORMAT_VERSION_WITH_TRANSFORM | FORMAT_VERSION_CONV_WITH_TRANSFORM
+        )
     }
 
-    /// Whether the detector section follows the payload (version 4).
+    /// Whether the detector section follows the payload (and the geometry section) (versions
+    /// 4 and 7).
     pub fn has_detector(&self) -> bool {
-        self.version == FORMAT_VERSION_WITH_DETECTOR
+        matches!(
+            self.version,
+            FORMAT_VERSION_WITH_DETECTOR | FORMAT_VERSION_CONV_WITH_DETECTOR
+        )
+    }
+
+    /// Whether the geometry section follows the payload (versions 5, 6 and 7).
+    pub fn has_geometry(&self) -> bool {
+        matches!(
+            self.version,
+            FORMAT_VERSION_CONV
+                | FORMAT_VERSION_CONV_WITH_TRANSFORM
+                | FORMAT_VERSION_CONV_WITH_DETECTOR
+        )
     }
 
     /// Whether the CRC covers the whole blob but itself (every version since the first).
@@ -199,7 +233,8 @@ impl Header {
         self.version != FORMAT_VERSION_PAYLOAD_CRC
     }
 
-    /// The layers recorded, without the padding.
+    /// The layers recorded in the table, without the padding and without the geometry of
+    /// convolutions, which the geometry section holds.
     pub fn architecture(&self) -> Architecture {
         // At most MAX_LAYERS items, so collecting cannot overflow the Vec.
         let count = usize::from(self.layer_count).min(MAX_LAYERS);

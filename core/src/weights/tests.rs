@@ -24,6 +24,7 @@ macro_rules! test_model {
             const INPUTS: usize = N::INPUTS;
             const LATENT: usize = N::OUTPUTS;
             const WORKSPACE: usize = 0;
+            const CONVOLUTIONAL: bool = N::CONVOLUTIONAL;
 
             fn describe(architecture: &mut Architecture) -> Result<(), Error> {
                 N::describe(architecture)
@@ -326,14 +327,14 @@ fn other_versions_and_magic_are_refused_first() {
     let blob = blob_of(&random::<Small>(9));
     // A later version is named even if the rest of its header is shorter or different.
     let mut later = blob.clone();
-    later[4] = 5;
+    later[4] = 8;
     assert_eq!(
         load_into_sentinel::<Small>(&later),
-        Err(Error::UnsupportedVersion(5))
+        Err(Error::UnsupportedVersion(8))
     );
     assert_eq!(
         load_into_sentinel::<Small>(&later[..6]),
-        Err(Error::UnsupportedVersion(5))
+        Err(Error::UnsupportedVersion(8))
     );
     // Version 2 without its section: cut short.
     let mut with_transform = blob.clone();
@@ -428,6 +429,7 @@ fn view_reads_the_weights_in_place() {
     ));
 }
 
+mod conv;
 mod user_kind;
 mod with_detector;
 mod with_transform;

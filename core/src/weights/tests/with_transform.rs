@@ -198,8 +198,16 @@ fn every_single_byte_change_is_rejected() {
             let untyped = inspect(&corrupted).unwrap_err();
             let expected = match position {
                 0..4 => matches!(error, Error::BadMagic),
-                // Another version, or version 1 or 3, which have nothing after the payload.
-                4..6 => matches!(error, Error::UnsupportedVersion(_) | Error::TrailingBytes),
+                // Another version, or version 1 or 3, which have nothing after the payload, or
+                // a convolutional one, whose geometry section is missing or wrong.
+                4..6 => matches!(
+                    error,
+                    Error::UnsupportedVersion(_)
+                        | Error::TrailingBytes
+                        | Error::Truncated
+                        | Error::Malformed
+                        | Error::ChecksumMismatch { .. }
+                ),
                 6 => matches!(error, Error::WrongModel { .. }),
                 7..152 => matches!(error, Error::WrongDimensions | Error::Malformed),
                 152..156 => matches!(error, Error::Malformed),
@@ -213,7 +221,14 @@ fn every_single_byte_change_is_rejected() {
             // Without the type, the CRC alone catches what the type's checks did.
             let expected_untyped = match position {
                 0..4 => matches!(untyped, Error::BadMagic),
-                4..6 => matches!(untyped, Error::UnsupportedVersion(_) | Error::TrailingBytes),
+                4..6 => matches!(
+                    untyped,
+                    Error::UnsupportedVersion(_)
+                        | Error::TrailingBytes
+                        | Error::Truncated
+                        | Error::Malformed
+                        | Error::ChecksumMismatch { .. }
+                ),
                 p if (section..section + 4).contains(&p) => {
                     matches!(untyped, Error::Truncated | Error::TrailingBytes)
                 }
