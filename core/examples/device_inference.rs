@@ -9,7 +9,7 @@
 //! Everything in [`infer`] is `core` and `tinyvae-core` only: no heap, no `std`, the workspace
 //! an array on the stack. `firmware-template/` runs the same lines on a Cortex-M4.
 
-use tinyvae_core::presets::{AeDigits, VaeDigits};
+use tinyvae_core::presets::{AeDigits, ConvAeDigits, VaeDigits};
 use tinyvae_core::vae::MlpVae;
 use tinyvae_core::weights::{self, WeightBlob};
 use tinyvae_core::{Error, Footprint, Model, OneSample, include_weights};
@@ -78,6 +78,7 @@ fn main() -> Result<(), Error> {
     println!("workspace per sample, bytes: inference / training");
     figures::<VaeDigits>("vae-digits (MlpVae<64, 32, 2>)");
     figures::<AeDigits>("ae-digits (ShallowAutoencoder<64, 16>)");
+    figures::<ConvAeDigits>("conv-ae-digits (convolutional, 4 609 parameters)");
     figures::<MlpVae<784, 400, 20>>("MlpVae<784, 400, 20>");
     Ok(())
 }

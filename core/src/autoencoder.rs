@@ -137,6 +137,10 @@ impl<E: Network, D: Network> Autoencoder<E, D> {
         + E::INPUTS
         + E::OUTPUTS
         + max(E::SCRATCH, D::SCRATCH);
+
+    /// Multiply-accumulates of one reconstruction, encoder and decoder (see
+    /// [`Network::MACS`]).
+    pub const RECONSTRUCTION_MACS: usize = E::MACS + D::MACS;
 }
 
 impl<E: Network, D: Network> Model for Autoencoder<E, D> {

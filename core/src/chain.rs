@@ -34,6 +34,7 @@ impl<A: Network, B: Network> Network for Chain<A, B> {
     const OUTPUTS: usize = B::OUTPUTS;
     const ACTIVATIONS: usize = A::ACTIVATIONS + B::ACTIVATIONS;
     const SCRATCH: usize = A::OUTPUTS + max(A::SCRATCH, B::SCRATCH);
+    const MACS: usize = A::MACS + B::MACS;
     const CONVOLUTIONAL: bool = A::CONVOLUTIONAL || B::CONVOLUTIONAL;
 
     fn describe(architecture: &mut Architecture) -> Result<(), Error> {

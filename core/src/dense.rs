@@ -186,6 +186,7 @@ impl<const I: usize, const O: usize, A: Activation> Network for Dense<I, O, A> {
     const OUTPUTS: usize = O;
     const ACTIVATIONS: usize = O;
     const SCRATCH: usize = 0;
+    const MACS: usize = I * O;
 
     fn describe(architecture: &mut Architecture) -> Result<(), Error> {
         let layer = LayerShape {

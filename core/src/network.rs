@@ -73,6 +73,10 @@ pub trait Network: Parameters + AnyBitPattern {
     const ACTIVATIONS: usize;
     /// Floats per sample of scratch that `backward` needs.
     const SCRATCH: usize;
+    /// Multiply-accumulates of the forward pass of one sample, the count a device's
+    /// instructions per MAC are taken over: I·O for a dense layer, the taps inside the input
+    /// for a convolution.
+    const MACS: usize;
     /// Whether any layer is a convolution: its weight header then needs the wide layer
     /// table that records convolution geometry.
     const CONVOLUTIONAL: bool = false;

@@ -58,6 +58,12 @@ mod tests {
         assert_eq!(AdDigits::SCALARS, 4744);
         assert_eq!(ConvAeDigits::SCALARS, 4609);
         assert_eq!((ConvAeDigits::INPUTS, ConvAeDigits::LATENT), (64, 16));
+        // 968 + 3 200 in the convolutions, 1 024 + 1 024 dense, 3 200 + 968 transposed.
+        assert_eq!(ConvAeDigits::RECONSTRUCTION_MACS, 10_384);
+        assert_eq!(
+            AdDigits::RECONSTRUCTION_MACS,
+            64 * 32 + 32 * 8 + 8 * 32 + 32 * 64
+        );
         assert_eq!((AdDigits::INPUTS, AdDigits::LATENT), (64, 8));
         assert_eq!((VaeDigits::INPUTS, VaeDigits::LATENT), (64, 2));
         assert_eq!((AeDigits::INPUTS, AeDigits::LATENT), (64, 16));

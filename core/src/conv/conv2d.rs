@@ -159,6 +159,9 @@ impl<
     const OUTPUTS: usize = Self::GEOMETRY.outputs();
     const ACTIVATIONS: usize = Self::LOWERED + Self::OUTPUTS;
     const SCRATCH: usize = Self::LOWERED;
+    /// F·C for each pair of an output position and a kernel tap inside the input (taps in the
+    /// padding are skipped).
+    const MACS: usize = Self::GEOMETRY.macs();
     const CONVOLUTIONAL: bool = true;
 
     fn describe(architecture: &mut Architecture) -> Result<(), Error> {

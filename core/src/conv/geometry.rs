@@ -98,6 +98,35 @@ impl Geometry {
         self.channels * self.kernel * self.kernel
     }
 
+    /// Multiply-accumulates of the convolution of one sample, which its adjoint and its
+    /// weight gradient also take: F·C for every pair of an output position and a kernel tap
+    /// that lies inside the input. Taps in the padding are skipped, not counted.
+    pub const fn macs(&self) -> usize {
+        let rows = self.pairs_inside(self.out_height, self.height);
+        let columns = self.pairs_inside(self.out_width, self.width);
+        rows * columns * self.channels * self.filters
+    }
+
+    /// Σ over the `outputs` output rows of the kernel rows [`Geometry::window`] keeps inside
+    /// an input side of `side`.
+    const fn pairs_inside(&self, outputs: usize, side: usize) -> usize {
+        let mut pairs = 0;
+        let mut o = 0;
+        while o < outputs {
+            let origin = (o * self.stride) as isize - self.padding as isize;
+            let mut k = 0;
+            while k < self.kernel {
+                let i = origin + k as isize;
+                if i >= 0 && i < side as isize {
+                    pairs += 1;
+                }
+                k += 1;
+            }
+            o += 1;
+        }
+        pairs
+    }
+
     /// The kernel rows `k` that output row `o` reads inside the input (not the padding), as
     /// `k_start..k_end`, and the input row of tap 0 (which may lie in the padding, as a
     /// signed offset). The same for columns with `width`.
@@ -113,17 +142,47 @@ impl Geometry {
     /// reach it: first the tap `k₀` ≡ (i + P) mod S, then every S-th; each pair is
     /// `(k, o)` with `o·S − P + k = i` and `o < out_side`.
     #[inline(always)]
-    pub fn reaching(
-        &self,
-        i: usize,
-        out_side: usize,
-    ) -> impl Iterator<Item = (usize, usize)> + use<> {
+    pub fn reaching(&self, i: usize, out_side: usize) -> Reaching {
         let shifted = i + self.padding;
-        let (stride, kernel) = (self.stride, self.kernel);
-        (shifted % stride..kernel.min(shifted + 1))
-            .step_by(stride)
-            .map(move |k| (k, (shifted - k) / stride))
-            .filter(move |&(_, o)| o < out_side)
+        Reaching {
+            tap: shifted % self.stride,
+            end: self.kernel.min(shifted + 1),
+            shifted,
+            stride: self.stride,
+            out_side,
+        }
+    }
+}
+
+/// The (tap, output) pairs of [`Geometry::reaching`]: a plain counter, which the compiler
+/// keeps in registers in the adjoint's inner loops.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reaching {
+    /// The next tap to try.
+    tap: usize,
+    /// One past the last tap that can reach the input.
+    end: usize,
+    /// The input's index plus the padding.
+    shifted: usize,
+    /// S.
+    stride: usize,
+    /// Outputs along this side.
+    out_side: usize,
+}
+
+impl Iterator for Reaching {
+    type Item = (usize, usize);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(usize, usize)> {
+        while self.tap < self.end {
+            let (tap, output) = (self.tap, (self.shifted - self.tap) / self.stride);
+            self.tap += self.stride;
+            if output < self.out_side {
+                return Some((tap, output));
+            }
+        }
+        None
     }
 }
 

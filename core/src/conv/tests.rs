@@ -469,3 +469,69 @@ fn glorot_initialization_is_kerass() {
             .all(|w| w.abs() <= (6.0f32 / 11.0).sqrt())
     );
 }
+
+/// The in-bounds (output position, tap) pairs of a convolution, counted one by one.
+fn counted_macs((c, h, w, f, k, s, p): (usize, usize, usize, usize, usize, usize, usize)) -> usize {
+    let (ho, wo) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1);
+    let inside =
+        |o: usize, t: usize, side: usize| (o * s + t).checked_sub(p).is_some_and(|i| i < side);
+    let mut pairs = 0;
+    for (oh, ow, kh, kw) in
+        (0..ho * wo * k * k).map(|n| (n / (wo * k * k), n / (k * k) % wo, n / k % k, n % k))
+    {
+        pairs += usize::from(inside(oh, kh, h) && inside(ow, kw, w));
+    }
+    pairs * c * f
+}
+
+#[test]
+fn macs_count_the_taps_inside_the_input() {
+    assert_eq!(
+        Conv2d::<1, 8, 8, 8, 3, 2, 1, Relu>::MACS,
+        counted_macs((1, 8, 8, 8, 3, 2, 1))
+    );
+    assert_eq!(Conv2d::<1, 8, 8, 8, 3, 2, 1, Relu>::MACS, 968);
+    assert_eq!(Conv2d::<8, 4, 4, 16, 3, 2, 1>::MACS, 3200);
+    assert_eq!(Conv2d::<3, 7, 5, 4, 3, 1, 0>::MACS, 5 * 3 * 9 * 3 * 4);
+    assert_eq!(
+        Conv2d::<2, 6, 6, 3, 2, 2, 0>::MACS,
+        counted_macs((2, 6, 6, 3, 2, 2, 0))
+    );
+    // A transposed convolution takes the MACs of the convolution it is the adjoint of.
+    assert_eq!(
+        ConvTranspose2d::<16, 2, 2, 8, 3, 2, 1, 1, Relu>::MACS,
+        Conv2d::<8, 4, 4, 16, 3, 2, 1>::MACS
+    );
+    assert_eq!(
+        ConvTranspose2d::<64, 7, 7, 32, 3, 2, 1, 1>::MACS,
+        counted_macs((32, 14, 14, 64, 3, 2, 1))
+    );
+}
+
+/// A gathered window, its padding added as zero terms, gives the bits of skipping them: for
+/// every geometry of at most 16 taps, with and without padding, strides 1 to 3, and an input
+/// with negative values and exact zeros.
+#[test]
+fn gathering_a_window_gives_the_bits_of_skipping_its_padding() {
+    use super::geometry::Geometry;
+    let mut rng = seeded_rng(41);
+    for (c, h, w, f, k, s, p) in [
+        (1, 8, 8, 8, 3, 2, 1),
+        (1, 7, 5, 3, 3, 1, 1),
+        (1, 6, 6, 5, 4, 3, 2),
+        (2, 5, 6, 4, 2, 1, 1),
+        (1, 4, 4, 2, 2, 2, 0),
+        (4, 3, 3, 3, 2, 1, 1),
+    ] {
+        let g = Geometry::new(c, h, w, f, k, s, p);
+        assert!(g.is_valid() && g.taps() <= 16);
+        let weights = random(&mut rng, f * g.taps());
+        let mut x = random(&mut rng, c * h * w);
+        x.iter_mut().step_by(3).for_each(|v| *v = 0.0);
+        let (mut gathered, mut runs) = (vec![0.0; g.outputs()], vec![0.0; g.outputs()]);
+        super::direct::convolve_gathered(&g, &weights, &x, &mut gathered);
+        super::direct::convolve_runs(&g, &weights, &x, &mut runs);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&gathered), bits(&runs), "{g:?}");
+    }
+}

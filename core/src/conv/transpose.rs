@@ -165,6 +165,9 @@ impl<
     const OUTPUTS: usize = F * Self::OUT_HEIGHT * Self::OUT_WIDTH;
     const ACTIVATIONS: usize = Self::LOWERED + Self::OUTPUTS;
     const SCRATCH: usize = Self::LOWERED;
+    /// Those of the convolution it is the adjoint of: F·C for each pair of an input position
+    /// and a kernel tap that reaches the output.
+    const MACS: usize = Self::GEOMETRY.macs();
     const CONVOLUTIONAL: bool = true;
 
     fn describe(architecture: &mut Architecture) -> Result<(), Error> {
