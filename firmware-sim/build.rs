@@ -22,7 +22,8 @@
 //!   `data/digits/digits.csv.gz`, read and split by the host's loader
 //!   (`tinyvae_host::data::load_digits`), as raw 0–16 pixels.
 //! - Writes into `digits.rs` also the normal digits of the detector's re-calibration, and into
-//!   `reference.rs` the host's figures for the `ad-digits` detector (`build/detector.rs`).
+//!   `reference.rs` the host's figures for the `ad-digits` detector (`build/detector.rs`) and
+//!   for the `conv-ae-digits` convolutional autoencoder (`build/conv.rs`).
 //! - Writes `reference.rs`: the figures the host computes for those digits and the fine-tuning
 //!   runs, as f32 bit patterns, by running `src/workload.rs` (included below) on the host with
 //!   the same blobs, inputs and seeds as the device; for the blob with a transform, the raw
@@ -42,6 +43,11 @@ use tinyvae_host::export::weight_blob;
 #[allow(dead_code)]
 #[path = "src/board.rs"]
 mod board;
+#[path = "build/conv.rs"]
+mod conv;
+#[allow(dead_code)]
+#[path = "src/conv_workload.rs"]
+mod conv_workload;
 #[allow(dead_code)]
 #[path = "src/detection.rs"]
 mod detection;
@@ -88,6 +94,9 @@ fn main() -> Result<(), BoxError> {
         "src/workload.rs",
         "src/detection.rs",
         "build/detector.rs",
+        "src/conv_workload.rs",
+        "build/conv.rs",
+        "../data/device/conv-ae-digits.tvw",
         "../data/device/vae-digits.tvw",
         "../data/device/ad-digits.tvw",
         "../data/device/ae-digits.tvw",
@@ -103,6 +112,7 @@ fn main() -> Result<(), BoxError> {
     let vae_blob = fs::read(data.join("device/vae-digits.tvw"))?;
     let ae_blob = fs::read(data.join("device/ae-digits.tvw"))?;
     let ad_blob = fs::read(data.join("device/ad-digits.tvw"))?;
+    let conv_blob = fs::read(data.join("device/conv-ae-digits.tvw"))?;
     let csv = data.join("digits/digits.csv.gz");
     let split = load_digits(&csv)?;
     let transform = standardization(&split.train)?;
@@ -129,7 +139,8 @@ fn main() -> Result<(), BoxError> {
         digits_source(&digits) + &detector::normal_digits_source(&normal),
     )?;
     let reference = reference_source(&vae_blob, &ae_blob, &digits.images, &transform)?
-        + &detector::reference_source(&ad_blob, &digits.images, &digits.labels, &normal)?;
+        + &detector::reference_source(&ad_blob, &digits.images, &digits.labels, &normal)?
+        + &conv::reference_source(&conv_blob, &digits.images)?;
     fs::write(out.join("reference.rs"), reference)?;
     Ok(())
 }

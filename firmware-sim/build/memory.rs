@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::BoxError;
-use crate::board::{self, BOARDS, Board, MEASUREMENT_RAM};
+use crate::board::{self, BOARDS, Board, MEASUREMENT_FLASH, MEASUREMENT_RAM};
 
 /// The memory layout of `board`, relative to the package.
 pub fn layout_path(board: &Board) -> String {
@@ -42,17 +42,20 @@ pub fn link(out: &Path) -> Result<(), BoxError> {
         );
         if board == current {
             println!("cargo:rustc-env=TINYVAE_BOARD_INDEX={index}");
-            current_layout = Some((script, ram));
+            current_layout = Some((script, ram, flash));
         }
     }
     budgets.push_str("];\n");
     fs::write(out.join("budgets.rs"), budgets)?;
 
-    let (script, ram) = current_layout.ok_or("the current board is not in BOARDS")?;
+    let (script, ram, flash) = current_layout.ok_or("the current board is not in BOARDS")?;
     let measurement = env::var("TINYVAE_MEASUREMENT_BUILD").is_ok_and(|v| v == "1");
     let (linked, region) = if measurement {
-        let linked = with_ram_length(&script, MEASUREMENT_RAM)
-            .map_err(|e| format!("{}: {e}", layout_path(current)))?;
+        let in_layout = |e| format!("{}: {e}", layout_path(current));
+        let mut linked = with_length(&script, "RAM", MEASUREMENT_RAM).map_err(in_layout)?;
+        if flash < MEASUREMENT_FLASH {
+            linked = with_length(&linked, "FLASH", MEASUREMENT_FLASH).map_err(in_layout)?;
+        }
         (linked, MEASUREMENT_RAM)
     } else {
         (script, ram)
@@ -104,11 +107,13 @@ fn region_line<'s>(script: &'s str, name: &str) -> Result<&'s str, String> {
         .ok_or_else(|| format!("no `{name} : ... LENGTH = ...` line"))
 }
 
-/// A memory layout with the RAM region's LENGTH replaced by `bytes` (everything else unchanged).
-fn with_ram_length(script: &str, bytes: usize) -> Result<String, String> {
+/// A memory layout with region `name`'s LENGTH replaced by `bytes` (everything else unchanged).
+fn with_length(script: &str, name: &str, bytes: usize) -> Result<String, String> {
     let stripped = strip_comments(script);
-    let line = region_line(&stripped, "RAM")?;
-    let (head, _) = line.split_once("LENGTH").ok_or("RAM line without LENGTH")?;
+    let line = region_line(&stripped, name)?;
+    let (head, _) = line
+        .split_once("LENGTH")
+        .ok_or_else(|| format!("{name} line without LENGTH"))?;
     let replaced = format!("{head}LENGTH = {}K", bytes / 1024);
     let mut out = String::new();
     let mut found = false;
@@ -124,7 +129,9 @@ fn with_ram_length(script: &str, bytes: usize) -> Result<String, String> {
     if found {
         Ok(out)
     } else {
-        Err("keep the RAM line free of comments (build.rs rewrites it)".into())
+        Err(format!(
+            "keep the {name} line free of comments (build.rs rewrites it)"
+        ))
     }
 }
 

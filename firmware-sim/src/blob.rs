@@ -19,6 +19,11 @@ static AD_ALIGNED: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../data/device/ad-digits.tvw"
 )));
+/// Backing storage of [`CONV_AE_DIGITS`].
+static CONV_AE_ALIGNED: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../data/device/conv-ae-digits.tvw"
+)));
 /// Backing storage of [`VAE_DIGITS_STANDARDIZED`].
 static VAE_STANDARDIZED_ALIGNED: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
     env!("OUT_DIR"),
@@ -37,6 +42,9 @@ pub static AE_DIGITS: &[u8] = &AE_ALIGNED.0;
 /// `data/device/ad-digits.tvw`, the anomaly detector: weights, score and threshold (a
 /// version-4 blob), as exported by the host after `tinyvae calibrate`.
 pub static AD_DIGITS: &[u8] = &AD_ALIGNED.0;
+/// `data/device/conv-ae-digits.tvw`, the convolutional autoencoder: weights, then the
+/// geometry of each convolution (a version-5 blob), as exported by the host trainer.
+pub static CONV_AE_DIGITS: &[u8] = &CONV_AE_ALIGNED.0;
 /// The `vae-digits` weights with an input transform (a version-2 blob, 520 bytes longer):
 /// the host's standardization fitted on the raw 0–16 pixels of the training digits, written
 /// by build.rs with the host's exporter.

@@ -42,11 +42,18 @@ pub struct Board {
     /// build (`TINYVAE_MEASUREMENT_BUILD=1`) links ([`MEASUREMENT_RAM`]): that build runs with
     /// `-global <property>=<MEASUREMENT_RAM>`.
     pub measurement_ram_property: Option<&'static str>,
+    /// The QEMU property that sizes the machine's flash, where it has less than a measurement
+    /// build links ([`MEASUREMENT_FLASH`]): that build runs with
+    /// `-global <property>=<MEASUREMENT_FLASH>`.
+    pub measurement_flash_property: Option<&'static str>,
 }
 
 /// RAM a measurement build links (at the RAM region's origin), whatever the board's budget, so
 /// that modes over the budget can run and be measured.
 pub const MEASUREMENT_RAM: usize = 256 * 1024;
+/// Flash a measurement build links at least: it carries every mode, also those a board's RAM
+/// could never run and its shipped build leaves out, more than the micro:bit's 256 KiB.
+pub const MEASUREMENT_FLASH: usize = 512 * 1024;
 
 /// QEMU's `mps2-an386`: an MPS2 FPGA board with a Cortex-M4F and 4 MiB of SSRAM at 0x0 and at
 /// 0x2000_0000. The reference board: host builds (the host simulation) take its budget.
@@ -57,6 +64,7 @@ pub const MPS2_AN386: Board = Board {
     float: FloatUnit::Hardware,
     counter: InstructionCounter::SysTick,
     measurement_ram_property: None,
+    measurement_flash_property: None,
 };
 
 /// QEMU's `microbit`: the BBC micro:bit's nRF51822, a Cortex-M0 with 256 KiB of flash at 0x0
@@ -69,6 +77,8 @@ pub const MICROBIT: Board = Board {
     counter: InstructionCounter::SysTick,
     // The nRF51 model's SRAM is a property of the SoC, 16 KiB unless told otherwise.
     measurement_ram_property: Some("nrf51-soc.sram-size"),
+    // And its flash, 256 KiB unless told otherwise.
+    measurement_flash_property: Some("nrf51-soc.flash-size"),
 };
 
 /// QEMU's RISC-V `virt` machine with one RV32IMAC hart and 128 MiB of RAM at 0x8000_0000 (the
@@ -80,6 +90,7 @@ pub const RISCV_VIRT: Board = Board {
     float: FloatUnit::Software,
     counter: InstructionCounter::Minstret,
     measurement_ram_property: None,
+    measurement_flash_property: None,
 };
 
 /// Every board, in the order of the memory matrix's columns.

@@ -24,7 +24,7 @@ pub const NORMAL_CLASS: u8 = 0;
 /// the test split; the first [`FINETUNE_BATCH`] of them are also what it fine-tunes on.
 pub const NORMAL_WINDOW: usize = 16;
 /// Multiply-accumulates of one `ad-digits` reconstruction: 64·32 + 32·8 + 8·32 + 32·64.
-pub const AD_INFERENCE_MACS: usize = 64 * 32 + 32 * 8 + 8 * 32 + 32 * 64;
+pub const AD_INFERENCE_MACS: usize = AdDigits::RECONSTRUCTION_MACS;
 
 impl Trainable for AdDigits {
     const PRESET: &'static str = "ad-digits";

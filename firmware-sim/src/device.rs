@@ -342,7 +342,7 @@ pub const fn train_buffer_bytes<M: Model, U: Update<M>>() -> usize {
 /// Fine-tunes a RAM copy of `model` ([`workload::FINETUNE_STEPS`] steps on the first
 /// [`FINETUNE_BATCH`] test digits), compares the run with the host's, checks that the loss
 /// went down, then times [`TIMED_STEPS`] more steps.
-fn finetune<M: Trainable, U: Update<M> + Copy>(
+pub(crate) fn finetune<M: Trainable, U: Update<M> + Copy>(
     what: &'static str,
     model: &M,
     update: U,

@@ -4,7 +4,8 @@
 //!
 //! `#![no_std]`, heap-free and target-agnostic: nothing here knows about a core, timers or
 //! printing. The workload itself ([`workload`]: inference, ELBO and fine-tuning of the
-//! `vae-digits` and `ae-digits` presets of `tinyvae-core`) is one source file that build.rs
+//! `vae-digits` and `ae-digits` presets of `tinyvae-core`; the detector's in [`detection`],
+//! the convolutional autoencoder's in [`conv_workload`]) is one source file that build.rs
 //! also runs on the host, to write the reference figures
 //! ([`reference`](mod@reference)) the device must reproduce bit for bit ([`agreement`]).
 //! Entry points ([`device`]) take the weights, viewed in place in flash ([`blob`]), and
@@ -16,6 +17,8 @@ pub mod bench;
 pub mod blob;
 pub mod board;
 pub mod budget;
+pub mod conv_modes;
+pub mod conv_workload;
 pub mod data;
 pub mod detect;
 pub mod detection;

@@ -7,7 +7,7 @@ use crate::agreement::Agreement;
 use crate::workload::Trajectory;
 
 /// Timing of a loop of calls, in ticks of a [`TickCounter`](crate::TickCounter).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct BenchReport {
     /// Calls in the timed loop.
     pub calls: u32,
@@ -23,6 +23,13 @@ impl BenchReport {
     /// Ticks spent in the calls alone: `kernel_ticks - overhead_ticks`.
     pub fn net_ticks(&self) -> u64 {
         self.kernel_ticks.saturating_sub(self.overhead_ticks)
+    }
+
+    /// Adds the calls and ticks of another loop of the same work.
+    pub fn add(&mut self, other: &Self) {
+        self.calls += other.calls;
+        self.kernel_ticks += other.kernel_ticks;
+        self.overhead_ticks += other.overhead_ticks;
     }
 }
 
@@ -69,6 +76,42 @@ pub struct AeInferenceReport {
     pub digits: usize,
     /// Mean over the digits of Σ(x̂ − x)².
     pub mean_squared_error: f32,
+}
+
+/// The convolutional autoencoder run on the test digits, every value compared with the host's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConvInferenceReport {
+    /// Digits run.
+    pub digits: usize,
+    /// Agreement with the host's figures.
+    pub agreement: Agreement,
+    /// Mean over the digits of Σ(x̂ − x)².
+    pub mean_squared_error: f32,
+    /// Mean over the digits of the cross-entropy loss.
+    pub mean_loss: f32,
+}
+
+/// Timing of the convolutional autoencoder's inference, whole and layer by layer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConvBench {
+    /// The whole inference (encode and decode), without a stage breakdown.
+    pub inference: InferenceBench,
+    /// Each layer with its activation, in order: two convolutions, two dense layers, two
+    /// transposed convolutions.
+    pub layers: [LayerBench; 6],
+    /// The 64 output sigmoids.
+    pub sigmoids: BenchReport,
+}
+
+/// One layer of an inference timed on its own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayerBench {
+    /// Its name in the report.
+    pub name: &'static str,
+    /// Its timing.
+    pub bench: BenchReport,
+    /// Its multiply-accumulates per pass.
+    pub macs: u32,
 }
 
 /// Timing of an inference.

@@ -31,12 +31,14 @@ use std::time::Instant;
 
 use bytemuck::Zeroable;
 use firmware_sim::blob::{
-    AD_DIGITS, AE_DIGITS, Aligned, BLOB_VARIANT, FIRMWARE_VAE, VAE_DIGITS, VAE_DIGITS_STANDARDIZED,
+    AD_DIGITS, AE_DIGITS, Aligned, BLOB_VARIANT, CONV_AE_DIGITS, FIRMWARE_VAE, VAE_DIGITS,
+    VAE_DIGITS_STANDARDIZED,
 };
+use firmware_sim::conv_workload::{CONV_INFERENCE_MACS, ConvFigures};
 use firmware_sim::detection::{self, AdDigits, NORMAL_WINDOW};
 use firmware_sim::reference;
 use firmware_sim::workload::{AeDigits, EVALUATIONS, NormalizedFigures, VaeDigits};
-use firmware_sim::{DeviceError, RAM_BUDGET, TickCounter, detect, device};
+use firmware_sim::{DeviceError, RAM_BUDGET, TickCounter, conv_modes, detect, device};
 use tinyvae_core::weights::{self, HEADER_LEN, WeightBlob};
 use tinyvae_core::{Error as CoreError, InputTransformRef};
 
@@ -307,6 +309,52 @@ fn ae_digits_modes_run_within_budget() {
         assert_eq!(run.trajectory.fingerprint, reference.fingerprint);
     }
     assert!(adam.state_bytes > 0);
+}
+
+#[test]
+fn conv_ae_digits_modes_agree_with_the_host_bit_for_bit_within_budget() {
+    let (result, allocs) = on_device(|| {
+        let model = conv_modes::view_conv(CONV_AE_DIGITS)?;
+        let mut clock = HostClock::new();
+        let inference = conv_modes::conv_inference(model)?;
+        let bench = conv_modes::conv_inference_bench(model, &mut clock)?;
+        let sgd = conv_modes::conv_sgd(model, &mut clock)?;
+        Ok::<_, DeviceError>((inference, bench, sgd))
+    });
+    assert_eq!(allocs, 0, "device code allocated {allocs} times");
+    let (inference, bench, sgd) = result.expect("conv-ae-digits modes");
+    assert_eq!(inference.agreement.values, reference::CONV_INFERENCE.len());
+    assert_eq!(inference.agreement.values, 16 * ConvFigures::VALUES);
+    assert!(
+        inference.agreement.is_bitwise(),
+        "{:?}",
+        inference.agreement
+    );
+    assert!((1.0..64.0).contains(&inference.mean_loss));
+    assert_eq!(bench.inference.macs as usize, CONV_INFERENCE_MACS);
+    let macs: Vec<u32> = bench.layers.iter().map(|l| l.macs).collect();
+    assert_eq!(macs, [968, 3_200, 1_024, 1_024, 3_200, 968]);
+    assert!(sgd.agreement.is_bitwise(), "{:?}", sgd.agreement);
+    assert_eq!(sgd.trajectory.fingerprint, reference::CONV_SGD.fingerprint);
+    let t = &sgd.trajectory;
+    assert!(t.evaluations[t.evaluations.len() - 1] < t.evaluations[0]);
+    assert!(sgd.buffer_bytes + 4096 < RAM_BUDGET);
+}
+
+#[test]
+fn a_dense_blob_given_as_the_conv_model_is_refused() {
+    // Both are autoencoders (model kind 1): the layer table tells them apart.
+    let error = conv_modes::view_conv(AE_DIGITS).expect_err("an ae-digits blob");
+    assert!(
+        matches!(
+            error,
+            DeviceError::Blob {
+                preset: "conv-ae-digits",
+                error: CoreError::WrongDimensions
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 #[test]

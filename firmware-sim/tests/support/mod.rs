@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use firmware_sim::board::{Board, MEASUREMENT_RAM};
+use firmware_sim::board::{Board, MEASUREMENT_FLASH, MEASUREMENT_RAM};
 use firmware_sim::budget;
 
 /// Wall-clock limit for one QEMU run (the slowest, the micro:bit's measurement build, takes
@@ -153,14 +153,21 @@ impl Build {
     }
 
     /// QEMU arguments this build needs besides the runner's: a measurement build links
-    /// [`MEASUREMENT_RAM`], which a board with less RAM is given through its RAM property.
+    /// [`MEASUREMENT_RAM`] and at least [`MEASUREMENT_FLASH`], which a board with less is
+    /// given through its RAM and flash properties.
     pub fn qemu_args(self) -> Vec<String> {
-        match self.board.measurement_ram_property {
-            Some(property) if self.measurement => {
-                vec!["-global".into(), format!("{property}={MEASUREMENT_RAM}")]
-            }
-            _ => Vec::new(),
+        if !self.measurement {
+            return Vec::new();
         }
+        let sizes = [
+            (self.board.measurement_ram_property, MEASUREMENT_RAM),
+            (self.board.measurement_flash_property, MEASUREMENT_FLASH),
+        ];
+        sizes
+            .into_iter()
+            .filter_map(|(property, bytes)| Some((property?, bytes)))
+            .flat_map(|(property, bytes)| ["-global".into(), format!("{property}={bytes}")])
+            .collect()
     }
 
     /// Builds the firmware (release) and returns a copy of the ELF named after the build.
@@ -289,7 +296,7 @@ where
 }
 
 /// The presets and modes of the matrix, as the firmware names them.
-pub const MATRIX_ROWS: [(&str, &str, &str); 8] = [
+pub const MATRIX_ROWS: [(&str, &str, &str); 10] = [
     ("vae-digits", "inference", "inference"),
     ("vae-digits", "sgd", "training, SGD"),
     ("vae-digits", "adam", "training, Adam"),
@@ -302,6 +309,8 @@ pub const MATRIX_ROWS: [(&str, &str, &str); 8] = [
         "recalibrate",
         "fine-tuning, SGD, and re-calibration",
     ),
+    ("conv-ae-digits", "inference", "inference"),
+    ("conv-ae-digits", "sgd", "training, SGD"),
 ];
 
 /// One row of the memory matrix.

@@ -8,7 +8,7 @@
 use core::panic::PanicInfo;
 
 use firmware_sim::agreement::{Agreement, CLAIMED_MAX_ULPS};
-use firmware_sim::blob::{AD_DIGITS, AE_DIGITS, BLOB_VARIANT, FIRMWARE_VAE};
+use firmware_sim::blob::{AD_DIGITS, AE_DIGITS, BLOB_VARIANT, CONV_AE_DIGITS, FIRMWARE_VAE};
 use firmware_sim::board::{FloatUnit, InstructionCounter};
 use firmware_sim::data::{FIRST_TEST_ROW, NORMAL_DIGITS, TEST_DIGITS, TEST_LABELS};
 use firmware_sim::micro::Micro;
@@ -137,8 +137,16 @@ fn run() -> Result<(), DeviceError> {
     print_bench("vae-digits", &bench?, depth, &cal);
 
     let modes: [TrainMode; 2] = [
-        TrainMode::Vae("sgd", device::buffers::VAE_SGD, device::vae_sgd),
-        TrainMode::Vae("adam", device::buffers::VAE_ADAM, device::vae_adam),
+        TrainMode::Vae(
+            "sgd",
+            device::buffers::VAE_SGD,
+            linked(device::buffers::VAE_SGD, device::vae_sgd),
+        ),
+        TrainMode::Vae(
+            "adam",
+            device::buffers::VAE_ADAM,
+            linked(device::buffers::VAE_ADAM, device::vae_adam),
+        ),
     ];
     for mode in modes {
         if let Some(r) = mode.run(vae, ae, &mut stack, &mut counter, &cal)? {
@@ -151,8 +159,16 @@ fn run() -> Result<(), DeviceError> {
     let (bench, depth) = stack.measure(|| device::ae_inference_bench(ae, &mut counter));
     print_bench("ae-digits", &bench?, depth, &cal);
     let modes: [TrainMode; 2] = [
-        TrainMode::Ae("sgd", device::buffers::AE_SGD, device::ae_sgd),
-        TrainMode::Ae("adam", device::buffers::AE_ADAM, device::ae_adam),
+        TrainMode::Ae(
+            "sgd",
+            device::buffers::AE_SGD,
+            linked(device::buffers::AE_SGD, device::ae_sgd),
+        ),
+        TrainMode::Ae(
+            "adam",
+            device::buffers::AE_ADAM,
+            linked(device::buffers::AE_ADAM, device::ae_adam),
+        ),
     ];
     for mode in modes {
         if let Some(r) = mode.run(vae, ae, &mut stack, &mut counter, &cal)? {
@@ -161,13 +177,14 @@ fn run() -> Result<(), DeviceError> {
     }
 
     crate::detect::run(&mut stack, &mut counter, &cal, &mut agreement)?;
+    crate::conv::run(&mut stack, &mut counter, &cal, &mut agreement)?;
 
     hprintln!("host_values_compared={}", agreement.values);
     hprintln!("host_agreement={}", AgreementText(&agreement));
     hprintln!("host_agreement_claimed_max_ulps={}", CLAIMED_MAX_ULPS);
 
     let layout = mem::Layout::read();
-    let weights = FIRMWARE_VAE.len() + AE_DIGITS.len() + AD_DIGITS.len();
+    let weights = FIRMWARE_VAE.len() + AE_DIGITS.len() + AD_DIGITS.len() + CONV_AE_DIGITS.len();
     let tables = size_of_val(&TEST_DIGITS)
         + size_of_val(&TEST_LABELS)
         + size_of_val(&reference::VAE_INFERENCE)
@@ -181,7 +198,9 @@ fn run() -> Result<(), DeviceError> {
         + size_of_val(&reference::AD_SCORES)
         + size_of_val(&reference::AD_SGD)
         + size_of_val(&reference::AD_NORMAL_SCORES)
-        + size_of_val(&reference::AD_RECALIBRATED_THRESHOLD);
+        + size_of_val(&reference::AD_RECALIBRATED_THRESHOLD)
+        + size_of_val(&reference::CONV_INFERENCE)
+        + size_of_val(&reference::CONV_SGD);
     hprintln!("flash_bytes={}", layout.flash_bytes());
     hprintln!("flash_budget={}", FLASH_BUDGET);
     hprintln!("flash_text_bytes={}", layout.text_bytes());
@@ -229,10 +248,20 @@ pub fn agreement_add(total: &mut Agreement, part: &Agreement) {
 /// The entry point of a training mode.
 type TrainFn<M> = fn(&M, &mut Counter) -> Result<TrainReport, DeviceError>;
 
-/// A fine-tuning mode of one of the presets: name, buffer bytes, entry point.
+/// A fine-tuning mode of one of the presets: name, buffer bytes, entry point (`None` where
+/// the buffers cannot fit the RAM linked: see [`linked`]).
 enum TrainMode {
-    Vae(&'static str, usize, TrainFn<VaeDigits>),
-    Ae(&'static str, usize, TrainFn<AeDigits>),
+    Vae(&'static str, usize, Option<TrainFn<VaeDigits>>),
+    Ae(&'static str, usize, Option<TrainFn<AeDigits>>),
+}
+
+/// `f`, if buffers of `bytes` can fit the RAM linked ([`fits_linked_ram`]). Both are constants
+/// where it is called, so where they cannot, `f` is referenced nowhere and the mode's code is
+/// left out of the image: a board that can never train a model does not carry its training
+/// code in flash.
+#[inline(always)]
+fn linked<F>(bytes: usize, f: F) -> Option<F> {
+    fits_linked_ram(bytes).then_some(f)
 }
 
 impl TrainMode {
@@ -250,57 +279,84 @@ impl TrainMode {
             Self::Vae(name, bytes, _) => ("vae-digits", name, bytes),
             Self::Ae(name, bytes, _) => ("ae-digits", name, bytes),
         };
-        let available = mem::stack_available();
-        if bytes + FRAME_MARGIN > available {
-            hprintln!("{}.{}=skipped", preset, name);
-            hprintln!(
-                "{}.{}.skip_reason=needs {} bytes of buffers (+{} for frames), {} bytes of stack left of {} RAM",
-                preset,
-                name,
-                bytes,
-                FRAME_MARGIN,
-                available,
-                RAM_REGION
-            );
-            hprintln!("{}.{}.buffer_bytes={}", preset, name, bytes);
+        if !fits_or_skip(preset, name, bytes) {
             return Ok(None);
         }
         let (report, depth) = match self {
-            Self::Vae(_, _, f) => stack.measure(|| f(vae, counter)),
-            Self::Ae(_, _, f) => stack.measure(|| f(ae, counter)),
+            Self::Vae(_, _, Some(f)) => stack.measure(|| f(vae, counter)),
+            Self::Ae(_, _, Some(f)) => stack.measure(|| f(ae, counter)),
+            // fits_or_skip said no where the mode is not linked.
+            Self::Vae(_, _, None) | Self::Ae(_, _, None) => return Ok(None),
         };
         let r = report?;
-        let t = &r.trajectory;
-        hprintln!("{}.{}=ran", preset, name);
-        hprintln!("{}.{}.stack_bytes={}", preset, name, depth);
-        hprintln!("{}.{}.buffer_bytes={}", preset, name, r.buffer_bytes);
-        hprintln!("{}.{}.state_bytes={}", preset, name, r.state_bytes);
-        hprintln!("{}.{}.batch={}", preset, name, r.batch);
-        hprintln!("{}.{}.steps={}", preset, name, t.step_losses.len());
-        hprintln!("{}.{}.loss={}", preset, name, List(&t.evaluations));
-        hprintln!("{}.{}.loss_first={}", preset, name, Micro(t.evaluations[0]));
-        hprintln!(
-            "{}.{}.loss_last={}",
-            preset,
-            name,
-            Micro(t.evaluations[t.evaluations.len() - 1])
-        );
-        hprintln!("{}.{}.step_losses={}", preset, name, List(&t.step_losses));
-        hprintln!(
-            "{}.{}.weights_fingerprint={:#010x}",
-            preset,
-            name,
-            t.fingerprint
-        );
-        hprintln!(
-            "{}.{}.host_agreement={}",
-            preset,
-            name,
-            AgreementText(&r.agreement)
-        );
-        print_per_call(preset, name, "insns_per_step", &r.bench, cal);
+        print_train(preset, name, &r, depth, cal);
         Ok(Some(r.agreement))
     }
+}
+
+/// Whether a training mode's buffers (`bytes`) fit the stack left; if not, prints that the
+/// mode is skipped and why. Inlined, so that where `bytes` cannot fit even the RAM linked
+/// ([`fits_linked_ram`], known as the firmware compiles) a mode called under it is left out
+/// of the image.
+#[inline(always)]
+pub fn fits_or_skip(preset: &str, name: &str, bytes: usize) -> bool {
+    let available = mem::stack_available();
+    if fits_linked_ram(bytes) && bytes + FRAME_MARGIN <= available {
+        return true;
+    }
+    hprintln!("{}.{}=skipped", preset, name);
+    hprintln!(
+        "{}.{}.skip_reason=needs {} bytes of buffers (+{} for frames), {} bytes of stack left of {} RAM",
+        preset,
+        name,
+        bytes,
+        FRAME_MARGIN,
+        available,
+        RAM_REGION
+    );
+    hprintln!("{}.{}.buffer_bytes={}", preset, name, bytes);
+    false
+}
+
+/// Whether buffers of `bytes` (and [`FRAME_MARGIN`]) fit in the RAM the firmware is linked
+/// with at all.
+pub const fn fits_linked_ram(bytes: usize) -> bool {
+    bytes + FRAME_MARGIN <= RAM_REGION
+}
+
+/// Prints a training mode that ran: its RAM, its losses, its agreement with the host and its
+/// time per step. Inlined into its callers, as the printing of every mode is.
+#[inline(always)]
+pub fn print_train(preset: &str, name: &str, r: &TrainReport, depth: usize, cal: &Calibration) {
+    let t = &r.trajectory;
+    hprintln!("{}.{}=ran", preset, name);
+    hprintln!("{}.{}.stack_bytes={}", preset, name, depth);
+    hprintln!("{}.{}.buffer_bytes={}", preset, name, r.buffer_bytes);
+    hprintln!("{}.{}.state_bytes={}", preset, name, r.state_bytes);
+    hprintln!("{}.{}.batch={}", preset, name, r.batch);
+    hprintln!("{}.{}.steps={}", preset, name, t.step_losses.len());
+    hprintln!("{}.{}.loss={}", preset, name, List(&t.evaluations));
+    hprintln!("{}.{}.loss_first={}", preset, name, Micro(t.evaluations[0]));
+    hprintln!(
+        "{}.{}.loss_last={}",
+        preset,
+        name,
+        Micro(t.evaluations[t.evaluations.len() - 1])
+    );
+    hprintln!("{}.{}.step_losses={}", preset, name, List(&t.step_losses));
+    hprintln!(
+        "{}.{}.weights_fingerprint={:#010x}",
+        preset,
+        name,
+        t.fingerprint
+    );
+    hprintln!(
+        "{}.{}.host_agreement={}",
+        preset,
+        name,
+        AgreementText(&r.agreement)
+    );
+    print_per_call(preset, name, "insns_per_step", &r.bench, cal);
 }
 
 /// Runs and prints the VAE inference mode through the blob's input transform; returns its

@@ -8,7 +8,7 @@ use firmware_sim::detect::{self, RECALIBRATION_BUFFER_BYTES};
 use firmware_sim::{DeviceError, RAM_REGION};
 use tinyvae_core::anomaly::{Calibration as Rule, Detector};
 
-use crate::app::{FRAME_MARGIN, agreement_add, in_flash};
+use crate::app::{FRAME_MARGIN, agreement_add, fits_linked_ram, in_flash};
 use crate::calibration::Calibration;
 use crate::mem::{self, StackTracker};
 use crate::platform::{Counter, hprintln};
@@ -67,7 +67,10 @@ pub fn run(
     let mode = "ad-digits.recalibrate";
     let available = mem::stack_available();
     hprintln!("{}.buffer_bytes={}", mode, RECALIBRATION_BUFFER_BYTES);
-    if RECALIBRATION_BUFFER_BYTES + FRAME_MARGIN > available {
+    // A constant where the RAM linked cannot hold the buffers: the mode is then not compiled in.
+    if !fits_linked_ram(RECALIBRATION_BUFFER_BYTES)
+        || RECALIBRATION_BUFFER_BYTES + FRAME_MARGIN > available
+    {
         hprintln!("{}=skipped", mode);
         hprintln!(
             "{}.skip_reason=needs {} bytes of buffers (+{} for frames), {} bytes of stack left of {} RAM",

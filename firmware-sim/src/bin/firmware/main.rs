@@ -27,6 +27,8 @@ mod app;
 #[cfg(target_os = "none")]
 mod calibration;
 #[cfg(target_os = "none")]
+mod conv;
+#[cfg(target_os = "none")]
 mod detect;
 #[cfg(target_os = "none")]
 mod mem;
