@@ -64,9 +64,21 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
     /// `forward` passed batch 1 (then LLVM folded the loop away): a second model sharing a
     /// layer shape at another batch cost the `vae-digits` inference 10 more loads per output
     /// pair in its 32 → 64 layer on the Cortex-M4F. The call costs a few instructions per
-    /// sample. Host builds keep it inlined.
+    /// sample. Host builds keep it inlined, and take the sparse path
+    /// ([`Dense::forward_sample_sparse`], the same bits) when at most half the inputs are
+    /// non-zero.
     #[cfg_attr(not(feature = "std"), inline(never))]
     fn forward_sample(&self, x: &[f32; I], y: &mut [f32; O]) {
+        #[cfg(feature = "std")]
+        if self.forward_sample_sparse(x, y) {
+            return;
+        }
+        self.dense_sample(x, y);
+    }
+
+    /// [`Dense::forward_sample`] over every input.
+    #[inline(always)]
+    fn dense_sample(&self, x: &[f32; I], y: &mut [f32; O]) {
         let (columns, weight_last) = self.weight.as_slice().as_chunks::<I>();
         debug_assert!(weight_last.is_empty());
         let bias = self.bias.as_slice();
@@ -279,6 +291,9 @@ fn accumulate_weight_gradient<const I: usize, const O: usize>(
         grad_weight.ger(1.0, &x_column, &delta_column, 1.0);
     }
 }
+
+#[cfg(feature = "std")]
+mod sparse;
 
 #[cfg(test)]
 mod tests;

@@ -190,3 +190,55 @@ fn a_batch_whose_length_overflows_is_an_error_not_a_panic() {
     );
     assert!(result.is_err());
 }
+
+/// The sparse single-sample path gives the dense path's bits: random weights, inputs from all
+/// but a few zeros to 30 % non-zero, with negative zeros and products that underflow to signed zeros,
+/// for sizes with and without a partial last chunk of eight.
+#[cfg(feature = "std")]
+fn sparse_agrees_with_dense<const I: usize, const O: usize>(seed: u64) {
+    use crate::rng::uniform_symmetric;
+    let mut rng = seeded_rng(seed);
+    let mut layer = Dense::<I, O, Relu>::zeroed();
+    layer.initialize(&mut rng);
+    layer.weight[(3, 1)] = -1e-30;
+    for density in [0.0f32, 0.02, 0.2, 0.3] {
+        for round in 0..10 {
+            let x: [f32; I] = core::array::from_fn(|j| {
+                let keep = (uniform_symmetric(&mut rng, 0.5) + 0.5) < density;
+                match (keep, j % 5) {
+                    (false, 1) => -0.0,
+                    (false, _) => 0.0,
+                    (true, 2) if round % 2 == 0 => 1e-20,
+                    (true, _) => uniform_symmetric(&mut rng, 2.0),
+                }
+            });
+            let (mut sparse, mut dense) = ([0.0f32; O], [0.0f32; O]);
+            let nonzero = x.iter().filter(|v| **v != 0.0).count();
+            assert!(
+                layer.forward_sample_sparse(&x, &mut sparse),
+                "density {density}: {nonzero} of {I}"
+            );
+            layer.dense_sample(&x, &mut dense);
+            let bits = |v: &[f32; O]| v.map(f32::to_bits);
+            assert_eq!(
+                bits(&sparse),
+                bits(&dense),
+                "density {density}, round {round}"
+            );
+        }
+    }
+    // Past half non-zero, or below the size it pays at, the dense path runs.
+    let x = [0.5f32; I];
+    assert!(!layer.forward_sample_sparse(&x, &mut [0.0; O]));
+}
+
+#[cfg(feature = "std")]
+#[test]
+fn the_sparse_single_sample_path_has_the_dense_paths_bits() {
+    sparse_agrees_with_dense::<784, 24>(1);
+    sparse_agrees_with_dense::<100, 13>(2);
+    sparse_agrees_with_dense::<64, 9>(3);
+    sparse_agrees_with_dense::<403, 7>(4);
+    let small = Dense::<16, 4, Relu>::zeroed();
+    assert!(!small.forward_sample_sparse(&[0.0; 16], &mut [0.0; 4]));
+}
