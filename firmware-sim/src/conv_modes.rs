@@ -75,8 +75,8 @@ pub fn conv_inference(model: &ConvAeDigits) -> Result<ConvInferenceReport, Devic
 }
 
 /// Times the inference ([`conv_workload::conv_infer`], in `INFERENCE_WORKSPACE`) over the test
-/// digits, [`INFERENCE_REPEATS`] times, then its convolutions, its dense layers and its
-/// sigmoids on their own, each on the inputs it sees in the inference of the same digit.
+/// digits, [`INFERENCE_REPEATS`] times, then each of its layers ([`LAYERS`]) and its sigmoids
+/// on their own, each on the inputs it sees in the inference of the same digit.
 #[inline(never)]
 pub fn conv_inference_bench(
     model: &ConvAeDigits,

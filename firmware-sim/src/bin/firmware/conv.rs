@@ -13,11 +13,12 @@ use firmware_sim::conv_modes;
 use firmware_sim::conv_workload::ConvAeDigits;
 use firmware_sim::micro::Micro;
 
-use crate::app::{agreement_add, fits_or_skip, in_flash, print_train};
+use crate::app::{agreement_add, in_flash};
 use crate::calibration::Calibration;
 use crate::mem::StackTracker;
 use crate::platform::{Counter, hprintln};
 use crate::print::{AgreementText, print_bench, print_per_call, print_per_mac};
+use crate::train::{fits_or_skip, print_train};
 
 const PRESET: &str = "conv-ae-digits";
 const INFERENCE: &str = "conv-ae-digits.inference";

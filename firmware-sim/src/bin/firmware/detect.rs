@@ -8,11 +8,12 @@ use firmware_sim::detect::{self, RECALIBRATION_BUFFER_BYTES};
 use firmware_sim::{DeviceError, RAM_REGION};
 use tinyvae_core::anomaly::{Calibration as Rule, Detector};
 
-use crate::app::{FRAME_MARGIN, agreement_add, fits_linked_ram, in_flash};
+use crate::app::{agreement_add, in_flash};
 use crate::calibration::Calibration;
 use crate::mem::{self, StackTracker};
 use crate::platform::{Counter, hprintln};
 use crate::print::{AgreementText, Fixed2, List, print_per_call};
+use crate::train::{FRAME_MARGIN, fits_linked_ram};
 use firmware_sim::micro::Micro;
 
 const PRESET: &str = "ad-digits";

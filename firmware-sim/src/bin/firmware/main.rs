@@ -42,6 +42,8 @@ mod platform;
 mod print;
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 mod systick;
+#[cfg(target_os = "none")]
+mod train;
 
 /// Host stub: the firmware only makes sense on a board.
 #[cfg(not(target_os = "none"))]
