@@ -371,19 +371,22 @@ fn reference_source(
         ("AE_ADAM", trajectory(&ae, workload::ADAM, &data)?),
     ];
     for (name, t) in runs {
-        let evaluations: Vec<u32> = t.evaluations.iter().map(|v| v.to_bits()).collect();
-        let steps: Vec<u32> = t.step_losses.iter().map(|v| v.to_bits()).collect();
-        let _ = writeln!(s, "/// The host's fine-tuning run `{name}`.");
-        let _ = writeln!(
-            s,
-            "pub static {name}: TrajectoryBits = TrajectoryBits {{ evaluations: {}, step_losses: \
-             {}, fingerprint: {:#010x} }};",
-            hex(&evaluations),
-            hex(&steps),
-            t.fingerprint
-        );
+        s += &trajectory_source(name, &format!("The host's fine-tuning run `{name}`."), &t);
     }
     Ok(s)
+}
+
+/// The host's fine-tuning run `t` as the static `name` of `reference.rs`, documented `doc`.
+fn trajectory_source(name: &str, doc: &str, t: &Trajectory) -> String {
+    let evaluations: Vec<u32> = t.evaluations.iter().map(|v| v.to_bits()).collect();
+    let steps: Vec<u32> = t.step_losses.iter().map(|v| v.to_bits()).collect();
+    format!(
+        "/// {doc}\npub static {name}: TrajectoryBits = TrajectoryBits {{ evaluations: {}, \
+         step_losses: {}, fingerprint: {:#010x} }};\n",
+        hex(&evaluations),
+        hex(&steps),
+        t.fingerprint
+    )
 }
 
 /// A fine-tuning run of `model` on the host, in the same buffers the device uses.

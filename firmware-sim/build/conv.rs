@@ -11,7 +11,7 @@ use tinyvae_core::{Model, weights};
 
 use crate::conv_workload::{self, ConvAeDigits, ConvFigures};
 use crate::workload::{self, PIXELS, TEST_DIGITS};
-use crate::{BoxError, hex, trajectory};
+use crate::{BoxError, hex, trajectory, trajectory_source};
 
 /// Largest |x̂ − x̂'| allowed between a reconstruction at batch 1 (direct loops) and the same
 /// digit in a batch of [`TEST_DIGITS`] (lowered products, summed in another order).
@@ -57,17 +57,7 @@ pub fn reference_source(blob: &[u8], digits: &[[u8; PIXELS]]) -> Result<String, 
     );
     let data = workload::finetune_batch(digits);
     let t = trajectory(&model, conv_workload::CONV_SGD, &data)?;
-    let evaluations: Vec<u32> = t.evaluations.iter().map(|v| v.to_bits()).collect();
-    let steps: Vec<u32> = t.step_losses.iter().map(|v| v.to_bits()).collect();
-    let _ = writeln!(s, "/// The host's fine-tuning run `CONV_SGD`.");
-    let _ = writeln!(
-        s,
-        "pub static CONV_SGD: TrajectoryBits = TrajectoryBits {{ evaluations: {}, step_losses: \
-         {}, fingerprint: {:#010x} }};",
-        hex(&evaluations),
-        hex(&steps),
-        t.fingerprint
-    );
+    s += &trajectory_source("CONV_SGD", "The host's fine-tuning run `CONV_SGD`.", &t);
     Ok(s)
 }
 

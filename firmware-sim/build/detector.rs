@@ -15,7 +15,7 @@ use tinyvae_host::presets::find_preset;
 
 use crate::detection::{self, AdDigits, NORMAL_CLASS, NORMAL_WINDOW};
 use crate::workload::{self, FINETUNE_BATCH, PIXELS, TEST_DIGITS, Training};
-use crate::{BoxError, hex};
+use crate::{BoxError, hex, trajectory_source};
 
 /// The model and the detector of the `ad-digits` blob, loaded on the host; the blob must
 /// carry a detector and no input transform (the firmware feeds it pixels / 16).
@@ -153,19 +153,10 @@ pub fn reference_source(
         scores.len(),
         hex(&scores)
     );
-    let evaluations: Vec<u32> = t.evaluations.iter().map(|v| v.to_bits()).collect();
-    let steps: Vec<u32> = t.step_losses.iter().map(|v| v.to_bits()).collect();
-    let _ = writeln!(
-        s,
-        "/// The host's fine-tuning of `ad-digits` on the first normal digits (SGD)."
-    );
-    let _ = writeln!(
-        s,
-        "pub static AD_SGD: TrajectoryBits = TrajectoryBits {{ evaluations: {}, step_losses: \
-         {}, fingerprint: {:#010x} }};",
-        hex(&evaluations),
-        hex(&steps),
-        t.fingerprint
+    s += &trajectory_source(
+        "AD_SGD",
+        "The host's fine-tuning of `ad-digits` on the first normal digits (SGD).",
+        t,
     );
     let window: Vec<u32> = r.scores.iter().map(|v| v.to_bits()).collect();
     let _ = writeln!(
