@@ -4,10 +4,10 @@
 //!
 //! The model is `conv-ae-digits` (`data/device/conv-ae-digits.tvw`): two 3×3 convolutions of
 //! stride 2, a dense code of [`CONV_CODE`], and back through two transposed convolutions, a
-//! sigmoid output. Everything runs at batch 1 or [`FINETUNE_BATCH`], where the core's
-//! convolutions take their direct loops (never the lowered GEMM of a host batch) and its
-//! dense layers their dot products, so both compilations run the same arithmetic in the same
-//! order.
+//! sigmoid output. Everything runs at batch 1 or
+//! [`FINETUNE_BATCH`](crate::workload::FINETUNE_BATCH), where the core's convolutions take
+//! their direct loops (never the lowered GEMM of a host batch) and its dense layers their dot
+//! products, so both compilations run the same arithmetic in the same order.
 
 use tinyvae_core::autoencoder::AutoencoderConfig;
 use tinyvae_core::optim::Sgd;
