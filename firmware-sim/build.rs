@@ -332,15 +332,10 @@ fn reference_source(
         bits.extend(figures.values().map(f32::to_bits));
     }
     assert_eq!(bits.len(), TEST_DIGITS * VaeFigures::VALUES);
-    let _ = writeln!(
-        s,
-        "/// `workload::VaeFigures::values` of each test digit in turn, computed on the host."
-    );
-    let _ = writeln!(
-        s,
-        "pub static VAE_INFERENCE: [u32; {}] = {};",
-        bits.len(),
-        hex(&bits)
+    s += &bits_source(
+        "VAE_INFERENCE",
+        "`workload::VaeFigures::values` of each test digit in turn, computed on the host.",
+        &bits,
     );
 
     let mut bits = Vec::new();
@@ -351,16 +346,11 @@ fn reference_source(
         bits.extend(figures.values().map(f32::to_bits));
     }
     assert_eq!(bits.len(), TEST_DIGITS * NormalizedFigures::VALUES);
-    let _ = writeln!(
-        s,
-        "/// `workload::NormalizedFigures::values` of each raw test digit in turn through the \
-         host's standardization (`vae-digits-standardized.tvw`), computed on the host."
-    );
-    let _ = writeln!(
-        s,
-        "pub static VAE_STANDARDIZED_INFERENCE: [u32; {}] = {};",
-        bits.len(),
-        hex(&bits)
+    s += &bits_source(
+        "VAE_STANDARDIZED_INFERENCE",
+        "`workload::NormalizedFigures::values` of each raw test digit in turn through the \
+         host's standardization (`vae-digits-standardized.tvw`), computed on the host.",
+        &bits,
     );
 
     let data = workload::finetune_batch(digits);
@@ -374,6 +364,15 @@ fn reference_source(
         s += &trajectory_source(name, &format!("The host's fine-tuning run `{name}`."), &t);
     }
     Ok(s)
+}
+
+/// The f32 bit patterns `bits` as the static `name` of `reference.rs`, documented `doc`.
+fn bits_source(name: &str, doc: &str, bits: &[u32]) -> String {
+    format!(
+        "/// {doc}\npub static {name}: [u32; {}] = {};\n",
+        bits.len(),
+        hex(bits)
+    )
 }
 
 /// The host's fine-tuning run `t` as the static `name` of `reference.rs`, documented `doc`.

@@ -4,14 +4,12 @@
 //! that the host's batch path (the lowered GEMM `tinyvae eval` runs on a batch of 16) agrees
 //! with them to rounding.
 
-use std::fmt::Write as _;
-
 use bytemuck::Zeroable;
 use tinyvae_core::{Model, weights};
 
 use crate::conv_workload::{self, ConvAeDigits, ConvFigures};
 use crate::workload::{self, PIXELS, TEST_DIGITS};
-use crate::{BoxError, hex, trajectory, trajectory_source};
+use crate::{BoxError, bits_source, trajectory, trajectory_source};
 
 /// Largest |x̂ − x̂'| allowed between a reconstruction at batch 1 (direct loops) and the same
 /// digit in a batch of [`TEST_DIGITS`] (lowered products, summed in another order).
@@ -44,16 +42,10 @@ pub fn reference_source(blob: &[u8], digits: &[[u8; PIXELS]]) -> Result<String, 
     assert_eq!(bits.len(), TEST_DIGITS * ConvFigures::VALUES);
     check_batch_path(&model, digits, &reconstructions)?;
 
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "/// `conv_workload::ConvFigures::values` of each test digit in turn, computed on the host."
-    );
-    let _ = writeln!(
-        s,
-        "pub static CONV_INFERENCE: [u32; {}] = {};",
-        bits.len(),
-        hex(&bits)
+    let mut s = bits_source(
+        "CONV_INFERENCE",
+        "`conv_workload::ConvFigures::values` of each test digit in turn, computed on the host.",
+        &bits,
     );
     let data = workload::finetune_batch(digits);
     let t = trajectory(&model, conv_workload::CONV_SGD, &data)?;

@@ -15,7 +15,7 @@ use tinyvae_host::presets::find_preset;
 
 use crate::detection::{self, AdDigits, NORMAL_CLASS, NORMAL_WINDOW};
 use crate::workload::{self, FINETUNE_BATCH, PIXELS, TEST_DIGITS, Training};
-use crate::{BoxError, hex, trajectory_source};
+use crate::{BoxError, bits_source, hex, trajectory_source};
 
 /// The model and the detector of the `ad-digits` blob, loaded on the host; the blob must
 /// carry a detector and no input transform (the firmware feeds it pixels / 16).
@@ -141,18 +141,11 @@ pub fn reference_source(
     let calibrated = tinyvae_host::anomaly::calibrate(&mut window, detector.rule)?;
     assert_eq!(calibrated.to_bits(), r.detector.threshold.to_bits());
 
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "/// The host's {} score of each test digit under `ad-digits.tvw` (`score_samples`).",
+    let doc = format!(
+        "The host's {} score of each test digit under `ad-digits.tvw` (`score_samples`).",
         detector.score.name()
     );
-    let _ = writeln!(
-        s,
-        "pub static AD_SCORES: [u32; {}] = {};",
-        scores.len(),
-        hex(&scores)
-    );
+    let mut s = bits_source("AD_SCORES", &doc, &scores);
     s += &trajectory_source(
         "AD_SGD",
         "The host's fine-tuning of `ad-digits` on the first normal digits (SGD).",

@@ -7,13 +7,13 @@ use core::hint::black_box;
 
 use tinyvae_core::activation::sigmoid;
 use tinyvae_core::optim::Sgd;
-use tinyvae_core::{Error, Model, Network, weights};
+use tinyvae_core::{Error, Model, Network};
 
 use crate::agreement::Agreement;
 use crate::bench::TickCounter;
 use crate::conv_workload::{self, CONV_CODE, CONV_INFERENCE_MACS, ConvAeDigits, ConvFigures};
 use crate::data::TEST_DIGITS;
-use crate::device::{self, INFERENCE_REPEATS, bench};
+use crate::device::{self, INFERENCE_REPEATS, bench, digit};
 use crate::error::DeviceError;
 use crate::reference;
 use crate::report::{
@@ -32,14 +32,7 @@ const LARGEST_LAYER: usize = 128;
 /// an input transform is refused ([`DeviceError::UnexpectedTransform`]): the modes take
 /// pixels / 16.
 pub fn view_conv(blob: &[u8]) -> Result<&ConvAeDigits, DeviceError> {
-    let view = weights::view::<ConvAeDigits>(blob).map_err(|error| DeviceError::Blob {
-        preset: PRESET,
-        error,
-    })?;
-    match view.transform {
-        None => Ok(view.model),
-        Some(_) => Err(DeviceError::UnexpectedTransform { preset: PRESET }),
-    }
+    device::view_plain(blob, PRESET)
 }
 
 /// Mode `conv-ae-digits.inference`: for each test digit, the code, the reconstruction, Σ(x̂ −
@@ -181,11 +174,6 @@ fn time_layer<N: Network>(
 /// [`Network::MACS`] of `net`'s type.
 const fn macs_of<N: Network>(_: &N) -> usize {
     N::MACS
-}
-
-/// Test digit `i` (modulo the table) as model input.
-fn digit(i: u32) -> [f32; PIXELS] {
-    workload::pixels(&TEST_DIGITS[i as usize % TEST_DIGITS.len()])
 }
 
 /// The input of every layer of one inference, and the output logits.

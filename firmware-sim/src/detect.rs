@@ -15,7 +15,7 @@ use crate::agreement::Agreement;
 use crate::bench::TickCounter;
 use crate::data::{NORMAL_DIGITS, TEST_DIGITS, TEST_LABELS};
 use crate::detection::{self, AD_INFERENCE_MACS, AdDigits, NORMAL_CLASS, NORMAL_WINDOW};
-use crate::device::{INFERENCE_REPEATS, bench};
+use crate::device::{INFERENCE_REPEATS, bench, digit};
 use crate::error::DeviceError;
 use crate::reference;
 use crate::report::{DetectReport, RecalibrationReport};
@@ -61,15 +61,10 @@ pub fn ad_detect(
 
     let calls = INFERENCE_REPEATS * TEST_DIGITS.len() as u32;
     let mut result = Ok(0.0);
-    let timing = bench(
-        counter,
-        calls,
-        |i| workload::pixels(&TEST_DIGITS[i as usize % TEST_DIGITS.len()]),
-        |x| {
-            result = detection::score(model, detector, x, &mut workspace);
-            black_box(&result);
-        },
-    );
+    let timing = bench(counter, calls, digit, |x| {
+        result = detection::score(model, detector, x, &mut workspace);
+        black_box(&result);
+    });
     result.map_err(DeviceError::model(WHAT))?;
     Ok(DetectReport {
         digits: TEST_DIGITS.len(),

@@ -46,19 +46,25 @@ pub fn view_vae(blob: &[u8]) -> Result<WeightsView<'_, VaeDigits>, DeviceError> 
 /// take pixels / 16, so a blob with an input transform is refused
 /// ([`DeviceError::UnexpectedTransform`]) rather than run on inputs it was not trained on.
 pub fn view_ae(blob: &[u8]) -> Result<&AeDigits, DeviceError> {
-    const PRESET: &str = "ae-digits";
-    let view = weights::view(blob).map_err(|error| DeviceError::Blob {
-        preset: PRESET,
-        error,
-    })?;
+    view_plain(blob, "ae-digits")
+}
+
+/// Validates a blob of `preset` with `weights::view` and returns the model in place, refusing
+/// a blob with an input transform ([`DeviceError::UnexpectedTransform`]): the modes of every
+/// preset but `vae-digits` take pixels / 16.
+pub(crate) fn view_plain<'a, M: Model>(
+    blob: &'a [u8],
+    preset: &'static str,
+) -> Result<&'a M, DeviceError> {
+    let view = weights::view::<M>(blob).map_err(|error| DeviceError::Blob { preset, error })?;
     match view.transform {
         None => Ok(view.model),
-        Some(_) => Err(DeviceError::UnexpectedTransform { preset: PRESET }),
+        Some(_) => Err(DeviceError::UnexpectedTransform { preset }),
     }
 }
 
 /// Test digit `i` (modulo the table) as model input.
-fn digit(i: u32) -> [f32; PIXELS] {
+pub(crate) fn digit(i: u32) -> [f32; PIXELS] {
     workload::pixels(&TEST_DIGITS[i as usize % TEST_DIGITS.len()])
 }
 

@@ -32,7 +32,7 @@ use crate::platform::{self, heprintln, hprintln};
 #[cfg(firmware_blob_transform)]
 use crate::print::print_per_call;
 use crate::print::{AgreementText, Fixed2, print_ae_inference, print_bench, print_inference};
-use crate::train::{TrainMode, linked};
+use crate::train::TrainMode;
 
 /// Runs everything, reports, and exits QEMU with success or failure: what the platform's
 /// entry point calls.
@@ -87,9 +87,7 @@ fn run() -> Result<(), DeviceError> {
         transform,
         ..
     } = device::view_vae(FIRMWARE_VAE)?;
-    hprintln!("vae-digits.blob=valid");
-    hprintln!("vae-digits.blob_bytes={}", FIRMWARE_VAE.len());
-    hprintln!("vae-digits.weights_in_flash={}", in_flash(vae));
+    print_blob("vae-digits", FIRMWARE_VAE, vae);
     hprintln!(
         "vae-digits.input_transform={}",
         if transform.is_some() {
@@ -99,9 +97,7 @@ fn run() -> Result<(), DeviceError> {
         }
     );
     let ae = device::view_ae(AE_DIGITS)?;
-    hprintln!("ae-digits.blob=valid");
-    hprintln!("ae-digits.blob_bytes={}", AE_DIGITS.len());
-    hprintln!("ae-digits.weights_in_flash={}", in_flash(ae));
+    print_blob("ae-digits", AE_DIGITS, ae);
     hprintln!("test_digits={}", TEST_DIGITS.len());
     hprintln!(
         "test_digits_csv_rows={}..{}",
@@ -137,16 +133,8 @@ fn run() -> Result<(), DeviceError> {
     print_bench("vae-digits", &bench?, depth, &cal);
 
     let modes: [TrainMode; 2] = [
-        TrainMode::Vae(
-            "sgd",
-            device::buffers::VAE_SGD,
-            linked(device::buffers::VAE_SGD, device::vae_sgd),
-        ),
-        TrainMode::Vae(
-            "adam",
-            device::buffers::VAE_ADAM,
-            linked(device::buffers::VAE_ADAM, device::vae_adam),
-        ),
+        TrainMode::vae("sgd", device::buffers::VAE_SGD, device::vae_sgd),
+        TrainMode::vae("adam", device::buffers::VAE_ADAM, device::vae_adam),
     ];
     for mode in modes {
         if let Some(r) = mode.run(vae, ae, &mut stack, &mut counter, &cal)? {
@@ -159,16 +147,8 @@ fn run() -> Result<(), DeviceError> {
     let (bench, depth) = stack.measure(|| device::ae_inference_bench(ae, &mut counter));
     print_bench("ae-digits", &bench?, depth, &cal);
     let modes: [TrainMode; 2] = [
-        TrainMode::Ae(
-            "sgd",
-            device::buffers::AE_SGD,
-            linked(device::buffers::AE_SGD, device::ae_sgd),
-        ),
-        TrainMode::Ae(
-            "adam",
-            device::buffers::AE_ADAM,
-            linked(device::buffers::AE_ADAM, device::ae_adam),
-        ),
+        TrainMode::ae("sgd", device::buffers::AE_SGD, device::ae_sgd),
+        TrainMode::ae("adam", device::buffers::AE_ADAM, device::ae_adam),
     ];
     for mode in modes {
         if let Some(r) = mode.run(vae, ae, &mut stack, &mut counter, &cal)? {
@@ -227,6 +207,15 @@ fn run() -> Result<(), DeviceError> {
     }
     hprintln!("result=ok");
     Ok(())
+}
+
+/// `<preset>.blob=valid`, its length and whether `model`, viewed in `blob`, is used in place
+/// from flash.
+#[inline(always)]
+pub fn print_blob<T>(preset: &str, blob: &[u8], model: &T) {
+    hprintln!("{}.blob=valid", preset);
+    hprintln!("{}.blob_bytes={}", preset, blob.len());
+    hprintln!("{}.weights_in_flash={}", preset, in_flash(model));
 }
 
 /// Whether `value` lies in the flash image, i.e. is used in place from the blob: 1 or 0.

@@ -13,7 +13,7 @@ use firmware_sim::conv_modes;
 use firmware_sim::conv_workload::ConvAeDigits;
 use firmware_sim::micro::Micro;
 
-use crate::app::{agreement_add, in_flash};
+use crate::app::{agreement_add, print_blob};
 use crate::calibration::Calibration;
 use crate::mem::StackTracker;
 use crate::platform::{Counter, hprintln};
@@ -36,10 +36,8 @@ pub fn run(
     // section: measured like a mode.
     let (view, depth) = stack.measure(|| conv_modes::view_conv(CONV_AE_DIGITS));
     let model = view?;
-    hprintln!("{}.blob=valid", PRESET);
+    print_blob(PRESET, CONV_AE_DIGITS, model);
     hprintln!("{}.validate.stack_bytes={}", PRESET, depth);
-    hprintln!("{}.blob_bytes={}", PRESET, CONV_AE_DIGITS.len());
-    hprintln!("{}.weights_in_flash={}", PRESET, in_flash(model));
     inference(model, stack, agreement)?;
     bench(model, stack, counter, cal)?;
     sgd(model, stack, counter, cal, agreement)

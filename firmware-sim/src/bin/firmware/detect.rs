@@ -8,7 +8,7 @@ use firmware_sim::detect::{self, RECALIBRATION_BUFFER_BYTES};
 use firmware_sim::{DeviceError, RAM_REGION};
 use tinyvae_core::anomaly::{Calibration as Rule, Detector};
 
-use crate::app::{agreement_add, in_flash};
+use crate::app::{agreement_add, print_blob};
 use crate::calibration::Calibration;
 use crate::mem::{self, StackTracker};
 use crate::platform::{Counter, hprintln};
@@ -27,9 +27,7 @@ pub fn run(
     agreement: &mut Agreement,
 ) -> Result<(), DeviceError> {
     let (model, detector) = detect::view_ad(AD_DIGITS)?;
-    hprintln!("{}.blob=valid", PRESET);
-    hprintln!("{}.blob_bytes={}", PRESET, AD_DIGITS.len());
-    hprintln!("{}.weights_in_flash={}", PRESET, in_flash(model));
+    print_blob(PRESET, AD_DIGITS, model);
     print_detector("detector", &detector);
 
     let (report, depth) = stack.measure(|| detect::ad_detect(model, &detector, counter));

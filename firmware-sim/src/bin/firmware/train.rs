@@ -30,11 +30,23 @@ pub enum TrainMode {
 /// left out of the image: a board that can never train a model does not carry its training
 /// code in flash.
 #[inline(always)]
-pub fn linked<F>(bytes: usize, f: F) -> Option<F> {
+fn linked<F>(bytes: usize, f: F) -> Option<F> {
     fits_linked_ram(bytes).then_some(f)
 }
 
 impl TrainMode {
+    /// A mode of `vae-digits` ([`TrainMode::Vae`]), its entry point [`linked`].
+    #[inline(always)]
+    pub fn vae(name: &'static str, bytes: usize, f: TrainFn<VaeDigits>) -> Self {
+        Self::Vae(name, bytes, linked(bytes, f))
+    }
+
+    /// A mode of `ae-digits` ([`TrainMode::Ae`]), its entry point [`linked`].
+    #[inline(always)]
+    pub fn ae(name: &'static str, bytes: usize, f: TrainFn<AeDigits>) -> Self {
+        Self::Ae(name, bytes, linked(bytes, f))
+    }
+
     /// Runs the mode if its buffers fit the stack left, prints its figures; returns its
     /// agreement with the host.
     pub fn run(
